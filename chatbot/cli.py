@@ -1,0 +1,119 @@
+"""Command line: ``index``, ``ask`` and ``eval`` (contracts in DESIGN.md).
+
+    python -m chatbot index PATH... [--index DIR] [--rebuild]
+    python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json]
+    python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
+
+Errors from the core become one readable line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .chunking import Chunker
+from .config import Settings
+from .errors import ChatbotError
+from .evaluation import read_questions, run_questions, summarize
+from .indexer import update_index
+from .pipeline import GENERATORS, Chatbot, make_embedder
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chatbot", description="Grounded customer-service chatbot.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from knowledge files and folders")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--index", help="index folder (default: settings index_dir, 'index')")
+    p.add_argument("--rebuild", action="store_true", help="start from empty instead of updating")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any file could not be loaded")
+
+    p = sub.add_parser("ask", help="answer one question from the index")
+    p.add_argument("question")
+    p.add_argument("--product-id", help="scope the answer to this product (plus store-wide documents)")
+    p.add_argument("--index", help="index folder")
+    p.add_argument("--generator", choices=GENERATORS, help="answer backend")
+    p.add_argument("--json", action="store_true", help="print the result JSON")
+
+    p = sub.add_parser("eval", help="index DOCS in a temporary folder and score answers to QUESTIONS")
+    p.add_argument("--docs", required=True, help="documents JSONL")
+    p.add_argument("--questions", required=True, help="questions JSONL")
+    p.add_argument("--generator", choices=GENERATORS)
+    p.add_argument("--out", help="write one result JSON per line here")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None))
+        return {"index": _index, "ask": _ask, "eval": _eval}[args.command](args, settings)
+    except ChatbotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _index(args, settings: Settings) -> int:
+    def progress(message: str, fraction: float) -> None:
+        if args.verbose:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    report = update_index(args.paths, settings.index_dir, make_embedder(settings),
+                          Chunker(settings.chunk_size, settings.chunk_overlap), rebuild=args.rebuild,
+                          max_file_bytes=settings.max_file_bytes, progress=progress)
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(f"{settings.index_dir}: {report.summary()}")
+    return 1 if args.strict and report.problems else 0
+
+
+def _ask(args, settings: Settings) -> int:
+    answer = Chatbot(settings).ask(args.question, product_id=args.product_id)
+    if args.json:
+        print(json.dumps(answer.to_result(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    for i, c in enumerate(answer.citations, start=1):
+        print(f"  [{i}] {c.title} ({c.doc_id})" + (f" {c.url}" if c.url else ""))
+    return 0
+
+
+def _eval(args, settings: Settings) -> int:
+    questions = read_questions(args.questions)[: args.limit]
+    with tempfile.TemporaryDirectory(prefix="chatbot-eval-") as tmp:
+        settings = Settings.load(index_dir=tmp, generator=settings.generator)
+        embedder = make_embedder(settings)
+        started = time.perf_counter()
+        report = update_index([args.docs], tmp, embedder, Chunker(settings.chunk_size, settings.chunk_overlap))
+        build_s = time.perf_counter() - started
+        for problem in report.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        bot = Chatbot(settings, embedder=embedder)
+        bot.warm_up()
+        out = open(args.out, "w", encoding="utf-8") if args.out else None
+        results = []
+        try:
+            for result in run_questions(bot, questions):
+                results.append(result)
+                if out:
+                    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        finally:
+            if out:
+                out.close()
+    summary = summarize(questions, results)
+    summary["index_build_s"] = round(build_s, 2)
+    summary["documents"], summary["chunks"] = report.documents, report.chunks
+    print(json.dumps(summary, indent=2))
+    return 0

@@ -1,0 +1,96 @@
+"""Settings: one typed object, read once from a TOML file and the environment.
+
+Every field can be set as ``CHATBOT_<FIELD>`` in the environment (e.g.
+``CHATBOT_INDEX_DIR=/srv/index``) or in a TOML file named by
+``CHATBOT_CONFIG``. Environment wins over the file. Unknown keys in the file
+are rejected so a typo does not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- where things live
+    index_dir: str = "index"  # folder holding the FAISS vectors, SQLite chunk store and manifest
+    # --- embedding
+    embedder: str = "all-MiniLM-L6-v2"  # sentence-transformers model name or folder; this name uses the bundled copy
+    embed_batch_size: int = 64  # texts per forward pass; larger is faster until memory runs out
+    device: str = "cpu"  # torch device for the embedder ("cpu", "cuda", "mps")
+    # --- loading and chunking
+    max_file_bytes: int = 50_000_000  # larger knowledge files are refused with a message, not loaded
+    chunk_size: int = 900  # characters per chunk for long prose (policies, help pages)
+    chunk_overlap: int = 120  # characters shared by neighbouring chunks so a sentence is not lost at a cut
+    # --- retrieval
+    top_k: int = 10  # hits returned per question (the eval contract wants at least 10 when the pool has them)
+    candidate_k: int = 50  # hits each of dense and lexical search contributes before fusion
+    rrf_k: int = 60  # reciprocal-rank-fusion constant; larger flattens the rank curve
+    dense_weight: float = 1.0  # weight of the dense (embedding) ranking in fusion
+    lexical_weight: float = 0.5  # weight of the BM25 ranking in fusion
+    focus_weight: float = 0.5  # weight of "the product page in focus" as a ranking, for product-scoped questions
+    min_relevance: float = 0.35  # below this best-hit relevance the bot abstains instead of answering
+    # --- answering
+    generator: str = "extractive"  # answer backend by name; "extractive" needs no language model
+    max_question_chars: int = 2000  # longer messages are cut to this length with a notice
+    max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
+
+    def __post_init__(self) -> None:
+        positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
+                    "max_question_chars", "max_answer_chars")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ConfigError(
+                f"setting chunk_overlap={self.chunk_overlap} must be between 0 and chunk_size={self.chunk_size}"
+            )
+        if not 0.0 <= self.min_relevance <= 1.0:
+            raise ConfigError(f"setting min_relevance={self.min_relevance} must be between 0 and 1")
+        if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:
+            raise ConfigError("settings dense_weight and lexical_weight must be >= 0 and not both 0")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from ``CHATBOT_CONFIG`` (TOML), then ``CHATBOT_*`` variables, then ``overrides``."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        config_file = environ.get("CHATBOT_CONFIG")
+        if config_file:
+            values.update(_read_toml(Path(config_file)))
+        for f in fields(cls):
+            raw = environ.get(f"CHATBOT_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f.name, raw, type(getattr(cls(), f.name)))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} (from CHATBOT_CONFIG) does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"config file {path} has unknown settings {unknown}; known settings: {sorted(known)}")
+    return data
+
+
+def _coerce(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable CHATBOT_{name.upper()}={raw!r} is not a valid {kind.__name__}") from None

@@ -1,0 +1,95 @@
+"""Convert hetPQA evidence ranking (Amazon toys & games questions) to the JSONL contracts.
+
+Each candidate snippet becomes a product document of that ASIN (one per
+distinct text, id from a content hash, so repeated snippets are one doc);
+label 1 marks a question's gold documents; a question with no label-1
+candidate is unanswerable. Attribute snippets such as
+``platform:  { value:nintendo_3ds }`` are rendered as readable text.
+The data's license (CDLA-Sharing-1.0) is copied beside the output.
+
+    python -m chatbot.datasets.hetpqa ../shared/data/hetpqa/evidence_ranking/dev.csv data/hetpqa
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import re
+import shutil
+from collections import OrderedDict
+from pathlib import Path
+
+_KIND = {"attribute": "attribute", "bullet": "bullet", "desc": "description", "osp": "offer",
+         "cqa": "community_qa", "review": "review"}
+
+
+def render_attribute(candidate: str) -> str:
+    """``compatible_devices:  { value:"apple ipad" }; { value:"ipad 2" }`` -> ``compatible devices: apple ipad; ipad 2``."""
+    name, sep, rest = candidate.partition(":")
+    if not sep or "{" not in rest:
+        return candidate.strip()
+    parts: list[str] = []
+    while (group := re.search(r"\{([^{}]*)\}", rest)) is not None:  # innermost braces first
+        inner = group.group(1)
+        unit = re.search(r"unit:\s*([a-z_]+)", inner)
+        values = re.findall(r'(?<![a-z_])value:\s*("[^"]*"|[^,\s]+)', inner)
+        if values:
+            parts += [f"{v.strip(chr(34))} {unit.group(1)}" if unit else v.strip(chr(34)) for v in values]
+        else:
+            leftover = re.sub(r"[\[\]]", " ", re.sub(r"unit:\s*[a-z_]+", "", inner)).replace(":", " ")
+            if leftover.strip(" ,"):
+                parts.append(" ".join(leftover.replace(",", " ").split()))
+        rest = rest[: group.start()] + rest[group.end():]
+    text = "; ".join(dict.fromkeys(p.replace("_", " ").strip() for p in parts if p.strip()))
+    return f"{name.strip().replace('_', ' ')}: {text}"
+
+
+def convert(csv_path: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    docs: OrderedDict[str, dict] = OrderedDict()
+    questions: OrderedDict[str, dict] = OrderedDict()
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            asin, source = row["ASIN"], row["source"]
+            text = render_attribute(row["candidate"]) if source == "attribute" else row["candidate"].strip()
+            if not text:
+                continue
+            digest = hashlib.sha256(f"{asin}\x00{text}".encode()).hexdigest()[:12]
+            doc_id = f"{asin}:{digest}"
+            docs.setdefault(doc_id, {"id": doc_id, "title": f"Product {asin} ({_KIND.get(source.lower(), source)})",
+                                     "text": text, "kind": "product", "product_id": asin,
+                                     "meta": {"source": source}})
+            q = questions.setdefault(row["qid"], {"id": f"hetpqa-{row['qid']}", "question": row["question"].strip(),
+                                                  "product_id": asin, "gold_doc_ids": [], "answerable": False})
+            if row["label"].strip() in ("1", "2") and doc_id not in q["gold_doc_ids"]:
+                q["gold_doc_ids"].append(doc_id)
+                q["answerable"] = True
+    docs_path, questions_path = out / "documents.jsonl", out / "questions.jsonl"
+    _write_jsonl(docs_path, docs.values())
+    _write_jsonl(questions_path, questions.values())
+    license_file = Path(csv_path).resolve().parents[1] / "LICENSE"
+    if license_file.exists():
+        shutil.copyfile(license_file, out / "LICENSE")
+    return docs_path, questions_path
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("csv", help="hetPQA evidence_ranking/dev.csv")
+    parser.add_argument("out", help="folder for documents.jsonl, questions.jsonl and LICENSE")
+    args = parser.parse_args(argv)
+    docs, questions = convert(args.csv, args.out)
+    print(f"wrote {docs} and {questions}")
+
+
+if __name__ == "__main__":
+    main()

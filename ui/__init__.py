@@ -1,0 +1,1 @@
+"""Gradio faces of the chatbot: thin adapters over one ready ``chatbot.pipeline.Chatbot``."""
