@@ -1,7 +1,8 @@
 """Command line: ``index``, ``ask`` and ``eval`` (contracts in DESIGN.md).
 
     python -m chatbot index PATH... [--index DIR] [--rebuild]
-    python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json]
+    python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
+    python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
 
 Errors from the core become one readable line on stderr and exit code 2.
@@ -22,7 +23,9 @@ from .config import Settings
 from .errors import ChatbotError
 from .evaluation import read_questions, run_questions, summarize
 from .indexer import update_index
-from .pipeline import GENERATORS, Chatbot, make_embedder
+from .generation import NAMES as GENERATORS
+from .pipeline import Chatbot, make_embedder
+from .types import Answer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index folder")
     p.add_argument("--generator", choices=GENERATORS, help="answer backend")
     p.add_argument("--json", action="store_true", help="print the result JSON")
+    p.add_argument("--history", help="JSON file with the conversation so far: [{\"role\", \"content\"}, ...]")
+
+    p = sub.add_parser("chat", help="talk to the bot in the terminal; follow-up questions keep their context")
+    p.add_argument("--product-id", help="the product page the shopper is on")
+    p.add_argument("--index", help="index folder")
+    p.add_argument("--generator", choices=GENERATORS, help="answer backend")
 
     p = sub.add_parser("eval", help="index DOCS in a temporary folder and score answers to QUESTIONS")
     p.add_argument("--docs", required=True, help="documents JSONL")
@@ -57,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None))
-        return {"index": _index, "ask": _ask, "eval": _eval}[args.command](args, settings)
+        return {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval}[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,14 +89,58 @@ def _index(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    answer = Chatbot(settings).ask(args.question, product_id=args.product_id)
+    history = _read_history(args.history) if args.history else None
+    bot = Chatbot(settings)
     if args.json:
-        print(json.dumps(answer.to_result(), ensure_ascii=False, indent=2))
+        print(json.dumps(bot.ask(args.question, product_id=args.product_id, history=history).to_result(),
+                         ensure_ascii=False, indent=2))
         return 0
-    print(answer.text)
+    _print_streamed(bot, args.question, args.product_id, history)
+    return 0
+
+
+def _chat(args, settings: Settings) -> int:
+    bot = Chatbot(settings)
+    bot.warm_up()
+    history: list[dict] = []
+    print(f"Ask {settings.store_name} anything (an empty line or Ctrl-D ends the chat).")
+    while True:
+        try:
+            message = input("> ").strip()
+        except EOFError:
+            break
+        if not message:
+            break
+        answer = _print_streamed(bot, message, args.product_id, history)
+        history += [{"role": "user", "content": message},
+                    {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
+    return 0
+
+
+def _print_streamed(bot: Chatbot, message: str, product_id: str | None, history) -> Answer:
+    """Print pieces as they come, then the numbered sources."""
+    for event in bot.stream(message, product_id=product_id, history=history):
+        if isinstance(event, Answer):
+            answer = event
+        else:
+            print(event, end="", flush=True)
+    print()
+    for notice in answer.notices:
+        print(f"note: {notice}", file=sys.stderr)
     for i, c in enumerate(answer.citations, start=1):
         print(f"  [{i}] {c.title} ({c.doc_id})" + (f" {c.url}" if c.url else ""))
-    return 0
+    return answer
+
+
+def _read_history(path: str) -> list[dict]:
+    try:
+        history = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ChatbotError(f"--history {path} is not a readable JSON file ({exc})") from None
+    if not isinstance(history, list) or not all(isinstance(t, dict) and "role" in t and "content" in t
+                                                for t in history):
+        raise ChatbotError(f"--history {path} must be a JSON list of {{\"role\": ..., \"content\": ...}} objects")
+    return history
 
 
 def _eval(args, settings: Settings) -> int:

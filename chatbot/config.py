@@ -37,14 +37,33 @@ class Settings:
     lexical_weight: float = 0.5  # weight of the BM25 ranking in fusion
     focus_weight: float = 0.5  # weight of "the product page in focus" as a ranking, for product-scoped questions
     min_relevance: float = 0.35  # below this best-hit relevance the bot abstains instead of answering
+    # --- store facts used in prompts and messages (the demo store's by default)
+    store_name: str = "Harbor & Pine"  # how the bot names the store
+    support_contact: str = "support@harborandpine.example or +1 (555) 010-4477 (Mon-Fri 9am-6pm ET)"  # for hand-offs
     # --- answering
-    generator: str = "extractive"  # answer backend by name; "extractive" needs no language model
+    generator: str = "llama.cpp"  # answer backend: llama.cpp, transformers, openai or extractive (no model)
+    model: str = ""  # model for the generator: GGUF path (llama.cpp), Hub id or folder (transformers),
+    #                  served model name (openai); empty = the backend's default (bundled SmolLM2 / gpt2)
+    gguf_file: str = ""  # transformers only: GGUF file inside the `model` folder or repo, loaded via gguf_file=
+    context_window: int = 2048  # llama.cpp n_ctx; transformers uses the model's own limit when smaller
+    n_threads: int = 0  # CPU threads for llama.cpp; 0 = half the logical CPUs (faster than all on small machines)
+    max_new_tokens: int = 160  # answer length cap; short answers drift less
+    max_passages: int = 3  # passages in the prompt; small models lose track of more, and reading them is slow
+    evidence_sentences: int = 2  # best-matching sentences kept from each passage (prompt length drives first-token time)
+    max_answer_sentences: int = 3  # generation stops once this many verified sentences are out
+    support_threshold: float = 0.55  # min cosine between an answer sentence and a source sentence to keep it
+    min_evidence: float = 0.35  # below this best sentence match (cosine + small bonuses) the sources don't answer
+    strong_evidence: float = 0.6  # when the model says it doesn't know, quote the sources only above this match
+    offtopic_relevance: float = 0.2  # below this best-hit relevance a question is off-topic: redirect politely
+    openai_base_url: str = ""  # OpenAI-compatible server, e.g. http://localhost:8000/v1; empty = $OPENAI_BASE_URL
+    openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
-                    "max_question_chars", "max_answer_chars")
+                    "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
+                    "max_passages", "evidence_sentences", "max_answer_sentences")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")

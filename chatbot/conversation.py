@@ -1,0 +1,68 @@
+"""Turn a follow-up into a standalone question, and carry the product in focus across turns.
+
+"and for shoes?" or "does it come in blue?" mean little alone. When a
+message looks like a follow-up (short, or opening with "and", "what about",
+or leaning on "it"/"they"), the previous shopper question is put in front of
+it for retrieval. The product in focus is the one the shopper is on, or the
+one the last answer was about. No language model is involved, so this is
+fast and predictable; it does not rewrite the text shown to the shopper.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(and|or|but|also|what about|how about|same for|what if|for|in|with|then|so|ok(ay)?,?)\b", re.IGNORECASE)
+_LEANS_ON_CONTEXT = re.compile(r"\b(it|its|it's|they|them|their|those|these|that one|this one|one)\b",
+                               re.IGNORECASE)
+_NOUNISH = re.compile(r"[A-Za-z]{4,}")
+
+
+@dataclass
+class Turn:
+    role: str  # "user" or "assistant"
+    content: str
+    product_id: str | None = None  # the product the turn was about, when known
+
+
+def as_turns(history: Iterable[Any] | None) -> list[Turn]:
+    """Accept Turn objects or ``{"role", "content", "product_id"?}`` dicts (the chat-messages shape)."""
+    turns = []
+    for item in history or []:
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, dict) and item.get("role") in ("user", "assistant"):
+            content = item.get("content")
+            turns.append(Turn(item["role"], content if isinstance(content, str) else str(content or ""),
+                              item.get("product_id")))
+    return turns
+
+
+def is_follow_up(message: str) -> bool:
+    words = message.split()
+    if _FOLLOW_UP_START.match(message):
+        return True
+    if _LEANS_ON_CONTEXT.search(message) and len(words) <= 8:
+        return True
+    return len(words) <= 3 and len(_NOUNISH.findall(message)) <= 2
+
+
+def standalone_question(message: str, history: Iterable[Any] | None) -> str:
+    """The text to retrieve with: the message, or the previous question + the message for a follow-up."""
+    previous = [t.content for t in as_turns(history) if t.role == "user" and t.content.strip()]
+    if not previous or not is_follow_up(message):
+        return message
+    return f"{previous[-1].strip()} {message.strip()}"
+
+
+def focus_product(product_id: str | None, history: Iterable[Any] | None) -> str | None:
+    """The explicit product, else the latest one a turn was about."""
+    if product_id:
+        return product_id
+    for turn in reversed(as_turns(history)):
+        if turn.product_id:
+            return turn.product_id
+    return None

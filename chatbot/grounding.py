@@ -1,0 +1,186 @@
+"""Check each answer sentence against the passages it cites; keep only what they support.
+
+A sentence is supported by a passage when (1) every number, price,
+duration and named thing in it appears in that passage, and (2) it means
+something the passage says: its embedding is close to one of the passage's
+sentences and at least half its content words (stemmed) are in the passage;
+or loosely close with 80% of its words there; or a near paraphrase. A sentence
+citing [n] is checked against passage n only; one citing nothing is checked
+against each passage in turn. Unsupported sentences are dropped by the
+caller. This module decides support, not what to say instead.
+
+Limits: a sentence that reuses a source's words and numbers but adds a
+vague claim ("can only be used once") can still pass; numbers and names are
+the hard guarantee.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import Stemmer
+
+from .embedding import Embedder
+from .extractive import join_lists, sentences
+
+_CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+(?:[.,]\d+)*)?")  # 30, 19.99, 1,500, and ranges like 5-7
+_RANGE = re.compile(r"(\d)\s*(?:[–—-]|to)\s*\$?(?=\d)")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-zA-Z](?:\s+[A-Z][a-zA-Z&'-]*[a-zA-Z])*")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset("a an and are as at be but by can do does for from has have how i if in into is it its of "
+                  "on or our so that the their them then there these they this to was we were what when where "
+                  "which who will with you your yes no not all any also just more most only than very cannot can't "
+                  "don't doesn't won't isn't aren't must may might should would could us".split())
+_STEMMER = Stemmer.Stemmer("english")
+_NEGATION = re.compile(r"\b(no|not|never|cannot|none|nothing|nor|without)\b|n't\b", re.IGNORECASE)
+_META = re.compile(r"^\s*(?:A:|Answer:|The (?:answer|passage)s? (?:is|are|says?)\s*:?|According to (?:the )?"
+                   r"(?:passages?|sources?|store information)(?: \[\d+\])?,?)\s*", re.IGNORECASE)
+_COMMON_CAPS = frozenset({"I", "We", "You", "Our", "Yes", "No", "The", "This", "It", "If", "Please", "Sure",
+                          "Thanks", "Thank", "Unfortunately", "However", "Also", "Hi", "Hello"})
+
+
+@dataclass
+class SentenceCheck:
+    text: str  # the sentence without its citation markers
+    supported: bool
+    passages: list[int] = field(default_factory=list)  # numbers of the passages that support it
+    reason: str = ""
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Sentences of ``answer`` with the passage numbers each cites (markers removed)."""
+    out = []
+    for sentence in sentences(answer):
+        cited = [int(n) for group in _CITE.findall(sentence) for n in re.split(r"\s*,\s*", group)]
+        text = _CITE.sub("", sentence).strip()
+        if text:
+            out.append((text, cited))
+    return out
+
+
+def _ranges(text: str) -> str:
+    """Write every range one way ("5–7", "5 to 7", "$10 to $500" -> "5-7", "10-500") so ranges compare whole."""
+    return _RANGE.sub(r"\1-", text)
+
+
+_UNITS = {"day", "hour", "week", "month", "year", "minute", "business", "pm", "am", "percent", "piece", "item",
+          "inch", "cm", "mm", "lb", "oz", "ml", "kg", "g", "foot", "feet", "mile", "order", "time", "point"}
+
+
+def _unit(word: str) -> str | None:
+    """The singular unit a word names ("hours" -> "hour"), or None."""
+    word = word.lstrip("-").lower()
+    for form in (word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word):
+        if form in _UNITS:
+            return form
+    return None
+
+
+def _tokens(text: str) -> list[str]:
+    """Numbers (ranges whole, normalised) and words, with units singular, so facts compare as phrases."""
+    raw = re.findall(r"\d+(?:[.,]\d+)*(?:-\d+(?:[.,]\d+)*)?|[a-z&'-]+", _ranges(text.lower()))
+    return [_norm_number(t) if _NUMBER.fullmatch(t) else (_unit(t) or t.lstrip("-")) for t in raw]
+
+
+def facts(sentence: str) -> set[str]:
+    """Numbers with their units ("2 hour"; ranges whole, so "7 day" is not in "5-7 days") and named things."""
+    tokens = _tokens(sentence)
+    numbers = set()
+    for i, token in enumerate(tokens):
+        if _NUMBER.fullmatch(token):
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            numbers.add(f"{token} {following}" if following in _UNITS else token)
+    # a single capitalised word opening the sentence is grammar, not a name
+    found = {m.group(0) for m in _NAME.finditer(sentence) if m.start() > 0 or " " in m.group(0)}
+    return numbers | {n.lower() for n in found if n.split()[0] not in _COMMON_CAPS}
+
+
+def names(text: str) -> set[str]:
+    """Named things in ``text``: capitalised words and runs, not a sentence's first word, nor "I", "We"..."""
+    found = set()
+    for sentence in sentences(text):
+        found |= {m.group(0) for m in _NAME.finditer(sentence) if m.start() > 0 or " " in m.group(0)}
+    return {n for n in found if n.split()[0] not in _COMMON_CAPS}
+
+
+def unmatched_names(question: str, passages: list[str]) -> set[str]:
+    """Names the question asks about that none of the passages mention ("PlayStation" in a toy shop)."""
+    text = " " + " ".join(re.findall(r"[a-z0-9&'-]+", " ".join(passages).lower())) + " "
+    return {n for n in names(question) if f" {' '.join(re.findall(r'[a-z0-9&-]+', n.lower()))} " not in text}
+
+
+def _norm_number(n: str) -> str:
+    if "-" in n:
+        return "-".join(_norm_number(part) for part in n.split("-"))
+    n = n.replace(",", "")
+    return n[:-3] if n.endswith(".00") else n.rstrip("0").rstrip(".") if "." in n else n
+
+
+def _content_words(text: str) -> set[str]:
+    return set(_STEMMER.stemWords([w for w in _WORD.findall(text.lower().replace("'", "")) if w not in _STOP]))
+
+
+def clean_sentence(sentence: str) -> str:
+    """Drop preambles a small model adds ("A:", "According to the passage,") and keep the claim."""
+    return _META.sub("", sentence).strip()
+
+
+class Verifier:
+    """Support checks against a fixed set of passages; passage sentences are embedded once."""
+
+    def __init__(self, passages: dict[int, str], embedder: Embedder, threshold: float = 0.55,
+                 embedded: dict[int, tuple[list[str], np.ndarray]] | None = None):
+        """``embedded`` gives each passage's sentences with their vectors, when the caller has them already."""
+        self.passages = passages
+        self.embedder = embedder
+        self.threshold = threshold
+        self._facts = {n: self._fact_text(t) for n, t in passages.items()}
+        self._words = {n: _content_words(t) for n, t in passages.items()}
+        if embedded is None:
+            split = {n: sentences(join_lists(t)) or [t] for n, t in passages.items()}
+            flat = [x for n in passages for x in split[n]]
+            vectors = embedder.embed(flat) if flat else np.zeros((0, 1), np.float32)
+            embedded, offset = {}, 0
+            for n in passages:
+                embedded[n] = (split[n], vectors[offset: offset + len(split[n])])
+                offset += len(split[n])
+        self._sentences = {n: embedded[n][0] for n in passages}
+        self._vectors = np.concatenate([embedded[n][1] for n in passages]) if passages else np.zeros((0, 1))
+        self._owner = np.array([n for n in passages for _ in embedded[n][0]])
+        self._negative = np.array([bool(_NEGATION.search(x)) for n in passages for x in embedded[n][0]])
+
+    @staticmethod
+    def _fact_text(text: str) -> str:
+        return " " + " ".join(_tokens(text)) + " "
+
+    def check(self, sentence: str, cited: list[int] | None = None) -> SentenceCheck:
+        if sentence.rstrip().endswith("?"):
+            return SentenceCheck(sentence, False, reason="a question, not an answer")
+        candidates = [n for n in (cited or []) if n in self.passages] or list(self.passages)
+        needed = facts(sentence)
+        with_facts = [n for n in candidates if all(f" {f} " in self._facts[n] for f in needed)]
+        if not with_facts:
+            missing = sorted(f for f in needed if not any(f" {f} " in self._facts[n] for n in candidates))
+            return SentenceCheck(sentence, False, reason=f"not in the cited sources: {', '.join(missing)}")
+        vector = self.embedder.embed([sentence])[0]
+        similarity = self._vectors @ vector if len(self._vectors) else np.zeros(0)
+        words = _content_words(sentence)
+        supporting = []
+        # compare only with source sentences of the same polarity: "we don't offer free shipping" must not
+        # borrow support from "we offer free shipping over $50"
+        same_polarity = self._negative == bool(_NEGATION.search(sentence))
+        for n in with_facts:
+            mine = (self._owner == n) & same_polarity
+            best = float(similarity[mine].max()) if mine.any() else 0.0
+            covered = len(words & self._words[n]) / len(words) if words else 0.0
+            # close in meaning and mostly in the source's words; almost all in its words ("It takes 7-10
+            # business days" after a sentence naming the subject); or a near paraphrase
+            if ((best >= self.threshold and covered >= 0.5) or (best >= 0.4 and covered >= 0.8 and len(words) >= 3)
+                    or best >= 0.9):
+                supporting.append((best, n))
+        if not supporting:
+            return SentenceCheck(sentence, False, reason="no source says this")
+        return SentenceCheck(sentence, True, [n for _, n in sorted(supporting, reverse=True)])

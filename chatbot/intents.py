@@ -1,0 +1,60 @@
+"""Spot messages the bot must hand to a person at once, without trying to answer.
+
+Three cases: the shopper asks for a person; the shopper is angry; the
+shopper asks about their own order or account, which this bot cannot see.
+Plain patterns, so the decision is fast, predictable and testable; policy
+questions that merely mention "my order" ("how do I return my order?") are
+left to the answering pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HUMAN = re.compile(
+    r"\b(talk|speak|chat|connect|transfer|put) (me )?(through )?(to|with) (a |an |some |your )?(real |live )?"
+    r"(human|person|agent|representative|rep|someone|somebody|operator|manager|staff|support)( team)?\b"
+    r"|\b(real|live|actual) (human|person|agent)\b|\bhuman (agent|being|please)\b"
+    r"|^\s*(human|agent|representative|operator|person)( please)?[.!?]*\s*$|\bcustomer service rep",
+    re.IGNORECASE)
+_ANGRY = re.compile(
+    r"\b(furious|outraged|livid|ridiculous|unacceptable|disgusting|pathetic|worst (service|store|company)|"
+    r"scam|scammers|rip-?off|ripped off|fed up|sick of|useless|wtf|f+u+c+k\w*|sh[i1]t+\w*|damn|crap)\b",
+    re.IGNORECASE)
+_OWN_ORDER = re.compile(
+    r"\b(where('s| is)|status of|track(ing)?|what happened to|has|did|when will) (my|our) "
+    r"(order|package|parcel|delivery|shipment|refund|return|exchange)\b"
+    r"|\bmy (order|package|parcel|delivery|shipment|refund)\b.{0,40}\b(hasn'?t|has not|didn'?t|did not|never|"
+    r"still (not|hasn'?t)|not (yet )?(arrived|received|shipped|come)|is (late|missing|lost|delayed|wrong)|"
+    r"was (lost|stolen|damaged)|arrived (broken|damaged))"
+    r"|\border\s*(number|no\.?|#)\s*:?\s*#?\w*\d"
+    r"|\b(charged|billed) (me )?(twice|double|two times|wrong)"
+    r"|\bmy account\b.{0,30}\b(locked|hacked|suspended|blocked|disabled|doesn'?t work|not working|compromised)"
+    r"|\b(cancel|change|modify) my (order|subscription)\b.{0,30}\b(\d{4,}|now|asap|please)\b",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    reason: str  # "asked_for_person" | "upset" | "own_order_or_account"
+    message: str
+
+
+def detect_handoff(message: str, support_contact: str) -> Handoff | None:
+    """A Handoff when ``message`` needs a person straight away, else None."""
+    if _HUMAN.search(message):
+        return Handoff("asked_for_person", "Of course. I'm passing this conversation to a member of our team, "
+                       f"who will pick it up from here. You can also reach us at {support_contact}.")
+    if _ANGRY.search(message) or (message.count("!") >= 3) or _shouting(message):
+        return Handoff("upset", "I'm sorry about this. I'm passing the conversation to a member of our support "
+                       f"team so a person can sort it out with you. You can also reach us at {support_contact}.")
+    if _OWN_ORDER.search(message):
+        return Handoff("own_order_or_account", "I can't see individual orders or accounts, so I'm passing this to "
+                       f"a member of our team who can check it for you. You can also reach us at {support_contact}.")
+    return None
+
+
+def _shouting(message: str) -> bool:
+    letters = [c for c in message if c.isalpha()]
+    return len(letters) >= 15 and sum(c.isupper() for c in letters) / len(letters) > 0.8
