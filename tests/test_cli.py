@@ -91,3 +91,38 @@ def test_eval_on_converted_hetpqa_writes_every_field(tmp_path):
     scoped = {q["id"]: q["product_id"] for q in questions}
     doc_product = {json.loads(d)["id"]: json.loads(d)["product_id"] for d in docs}
     assert all(doc_product[d] == scoped[r["id"]] for r in results for d in r["retrieved"])
+
+
+def test_default_generator_answers_the_return_window_from_the_policy(demo_index):
+    proc = cli("ask", "What is your return window?", "--index", str(demo_index))
+    assert proc.returncode == 0, proc.stderr
+    answer, _, sources = proc.stdout.partition("\n  [1]")
+    assert "30 days" in answer and "(policies/returns-and-refunds.md)" in proc.stdout
+    assert "7 days" not in answer
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("I want to talk to a human", "passing this conversation to a member of our team"),
+    ("Do you sell skateboards?", "I couldn't find that in our store information"),
+    ("Do you sell the PlayStation 5?", "I couldn't find anything about PlayStation"),
+])
+def test_handoff_and_abstain_with_the_default_generator(demo_index, question, expected):
+    result = json.loads(cli("ask", question, "--json", "--index", str(demo_index)).stdout)
+    assert expected in result["answer"] and result["abstained"] and result["citations"] == []
+    assert result["handoff"] == question.startswith("I want")
+
+
+def test_history_file_and_interactive_chat_keep_the_context(demo_index, tmp_path):
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "How much is shipping to Canada?"},
+                                   {"role": "assistant", "content": "A flat $19.99."}]))
+    proc = cli("ask", "and how long does it take?", "--history", str(history), "--index", str(demo_index))
+    assert proc.returncode == 0 and "7–10 business days" in proc.stdout, proc.stdout + proc.stderr
+    chat = subprocess.run([sys.executable, "-m", "chatbot", "chat", "--index", str(demo_index)], cwd=ROOT,
+                          input="How much is shipping to Canada?\nand how long does it take?\n\n",
+                          capture_output=True, text=True, timeout=600)
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout.count("7–10 business days") >= 1 and "19.99" in chat.stdout
+    history.write_text("{not json")
+    bad = cli("ask", "hi", "--history", str(history), "--index", str(demo_index))
+    assert bad.returncode == 2 and "--history" in bad.stderr

@@ -125,3 +125,26 @@ def test_bundled_gguf_loads_as_a_chat_model(smollm2_gguf):
     messages = [{"role": "user", "content": "Say hello to a customer."}]
     answer = "".join(smollm2_gguf.stream(messages, GenerationOptions(max_new_tokens=8)))
     assert answer.strip() and smollm2_gguf.count_tokens(answer) <= 9
+
+
+def test_gpt2_end_to_end_through_the_pipeline(tiny_gpt2, demo_index_dir, real_embedder):
+    """Settings name the transformers backend and a GPT-2 folder: the prompt is packed into 1,024 tokens,
+    the model streams, and its (random) words never reach the shopper unverified."""
+    from chatbot.config import Settings
+    from chatbot.pipeline import Chatbot
+
+    settings = Settings(index_dir=str(demo_index_dir), generator="transformers", model=tiny_gpt2,
+                        max_passages=10, evidence_sentences=10, max_new_tokens=64)
+    bot = Chatbot(settings, embedder=real_embedder)
+    model = bot.generator
+    assert model is not None and model.style == "completion" and model.context_window == 1024
+    seen = []
+    real_stream = model.stream
+    model.stream = lambda prompt, options: (seen.append(prompt), real_stream(prompt, options))[1]
+    answer = bot.ask("What is your return window?")
+    assert len(seen) == 1 and isinstance(seen[0], str)
+    assert seen[0].rstrip().endswith("Answer:") and "Question: What is your return window?" in seen[0]
+    assert model.count_tokens(seen[0]) <= 1024 - settings.max_new_tokens  # packed within the window
+    assert "[1] " in seen[0] and seen[0].count("\n[") < 10  # passages were cut to fit, most relevant first
+    assert not answer.abstained and "30 days" in answer.text  # garbage was dropped; the source was quoted
+    assert all(c.doc_id in answer.retrieved for c in answer.citations)
