@@ -83,10 +83,8 @@ class Chatbot:
     def stream(self, message: str, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text pieces as they are ready, then the final Answer."""
-        if not isinstance(message, str) or not message.strip():
-            raise InputError("the message is empty; type what you would like to know")
         history = list(history or [])
-        message, notice = cut_message(message, self.settings.max_question_chars)
+        message, notice = self._clean(message)
         retriever, generator = self.retriever, self.generator  # loads happen outside the timings
         started = time.perf_counter()
         clock = _Clock(started)
@@ -127,14 +125,14 @@ class Chatbot:
             return
         text = self._decline_text(relevance, unknown)
         yield clock.first(text)
-        yield self._answer(message, text, Draft(), hits, relevance, clock, abstained=True, notice=notice,
+        yield self._answer(message, text, draft, hits, relevance, clock, abstained=True, notice=notice,
                            product=product, reason="off_topic" if relevance < self.settings.offtopic_relevance
                            else "not_in_sources")
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> list[Answer]:
         """Up to ``n`` different verified, cited draft replies for a support agent, best first."""
-        message, _ = cut_message(message, self.settings.max_question_chars)
+        message, _ = self._clean(message)
         query = standalone_question(message, history)
         started = time.perf_counter()
         hits = self.retriever.search(query, filters=Filters(product_id=focus_product(product_id, history)))
@@ -152,12 +150,12 @@ class Chatbot:
             if self.generator is not None:
                 # the first draft is the deterministic answer; the others are sampled with fixed seeds
                 options = GenerationOptions(self.settings.max_new_tokens, temperature=0.7 if i else 0.0, seed=i)
-                pieces = generated_answer(query, evidence, self.generator, self.embedder, self.settings, draft,
-                                          options)
-            else:  # extractive drafts each lead with a different source
-                pieces = extractive_answer(evidence[i % len(evidence):], self.settings, draft)
-            for piece in pieces:
-                clock.first(piece)
+                for piece in generated_answer(query, evidence, self.generator, self.embedder, self.settings, draft,
+                                              options):
+                    clock.first(piece)
+            if not draft.kept:  # no model, or nothing it wrote held up: each such draft leads with another source
+                for piece in extractive_answer(evidence[i % len(evidence):], self.settings, draft):
+                    clock.first(piece)
             if draft.kept and draft.text not in seen:
                 seen.add(draft.text)
                 results.append(self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0),
@@ -165,6 +163,11 @@ class Chatbot:
         return sorted(results, key=lambda a: -a.confidence)
 
     # ---- helpers
+    def _clean(self, message: str) -> tuple[str, str | None]:
+        if not isinstance(message, str) or not message.strip():
+            raise InputError("the message is empty; type what you would like to know")
+        return cut_message(message, self.settings.max_question_chars)
+
     def _decline_text(self, relevance: float, unknown: set[str]) -> str:
         s = self.settings
         if unknown and relevance >= s.offtopic_relevance:

@@ -140,3 +140,15 @@ def test_agent_drafts_are_distinct_verified_and_cited(demo_index, real_embedder)
     assert all(d.citations and 0 < d.confidence <= 1 for d in drafts)
     assert [d.confidence for d in drafts] == sorted((d.confidence for d in drafts), reverse=True)
     assert any("5–7 business days" in d.text for d in drafts)
+
+
+def test_agent_drafts_with_the_bundled_model(demo_index, real_embedder):
+    bot = Chatbot(Settings(index_dir="unused", generator="llama.cpp"), embedder=real_embedder, index=demo_index)
+    assert bot.generator is not None
+    drafts = bot.drafts("How long do refunds take after you receive my return?", n=2)
+    assert 1 <= len(drafts) <= 2 and len({d.text for d in drafts}) == len(drafts)
+    for draft in drafts:
+        assert draft.citations and not draft.abstained
+        assert all(f"[{i}]" in draft.text for i in range(1, len(draft.citations) + 1))
+    with pytest.raises(InputError):
+        bot.drafts("  ")
