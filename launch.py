@@ -1,9 +1,12 @@
-"""Start the app on a store's knowledge: sync the index with the knowledge folder, then serve.
+"""Start everything on one port: sync the index with the knowledge folder, then serve the app and the API.
 
-    python launch.py [--knowledge knowledge/] [--port 7860]
+    python launch.py [--knowledge knowledge/] [--host 127.0.0.1] [--port 7860]
 
-This is the Hugging Face Spaces entry point too (``app_file: launch.py``).
-Indexing is incremental, so a restart with unchanged files embeds nothing.
+Serves the Gradio app (shopper chat, agent assist, store admin) at ``/``, the
+HTTP API at ``/api/*``, the OpenAI-compatible API at ``/v1``, and the
+embeddable widget at ``/widget.js``. This is the Hugging Face Spaces entry
+point too (``app_file: launch.py``). Indexing is incremental, so a restart
+with unchanged files embeds nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from chatbot.chunking import Chunker
@@ -23,7 +27,7 @@ ROOT = Path(__file__).resolve().parent
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--knowledge", default=os.environ.get("CHATBOT_KNOWLEDGE", str(ROOT / "knowledge")))
+    parser.add_argument("--knowledge", help="the store's documents (default: settings knowledge_dir)")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     args = parser.parse_args(argv)
@@ -31,8 +35,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home from a store's server
 
     settings = Settings.load()
+    knowledge = args.knowledge or settings.knowledge_dir
+    if not Path(knowledge).is_absolute() and not Path(knowledge).exists():
+        knowledge = str(ROOT / knowledge)  # started from another folder: use the demo store beside this file
+    settings = replace(settings, knowledge_dir=knowledge)
     embedder = make_embedder(settings)
-    report = update_index([args.knowledge], settings.index_dir, embedder,
+    report = update_index([knowledge], settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
     logging.info("index %s: %s", settings.index_dir, report.summary())
     for problem in report.problems:
@@ -40,9 +48,17 @@ def main(argv: list[str] | None = None) -> None:
     bot = Chatbot(settings, embedder=embedder)
     bot.warm_up()
 
-    from ui.app import create_app
+    import uvicorn
 
-    create_app(bot).launch(server_name=args.host, server_port=args.port)
+    from chatbot.storage import ConversationStore
+    from ui.app import create_app
+    from ui.server import create_server
+
+    store = ConversationStore(settings.database_url)
+    server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings))
+    logging.info("serving on http://%s:%d (app /, API /api, OpenAI-compatible /v1, widget /widget.js)",
+                 args.host, args.port)
+    uvicorn.run(server, host=args.host, port=args.port, log_level="info")
 
 
 if __name__ == "__main__":

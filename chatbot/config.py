@@ -21,6 +21,7 @@ from .errors import ConfigError
 class Settings:
     # --- where things live
     index_dir: str = "index"  # folder holding the FAISS vectors, SQLite chunk store and manifest
+    knowledge_dir: str = "knowledge"  # the store's documents; launch.py indexes it and admin uploads land here
     # --- embedding
     embedder: str = "all-MiniLM-L6-v2"  # sentence-transformers model name or folder; this name uses the bundled copy
     embed_batch_size: int = 64  # texts per forward pass; larger is faster until memory runs out
@@ -60,10 +61,16 @@ class Settings:
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 
+    # --- serving (HTTP API, widget, persistence)
+    database_url: str = "sqlite:///data/chatbot.sqlite3"  # conversations, feedback, tickets; any SQLAlchemy URL
+    allowed_origins: str = ""  # comma-separated origins allowed to embed the widget / call the API (CORS)
+    max_concurrent: int = 4  # chat requests answered at once; the rest wait in the queue
+    max_queue: int = 16  # waiting chat requests beyond which new ones get "busy, try again"
+
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
                     "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
-                    "max_passages", "evidence_sentences", "max_answer_sentences")
+                    "max_passages", "evidence_sentences", "max_answer_sentences", "max_concurrent")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")

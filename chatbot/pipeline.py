@@ -69,6 +69,17 @@ class Chatbot:
                 self._generator_ready = True
             return self._generator
 
+    def reload_index(self) -> None:
+        """Pick up a re-built index on the next question (after an admin upload, say)."""
+        with self._lock:
+            self._index = None
+            self._retriever = None
+
+    @property
+    def documents(self):
+        """Every document in the index, by id (the catalog and reviews for the agent tools)."""
+        return self.retriever.index.documents
+
     def warm_up(self) -> None:
         """Load the index, the embedder and the model now rather than on the first question."""
         self.retriever.search("warm up", k=1)

@@ -1,0 +1,253 @@
+"""Persistence for conversations, feedback, hand-off tickets and agent replies (SQLAlchemy Core).
+
+Works on SQLite (the default ``sqlite:///data/chatbot.sqlite3``) or any server database SQLAlchemy
+has a driver for. Everything written is masked with ``mask_pii`` first, so no email, phone or card
+number reaches the database. It also computes the owner's dashboard figures (``stats``). It does not
+answer questions, send anything to customers or decide when to hand off; callers do that.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import Counter, defaultdict
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+import Stemmer
+
+from .errors import ConfigError, InputError
+from .privacy import mask_pii
+from .types import Answer
+
+_md = sa.MetaData()
+
+
+def _table(name: str, *columns: sa.Column) -> sa.Table:
+    # every table: an insertion counter (turn order, newest first) and a naive-UTC creation time
+    return sa.Table(name, _md, sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True), *columns,
+                    sa.Column("created_at", sa.DateTime, nullable=False, index=True))
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.String(32), unique=True, nullable=False)
+
+
+_conversations = _table("conversations", _id(), sa.Column("channel", sa.String(32)))
+_messages = _table(
+    "messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True, nullable=False),
+    sa.Column("question", sa.Text), sa.Column("answer", sa.Text), sa.Column("abstained", sa.Boolean),
+    sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)))
+_feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
+                   sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
+_tickets = _table(
+    "tickets", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("reason", sa.Text), sa.Column("status", sa.String(16)),
+    # the conversation id while open, NULL once closed: a plain unique column (unlike a partial index, it works
+    # on every database) keeps "one open ticket per conversation" true even between processes
+    sa.Column("open_for", sa.String(32), unique=True))
+_replies = _table("agent_replies", _id(), sa.Column("ticket_id", sa.String(32)),
+                  sa.Column("customer_message", sa.Text), sa.Column("draft_text", sa.Text),
+                  sa.Column("final_text", sa.Text), sa.Column("sent", sa.Boolean))
+
+# words that say nothing about a topic: function words plus the usual ways shoppers open a question
+_STOP = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
+its me my of on or our please should so than that the their them then there these they this to up was we what when
+where which who why will with would you your yours hi hello hey thanks thank any anything some much many tell know
+need want yes not no just also about""".split())
+_WORD = re.compile(r"[a-z][a-z']+")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # stored naive UTC: the one form every database keeps
+
+
+def _iso(value: datetime) -> str:
+    return value.replace(tzinfo=timezone.utc).isoformat()
+
+
+def _require(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
+    if db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
+        raise InputError(f"unknown {what} id {key!r}; use an id this store returned")
+
+
+class ConversationStore:
+    """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
+
+    def __init__(self, url: str, clock: Callable[[], datetime] | None = None):
+        self._now = clock or _utc_now
+        try:
+            parsed = sa.engine.make_url(url)
+            sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
+            if sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            elif sqlite:  # in-memory: one shared connection, or each thread would see its own empty database
+                kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+            self._engine = sa.create_engine(parsed, **kwargs)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise ConfigError(f"database_url {url!r} cannot be used ({exc}); give a SQLAlchemy URL such as "
+                              "sqlite:///data/chatbot.sqlite3 and install that database's driver") from None
+        if sqlite:
+            sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+        # SQLite takes one writer at a time: serialising this process's writers avoids busy-waits between threads
+        self._lock = threading.RLock() if sqlite else nullcontext()
+        with self._lock:
+            _md.create_all(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # ---- conversations
+    def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
+                    product_id: str | None = None) -> tuple[str, str]:
+        now, message_id = self._now(), uuid.uuid4().hex
+        with self._lock, self._engine.begin() as db:
+            if conversation_id is None:
+                conversation_id = uuid.uuid4().hex
+                db.execute(_conversations.insert().values(id=conversation_id, channel=channel, created_at=now))
+            else:
+                _require(db, _conversations, conversation_id, "conversation")
+            db.execute(_messages.insert().values(
+                id=message_id, conversation_id=conversation_id, question=mask_pii(question),
+                answer=mask_pii(answer.text), abstained=answer.abstained, handoff=answer.handoff,
+                reason=answer.reason, confidence=float(answer.confidence), product_id=product_id or answer.product_id,
+                citations=[{"doc_id": c.doc_id, "title": mask_pii(c.title)} for c in answer.citations], created_at=now))
+        return conversation_id, message_id
+
+    def get_transcript(self, conversation_id: str) -> list[dict]:
+        with self._engine.connect() as db:
+            _require(db, _conversations, conversation_id, "conversation")
+            return _transcript(db, conversation_id)
+
+    # ---- feedback (a log: a shopper who changes their mind adds a second row)
+    def add_feedback(self, message_id: str, rating: int, comment: str = "") -> None:
+        if isinstance(rating, bool) or rating not in (1, -1):
+            raise InputError(f"rating {rating!r} is not valid; use +1 (thumbs up) or -1 (thumbs down)")
+        with self._lock, self._engine.begin() as db:
+            _require(db, _messages, message_id, "message")
+            db.execute(_feedback.insert().values(message_id=message_id, rating=rating,
+                                                 comment=mask_pii(comment or ""), created_at=self._now()))
+
+    def feedback_for(self, message_id: str) -> list[dict]:
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_feedback).where(_feedback.c.message_id == message_id)
+                              .order_by(_feedback.c.seq)).all()
+        return [{"rating": r.rating, "comment": r.comment, "created_at": _iso(r.created_at)} for r in rows]
+
+    # ---- hand-off tickets
+    def open_ticket(self, conversation_id: str, reason: str) -> str:
+        find = sa.select(_tickets.c.id).where(_tickets.c.open_for == conversation_id)
+        with self._lock:
+            with self._engine.begin() as db:
+                _require(db, _conversations, conversation_id, "conversation")
+                if (existing := db.execute(find).scalar()) is not None:
+                    return existing
+            try:
+                with self._engine.begin() as db:
+                    ticket_id = uuid.uuid4().hex
+                    db.execute(_tickets.insert().values(id=ticket_id, conversation_id=conversation_id, status="open",
+                                                        reason=mask_pii(reason), open_for=conversation_id,
+                                                        created_at=self._now()))
+                    return ticket_id
+            except sa.exc.IntegrityError:  # another process opened one in between: that one is the ticket
+                with self._engine.connect() as db:
+                    return db.execute(find).scalar_one()
+
+    def close_ticket(self, ticket_id: str) -> None:
+        with self._lock, self._engine.begin() as db:
+            _require(db, _tickets, ticket_id, "ticket")
+            db.execute(_tickets.update().where(_tickets.c.id == ticket_id).values(status="closed", open_for=None))
+
+    def list_tickets(self, status: str = "open") -> list[dict]:
+        if status not in ("open", "closed", "all"):
+            raise InputError(f"ticket status {status!r} is not valid; use 'open', 'closed' or 'all'")
+        query = sa.select(_tickets).order_by(_tickets.c.created_at.desc(), _tickets.c.seq.desc())
+        with self._engine.connect() as db:
+            rows = db.execute(query if status == "all" else query.where(_tickets.c.status == status)).all()
+            transcripts = [_transcript(db, r.conversation_id) for r in rows]
+        return [{"id": r.id, "conversation_id": r.conversation_id, "reason": r.reason, "status": r.status,
+                 "created_at": _iso(r.created_at), "transcript": t,
+                 "last_question": next((x["text"] for x in reversed(t) if x["role"] == "user"), "")}
+                for r, t in zip(rows, transcripts)]
+
+    # ---- agent replies: the bot's draft next to what the agent sent, kept as evaluation data
+    def record_agent_reply(self, ticket_id: str | None, customer_message: str, draft_text: str | None,
+                           final_text: str, sent: bool) -> str:
+        reply_id = uuid.uuid4().hex
+        with self._lock, self._engine.begin() as db:
+            if ticket_id is not None:
+                _require(db, _tickets, ticket_id, "ticket")
+            db.execute(_replies.insert().values(
+                id=reply_id, ticket_id=ticket_id, customer_message=mask_pii(customer_message),
+                draft_text=None if draft_text is None else mask_pii(draft_text), final_text=mask_pii(final_text),
+                sent=bool(sent), created_at=self._now()))
+        return reply_id
+
+    def export_agent_replies(self) -> list[dict]:
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_replies).order_by(_replies.c.seq)).all()
+        return [{"id": r.id, "ticket_id": r.ticket_id, "customer_message": r.customer_message,
+                 "draft_text": r.draft_text, "final_text": r.final_text, "sent": r.sent,
+                 "edited": r.draft_text != r.final_text, "created_at": _iso(r.created_at)} for r in rows]
+
+    # ---- the owner's dashboard
+    def stats(self, days: int = 30) -> dict:
+        """Figures for the last ``days`` calendar days (UTC), today included; every day is listed, zeros too."""
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise InputError(f"days={days!r} must be a whole number of at least 1")
+        dates = [self._now().date() - timedelta(days=i) for i in range(days - 1, -1, -1)]
+        start = datetime.combine(dates[0], datetime.min.time())
+        with self._engine.connect() as db:
+            turns = db.execute(sa.select(_messages).where(_messages.c.created_at >= start)
+                               .order_by(_messages.c.seq)).all()
+            ratings = db.execute(sa.select(_feedback.c.rating).where(_feedback.c.created_at >= start)).scalars().all()
+        per_day = Counter(t.created_at.date() for t in turns)
+        unanswered = [t.question for t in turns if t.abstained and not t.handoff]
+        handed = sum(1 for t in turns if t.handoff)
+        share = (lambda n: round(n / len(turns), 4)) if turns else (lambda n: 0.0)
+        up, down = ratings.count(1), ratings.count(-1)
+        return {"questions_per_day": [{"date": d.isoformat(), "questions": per_day[d]} for d in dates],
+                "rates": {"answered": share(len(turns) - handed - len(unanswered)), "abstained": share(len(unanswered)),
+                          "handed_off": share(handed)},
+                "thumbs": {"up": up, "down": down, "ratio": round(up / (up + down), 4) if up + down else None},
+                "top_unanswered": _topics(unanswered)}
+
+
+def _transcript(db: sa.Connection, conversation_id: str) -> list[dict]:
+    rows = db.execute(sa.select(_messages).where(_messages.c.conversation_id == conversation_id)
+                      .order_by(_messages.c.seq)).all()
+    return [{"role": role, "text": text, "created_at": _iso(r.created_at)}
+            for r in rows for role, text in (("user", r.question), ("assistant", r.answer))]
+
+
+def _topics(questions: list[str], limit: int = 10) -> list[dict]:
+    """Group questions under their most frequent content word (stemmed), so wordings of one need meet."""
+    # "kid's" counts as "kid"; other contractions ("don't", "i'm") are function words
+    words = [[w for w in (x.removesuffix("'s") for x in _WORD.findall(q.lower())) if w not in _STOP and "'" not in w]
+             for q in questions]
+    stemmer = Stemmer.Stemmer("english")  # one per call: PyStemmer objects are not safe to share between threads
+    stems = [stemmer.stemWords(ws) for ws in words]
+    frequency = Counter(s for ss in stems for s in set(ss))
+    groups: dict[str, list[str]] = defaultdict(list)
+    surface: dict[str, Counter] = defaultdict(Counter)  # the stem's commonest spelling names the topic
+    for question, ws, ss in zip(questions, words, stems):
+        # ties go to the alphabetically first stem, so the grouping never depends on word order
+        key = min(ss, key=lambda s: (-frequency[s], s), default="")
+        groups[key].append(question)
+        surface[key].update(w for w, s in zip(ws, ss) if s == key)
+    topics = [{"topic": surface[k].most_common(1)[0][0] if k else "(other)", "count": len(qs),
+               "examples": list(dict.fromkeys(reversed(qs)))[:3]} for k, qs in groups.items()]  # newest first
+    return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")  # a second process waits for the writer instead of failing
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block the chat's writes
+    cursor.close()

@@ -1,0 +1,256 @@
+"""ConversationStore on a real SQLite file: round trips, masking on disk, tickets, agent replies, stats."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import datetime
+
+import pytest
+
+from chatbot.errors import ConfigError, InputError
+from chatbot.storage import ConversationStore
+from chatbot.types import Answer, Citation
+
+
+class Clock:
+    """A settable naive-UTC clock, so stats figures and ordering are exact."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def answer(text="Returns are accepted within 30 days.", abstained=False, handoff=False, reason=None,
+           confidence=0.8, product_id=None, citations=None) -> Answer:
+    return Answer(question="q", text=text, confidence=confidence, abstained=abstained, handoff=handoff,
+                  reason=reason, retrieved=[], latency_ms={}, product_id=product_id,
+                  citations=citations if citations is not None else
+                  [Citation(doc_id="policies/returns.md", chunk_id="c1", title="Returns", score=0.9)])
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "nested" / "folder" / "chat.sqlite3"  # the parent folders do not exist yet
+
+
+@pytest.fixture
+def store(db_path):
+    s = ConversationStore(f"sqlite:///{db_path}")
+    yield s
+    s.close()
+
+
+def rows(db_path, sql):
+    with sqlite3.connect(db_path) as con:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute(sql)]
+
+
+def test_turns_round_trip_in_order_with_their_fields(store, db_path):
+    cid, m1 = store.record_turn(None, "How long do returns take?", answer(), channel="widget", product_id="HP-1001")
+    same, m2 = store.record_turn(cid, "And for sale items?", answer("I couldn't find that.", abstained=True,
+                                                                    reason="not_in_sources", confidence=0.2,
+                                                                    citations=[]))
+    assert same == cid and m1 != m2
+    transcript = store.get_transcript(cid)
+    assert [(t["role"], t["text"]) for t in transcript] == [
+        ("user", "How long do returns take?"), ("assistant", "Returns are accepted within 30 days."),
+        ("user", "And for sale items?"), ("assistant", "I couldn't find that.")]
+    assert all(t["created_at"].endswith("+00:00") for t in transcript)
+    stored = rows(db_path, "SELECT * FROM messages ORDER BY seq")
+    assert json.loads(stored[0]["citations"]) == [{"doc_id": "policies/returns.md", "title": "Returns"}]
+    assert (stored[0]["product_id"], stored[0]["abstained"], stored[0]["confidence"]) == ("HP-1001", 0, 0.8)
+    assert (stored[1]["abstained"], stored[1]["handoff"], stored[1]["reason"]) == (1, 0, "not_in_sources")
+    assert rows(db_path, "SELECT channel FROM conversations") == [{"channel": "widget"}]
+
+
+def test_product_id_falls_back_to_the_answers_product(store, db_path):
+    store.record_turn(None, "Does it need batteries?", answer(product_id="HP-1007"))
+    assert rows(db_path, "SELECT product_id FROM messages") == [{"product_id": "HP-1007"}]
+
+
+def test_unknown_conversation_is_refused(store):
+    with pytest.raises(InputError, match="unknown conversation id 'nope'"):
+        store.record_turn("nope", "hi", answer())
+    with pytest.raises(InputError, match="nope"):
+        store.get_transcript("nope")
+
+
+def test_personal_data_never_reaches_the_database_file(store, db_path):
+    email, phone, card = "jane.doe@example.com", "+1 (555) 123-4567", "4111 1111 1111 1111"
+    cid, mid = store.record_turn(None, f"I'm {email}, call {phone}, card {card}", answer(f"We emailed {email}."))
+    store.add_feedback(mid, -1, f"ring me on {phone}")
+    ticket = store.open_ticket(cid, f"customer {email} wants a person")
+    store.record_agent_reply(ticket, f"my card is {card}", f"Hi {email}", f"Hi, we'll call {phone}", sent=True)
+    store.close()  # checkpoints the write-ahead log into the main file
+    data = b"".join(p.read_bytes() for p in db_path.parent.iterdir())  # the file plus any -wal/-shm left
+    for secret in (email, phone, card, "4111111111111111", "555) 123-4567", "jane.doe"):
+        assert secret.encode() not in data
+    for placeholder in (b"[email]", b"[phone]", b"[card]"):
+        assert placeholder in data  # the rows are really there, masked
+    assert store.get_transcript(cid)[0]["text"] == "I'm [email], call [phone], card [card]"
+
+
+@pytest.mark.parametrize("rating", [0, 2, -2, True, "1", None, 1.5])
+def test_feedback_rating_must_be_plus_or_minus_one(store, rating):
+    _, mid = store.record_turn(None, "hi", answer())
+    with pytest.raises(InputError, match="use \\+1 .* or -1"):
+        store.add_feedback(mid, rating)
+    assert store.feedback_for(mid) == []
+
+
+def test_feedback_round_trip_and_unknown_message(store):
+    _, mid = store.record_turn(None, "hi", answer())
+    store.add_feedback(mid, 1, "helpful")
+    store.add_feedback(mid, -1)
+    assert [(f["rating"], f["comment"]) for f in store.feedback_for(mid)] == [(1, "helpful"), (-1, "")]
+    with pytest.raises(InputError, match="unknown message id 'missing'"):
+        store.add_feedback("missing", 1)
+
+
+def test_tickets_are_idempotent_while_open_and_list_newest_first(db_path):
+    clock = Clock(datetime(2026, 3, 1, 9, 0))
+    store = ConversationStore(f"sqlite:///{db_path}", clock=clock)
+    first, _ = store.record_turn(None, "Where is my parcel?", answer("Let me connect you.", True, True))
+    store.record_turn(first, "Order 1234 please", answer("A person will reply.", True, True))
+    t1 = store.open_ticket(first, "asked_for_person")
+    assert store.open_ticket(first, "asked again") == t1
+    clock.now = datetime(2026, 3, 1, 10, 0)
+    second, _ = store.record_turn(None, "This is broken!", answer("Sorry, connecting you.", True, True))
+    t2 = store.open_ticket(second, "upset")
+    open_tickets = store.list_tickets()
+    assert [t["id"] for t in open_tickets] == [t2, t1]
+    older = open_tickets[1]
+    assert (older["conversation_id"], older["reason"], older["status"]) == (first, "asked_for_person", "open")
+    assert older["last_question"] == "Order 1234 please"
+    assert [t["text"] for t in older["transcript"]] == ["Where is my parcel?", "Let me connect you.",
+                                                         "Order 1234 please", "A person will reply."]
+    store.close_ticket(t1)
+    assert [t["id"] for t in store.list_tickets()] == [t2]
+    assert [t["id"] for t in store.list_tickets("closed")] == [t1]
+    assert {t["id"] for t in store.list_tickets("all")} == {t1, t2}
+    t3 = store.open_ticket(first, "back again")  # closed tickets do not block a new one
+    assert t3 not in (t1, t2)
+    store.close()
+
+
+def test_ticket_errors_are_clear(store):
+    with pytest.raises(InputError, match="unknown conversation id 'ghost'"):
+        store.open_ticket("ghost", "x")
+    with pytest.raises(InputError, match="unknown ticket id 'ghost'"):
+        store.close_ticket("ghost")
+    with pytest.raises(InputError, match="'open', 'closed' or 'all'"):
+        store.list_tickets("pending")
+
+
+def test_agent_replies_are_exported_masked(store):
+    cid, _ = store.record_turn(None, "Can I return a gift?", answer())
+    ticket = store.open_ticket(cid, "asked_for_person")
+    first = store.record_agent_reply(ticket, "Can I return a gift?", "Yes, within 30 days.", "Yes, within 30 days.",
+                                     sent=True)
+    store.record_agent_reply(None, "mail bob@example.com", None, "We wrote to bob@example.com", sent=False)
+    exported = store.export_agent_replies()
+    assert exported[0]["id"] == first
+    assert [(r["ticket_id"], r["draft_text"], r["final_text"], r["sent"], r["edited"]) for r in exported] == [
+        (ticket, "Yes, within 30 days.", "Yes, within 30 days.", True, False),
+        (None, None, "We wrote to [email]", False, True)]
+    assert exported[1]["customer_message"] == "mail [email]"
+    with pytest.raises(InputError, match="unknown ticket id"):
+        store.record_agent_reply("nope", "x", None, "y", sent=False)
+
+
+def test_stats_on_a_handmade_set_of_turns(db_path):
+    clock = Clock(datetime(2026, 1, 1, 12, 0))
+    store = ConversationStore(f"sqlite:///{db_path}", clock=clock)
+    _, old = store.record_turn(None, "An old question about gift boxes", answer("?", abstained=True))
+    store.add_feedback(old, -1)  # outside the 30-day window: counted nowhere
+    day8, day9, day10 = datetime(2026, 3, 8, 9), datetime(2026, 3, 9, 9), datetime(2026, 3, 10, 9)
+    turns = [(day8, "How long do returns take?", answer()),
+             (day8, "Do you ship to Canada?", answer()),
+             (day9, "gift wrap?", answer("I couldn't find that.", abstained=True, reason="not_in_sources")),
+             (day9, "Do you gift wrap?", answer("I couldn't find that.", abstained=True, reason="not_in_sources")),
+             (day9, "I want a person", answer("Connecting you.", abstained=True, handoff=True)),
+             (day10, "Can I get it gift wrapped for a birthday?", answer("Not sure.", abstained=True)),
+             (day10, "Is there a loyalty program?", answer("Not sure.", abstained=True, reason="off_topic")),
+             (day10, "What is the return window?", answer())]
+    ids = []
+    for when, question, ans in turns:
+        clock.now = when
+        ids.append(store.record_turn(None, question, ans)[1])
+    clock.now = datetime(2026, 3, 10, 12)
+    for mid, rating in ((ids[0], 1), (ids[1], 1), (ids[2], -1)):
+        store.add_feedback(mid, rating)
+
+    stats = store.stats(days=30)
+    assert len(stats["questions_per_day"]) == 30
+    assert stats["questions_per_day"][0] == {"date": "2026-02-09", "questions": 0}
+    assert stats["questions_per_day"][-3:] == [{"date": "2026-03-08", "questions": 2},
+                                               {"date": "2026-03-09", "questions": 3},
+                                               {"date": "2026-03-10", "questions": 3}]
+    assert stats["rates"] == {"answered": 0.375, "abstained": 0.5, "handed_off": 0.125}
+    assert stats["thumbs"] == {"up": 2, "down": 1, "ratio": 0.6667}
+    assert stats["top_unanswered"] == [
+        {"topic": "gift", "count": 3,
+         "examples": ["Can I get it gift wrapped for a birthday?", "Do you gift wrap?", "gift wrap?"]},
+        {"topic": "loyalty", "count": 1, "examples": ["Is there a loyalty program?"]}]
+    assert store.stats(days=1)["questions_per_day"] == [{"date": "2026-03-10", "questions": 3}]
+    with pytest.raises(InputError, match="days=0"):
+        store.stats(days=0)
+    store.close()
+
+
+def test_stats_on_an_empty_store(store):
+    stats = store.stats(days=7)
+    assert sum(d["questions"] for d in stats["questions_per_day"]) == 0
+    assert stats["rates"] == {"answered": 0.0, "abstained": 0.0, "handed_off": 0.0}
+    assert stats["thumbs"] == {"up": 0, "down": 0, "ratio": None} and stats["top_unanswered"] == []
+
+
+def test_two_stores_on_one_file_see_each_others_writes(db_path):
+    a, b = ConversationStore(f"sqlite:///{db_path}"), ConversationStore(f"sqlite:///{db_path}")
+    cid, mid = a.record_turn(None, "Do gift cards expire?", answer("No, they never expire."))
+    assert [t["text"] for t in b.get_transcript(cid)] == ["Do gift cards expire?", "No, they never expire."]
+    b.add_feedback(mid, 1)
+    assert [f["rating"] for f in a.feedback_for(mid)] == [1]
+    ticket = b.open_ticket(cid, "asked_for_person")
+    assert a.open_ticket(cid, "again") == ticket
+    b.record_turn(cid, "Thanks!", answer("You're welcome."))
+    assert a.list_tickets()[0]["last_question"] == "Thanks!"
+    a.close(), b.close()
+
+
+def test_concurrent_writers_in_one_process(store):
+    cid, _ = store.record_turn(None, "start", answer())
+    errors = []
+
+    def chat(n):
+        try:
+            for i in range(10):
+                store.record_turn(cid, f"thread {n} question {i}", answer())
+        except Exception as exc:  # surfaced below; a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=chat, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(store.get_transcript(cid)) == 2 * 41
+
+
+def test_in_memory_database_is_shared_between_threads():
+    store = ConversationStore("sqlite://")
+    cid, _ = store.record_turn(None, "hi", answer())
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(len(store.get_transcript(cid))))
+    thread.start(), thread.join()
+    assert seen == [2]
+
+
+def test_bad_database_url_names_the_fix():
+    with pytest.raises(ConfigError, match="not-a-url.*sqlite:///data/chatbot.sqlite3"):
+        ConversationStore("not-a-url")

@@ -1,0 +1,163 @@
+"""The Gradio app in a real browser (Debian chromium driven by Playwright), on a real server and database.
+
+A shopper asks a question and sees a streamed, cited answer; a thumbs-down
+lands in the database; "Talk to a person" opens a ticket that the agent
+window shows with draft replies; the admin tab refuses a wrong password, and
+an uploaded policy becomes answerable after re-indexing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+
+from chatbot.chunking import Chunker
+from chatbot.config import Settings
+from chatbot.indexer import update_index
+from chatbot.pipeline import Chatbot
+from conftest import KNOWLEDGE, ROOT
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/setup.sh does)")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, real_embedder):
+    from chatbot.storage import ConversationStore
+    from ui.app import create_app
+
+    folder = tmp_path_factory.mktemp("site")
+    shutil.copytree(KNOWLEDGE, folder / "knowledge")
+    settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
+                        database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
+    update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
+    bot = Chatbot(settings, embedder=real_embedder)
+    bot.warm_up()
+    store = ConversationStore(settings.database_url)
+    os.environ["CHATBOT_ADMIN_PASSWORD"] = PASSWORD
+    try:
+        app = create_app(bot, store, settings)
+    finally:
+        del os.environ["CHATBOT_ADMIN_PASSWORD"]
+    port = free_port()
+    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    yield {"url": f"http://127.0.0.1:{port}", "store": store, "folder": folder}
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def ask(page, question: str, timeout: float = 90_000) -> str:
+    """Type a question in the shopper chat; return the bot's last message once its sources (or answer) show."""
+    bubbles = page.locator("#shopper-chat .message.bot")
+    before = bubbles.count()
+    page.locator("#shopper-input textarea").fill(question)
+    page.locator("#shopper-input textarea").press("Enter")
+    page.wait_for_function(
+        """([n]) => { const b = document.querySelectorAll('#shopper-chat .message.bot');
+                     return b.length > n && b[b.length - 1].innerText.trim().length > 0; }""",
+        arg=[before], timeout=timeout)
+    page.wait_for_function(  # the final render adds the sources list (or an abstention) after the stream
+        """() => { const b = document.querySelectorAll('#shopper-chat .message.bot'); const t = b[b.length-1].innerText;
+                   return t.includes('Sources') || t.includes("couldn't") || t.includes('person'); }""",
+        timeout=timeout)
+    return bubbles.last.inner_text()
+
+
+def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone-sized screen
+    page.goto(site["url"])
+    streamed = []
+    page.expose_function("record", lambda text: streamed.append(text))
+    page.evaluate("""() => new MutationObserver(() => { const b = document.querySelectorAll('#shopper-chat .message.bot');
+                       if (b.length) window.record(b[b.length-1].innerText); })
+                     .observe(document.body, {subtree: true, childList: true, characterData: true})""")
+    reply = ask(page, "How long do I have to return an item?")
+    assert "30 days" in reply and "Sources" in reply and "Returns and Refunds" in reply
+    partial = [t for t in streamed if t.strip() and "Sources" not in t]
+    assert partial, "the answer should appear before its sources (streamed), not all at once"
+    page.screenshot(path=str(ROOT / "docs" / "shopper-chat.png"), full_page=True)
+
+    page.locator("#shopper-chat .message.bot").last.hover()
+    page.get_by_role("button", name="Dislike").last.click()
+    page.wait_for_function("() => document.querySelector('#handoff-notice').innerText.includes('Thanks')")
+    store = site["store"]
+    assert store.stats(1)["thumbs"] == {"up": 0, "down": 1, "ratio": 0.0}
+
+    page.locator("#talk-to-person").click()
+    page.wait_for_function("() => document.querySelector('#handoff-notice').innerText.includes('ticket')")
+    tickets = store.list_tickets("open")
+    assert len(tickets) == 1 and "return" in tickets[0]["last_question"].lower()
+
+    page.set_viewport_size({"width": 1280, "height": 900})  # agents work on a desktop screen
+    page.get_by_role("tab", name="Agent assist").click()
+    page.locator("#refresh-queue").click()
+    page.locator("#ticket-queue input").click()
+    page.get_by_role("option").first.click()
+    page.wait_for_function("() => document.querySelector('#ticket-transcript').innerText.includes('Customer')")
+    page.locator("#draft-replies").click()
+    page.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
+    draft = page.locator("#draft-1 textarea").input_value()
+    assert "30 days" in draft or "return" in draft.lower()
+    page.screenshot(path=str(ROOT / "docs" / "agent-window.png"), full_page=True)
+    page.locator("#send-draft-1").click()
+    page.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('sent')")
+    assert store.export_agent_replies()[0]["final_text"] == draft
+    assert store.list_tickets("open") == []
+
+    page.get_by_text("Product tools").click()
+    page.wait_for_timeout(1000)  # the accordion mounts its tabs when it opens
+    page.get_by_role("tab", name="Recommendations").click()
+    page.locator("#need textarea").fill("a gift for a 6-year-old under $30")
+    page.locator("#recommend-button").click()
+    page.wait_for_function("() => document.querySelector('#recommendations').innerText.includes('$')")
+    picks = page.locator("#recommendations").inner_text()
+    prices = [float(p) for p in __import__("re").findall(r"\$(\d+\.\d\d), under your \$30 limit", picks)]
+    assert prices and all(p <= 30 for p in prices), picks
+    page.close()
+
+
+def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerable(site, browser, tmp_path):
+    page = browser.new_page()
+    page.goto(site["url"])
+    page.get_by_role("tab", name="Store admin").click()
+    page.locator("#admin-password input").fill("wrong")
+    page.locator("#admin-login").click()
+    page.wait_for_function("() => document.querySelector('#admin-message').innerText.includes('Wrong password')")
+    assert not page.locator("#admin-reindex").is_visible()
+
+    page.locator("#admin-password input").fill(PASSWORD)
+    page.locator("#admin-login").click()
+    page.wait_for_selector("#admin-reindex", state="visible")
+    policy = tmp_path / "gift-wrapping.md"
+    policy.write_text("# Gift wrapping\n\n## Gift wrap service\nWe gift wrap any item in recycled kraft paper "
+                      "with a handwritten card for $4.99 per item. Choose gift wrap at checkout.\n")
+    page.locator("#admin-upload input[type=file]").set_input_files(str(policy))
+    page.locator("#admin-reindex").click()
+    page.wait_for_function("() => document.querySelector('#reindex-result').innerText.includes('✅')",
+                           timeout=120_000)
+    assert "1 embedded" in page.locator("#reindex-result").inner_text()
+    assert (site["folder"] / "knowledge" / "uploads" / "gift-wrapping.md").exists()
+
+    page.get_by_role("tab", name="Shopper chat").click()
+    reply = ask(page, "Do you offer gift wrapping?")
+    assert "4.99" in reply and "Gift wrapping" in reply
+    page.close()

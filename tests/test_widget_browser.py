@@ -1,0 +1,179 @@
+"""The embeddable widget in a real browser (Debian chromium driven by Playwright) on a store page of another origin.
+
+A plain page served from one local port holds only the widget's script tag,
+pointing at the chatbot server on another port, as on a real store site. A
+shopper opens the widget, asks, and sees the streamed answer with its
+sources; on a phone-sized screen the panel fills the width and "Talk to a
+person" opens a ticket. A page from an origin the store did not list gets
+no answer: the server refuses it before the bot does any work.
+Needs ``apt-get install -y chromium`` and ``pip install playwright`` (no
+``playwright install``: the system chromium is used).
+"""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
+
+from chatbot.config import Settings
+from chatbot.pipeline import Chatbot
+from chatbot.storage import ConversationStore
+from conftest import ROOT
+from ui.server import create_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def loopback_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def serving(app, sock: socket.socket):
+    """The chatbot on a real uvicorn server, in a background thread."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def store_page(sock: socket.socket, widget_url: str):
+    """A store's page on its own origin: nothing but the widget's script tag."""
+    page = (f'<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>Store page</title></head><body>'
+            f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" defer></script></body></html>').encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(sock.getsockname(), Page, bind_and_activate=False)
+    server.socket.close()
+    server.socket = sock
+    server.server_activate()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(demo_index_dir, real_embedder, tmp_path_factory):
+    api_sock, shop_sock, other_sock = loopback_socket(), loopback_socket(), loopback_socket()
+    shop_origin = f"http://127.0.0.1:{shop_sock.getsockname()[1]}"
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", allowed_origins=shop_origin)
+    bot = Chatbot(settings, embedder=real_embedder)
+    bot.warm_up()
+    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'chat.sqlite3'}")
+    widget = f"http://127.0.0.1:{api_sock.getsockname()[1]}/widget.js"
+    with serving(create_server(bot, store, settings), api_sock), store_page(shop_sock, widget) as shop, \
+            store_page(other_sock, widget) as other:
+        yield {"shop": shop, "other": other, "store": store}
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    page.locator(".launcher").click()  # Playwright's CSS locators reach into the open shadow root
+    box = page.get_by_label("Your question")
+    expect(box).to_be_focused()
+    box.fill(question)
+    box.press("Enter")
+
+
+def questions_today(store) -> int:
+    return sum(day["questions"] for day in store.stats(days=1)["questions_per_day"])
+
+
+def test_shopper_asks_and_sees_a_cited_answer(site, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 760})
+    page.goto(site["shop"])
+    ask(page, "Do you ship to Canada?")
+    answer = page.locator(".msg.bot").last
+    expect(answer.locator(".sources li").first).to_be_visible(timeout=30_000)
+    assert "19.99" in answer.locator(".text").inner_text()
+    sources = answer.locator(".sources li").all_inner_texts()
+    assert sources and any("Shipping" in s or "Canada" in s for s in sources), sources
+    # the screenshot shows the answer with its sources and rating buttons
+    (ROOT / "docs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "docs" / "widget.png"))
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    expect(answer.locator(".rate")).to_have_text("Thanks for the feedback!")
+    deadline = time.monotonic() + 10  # the feedback POST is fire-and-forget in the widget
+    while site["store"].stats(days=1)["thumbs"]["up"] < 1:
+        assert time.monotonic() < deadline, "the thumbs-up did not reach the store"
+        time.sleep(0.05)
+    # the turn is in the database under the conversation the widget keeps
+    conversation = page.evaluate("document.querySelector('store-chat-widget').conversationId")
+    transcript = site["store"].get_transcript(conversation)
+    assert transcript[0]["text"] == "Do you ship to Canada?" and "19.99" in transcript[1]["text"]
+    page.close()
+
+
+def test_on_a_phone_the_panel_fills_the_screen_and_offers_a_person(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(site["shop"])
+    ask(page, "Do you sell replacement parts for the Zorblax 9000?")
+    panel = page.locator(".panel")
+    box = panel.bounding_box()
+    assert box["width"] == 390 and box["height"] == 844
+    person = page.get_by_role("button", name="Talk to a person")
+    expect(person).to_be_visible(timeout=30_000)
+    before = {t["id"] for t in site["store"].list_tickets()}
+    person.click()
+    expect(page.locator(".handoff")).to_contain_text("ticket #", timeout=10_000)
+    opened = {t["id"] for t in site["store"].list_tickets()} - before
+    assert len(opened) == 1 and opened.pop() in page.locator(".handoff").inner_text()
+    page.close()
+
+
+def test_a_page_from_an_unlisted_origin_is_refused(site, browser):
+    page = browser.new_page()
+    refused = []
+    page.on("requestfailed", lambda request: refused.append(request.url) if "/api/chat" in request.url else None)
+    before = questions_today(site["store"])
+    page.goto(site["other"])
+    ask(page, "Do gift cards expire?")
+    error = page.locator(".msg.error")
+    expect(error).to_be_visible(timeout=15_000)
+    assert "can't be reached" in error.inner_text()
+    assert refused, "the browser should have been refused the chat request"
+    assert page.locator(".sources").count() == 0 and questions_today(site["store"]) == before  # no answer was made
+    page.close()

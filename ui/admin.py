@@ -1,0 +1,115 @@
+"""The store-owner admin tab, behind ``CHATBOT_ADMIN_PASSWORD``: upload and re-index, index stats, dashboard.
+
+With no password set, admin is off and every admin action is refused. The
+check runs on the server for every action (a hidden button is not a lock).
+Uploads land in ``<knowledge_dir>/uploads/``; re-indexing is incremental,
+so only new and changed files are embedded.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from chatbot.chunking import Chunker
+from chatbot.errors import ChatbotError
+from chatbot.indexer import update_index
+
+DISABLED = "Admin is turned off. Set the `CHATBOT_ADMIN_PASSWORD` environment variable and restart to use it."
+
+
+def password_ok(given: str, expected: str | None) -> bool:
+    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
+
+
+def index_stats_markdown(bot) -> str:
+    docs = bot.documents
+    kinds = Counter(d.kind for d in docs.values())
+    index = bot.retriever.index
+    parts = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+    return (f"**Index:** {len(docs)} documents ({parts}), {len(index.chunks)} chunks, generation "
+            f"{index.generation}, embedder `{index.embedder}`.")
+
+
+def dashboard(store) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    stats = store.stats(30)
+    rates, thumbs = stats["rates"], stats["thumbs"]
+    ratio = "n/a" if thumbs["ratio"] is None else f"{thumbs['ratio']:.0%}"
+    summary = (f"**Last 30 days:** answered {rates['answered']:.0%}, abstained {rates['abstained']:.0%}, "
+               f"handed off {rates['handed_off']:.0%}. Thumbs up {thumbs['up']}, down {thumbs['down']} "
+               f"(ratio {ratio}).")
+    per_day = pd.DataFrame(stats["questions_per_day"] or [{"date": "", "questions": 0}])
+    outcomes = pd.DataFrame([{"outcome": k.replace("_", " "), "share": v} for k, v in rates.items()])
+    missing = pd.DataFrame([{"topic": t["topic"], "questions": t["count"], "examples": " | ".join(t["examples"])}
+                            for t in stats["top_unanswered"]] or [{"topic": "", "questions": 0, "examples": ""}])
+    return summary, per_day, outcomes, missing
+
+
+def build_admin_tab(bot, store, settings) -> dict:
+    expected = os.environ.get("CHATBOT_ADMIN_PASSWORD") or None
+    signed_in = gr.State(False)
+    with gr.Row():
+        password = gr.Textbox(label="Admin password", type="password", elem_id="admin-password", scale=3)
+        login = gr.Button("Sign in", elem_id="admin-login", scale=1)
+    message = gr.Markdown("" if expected else DISABLED, elem_id="admin-message")
+    with gr.Column(visible=False) as panel:
+        stats = gr.Markdown(elem_id="index-stats")
+        uploads = gr.File(label="Add documents (Markdown, text, HTML, PDF, CSV, JSONL)", file_count="multiple",
+                          elem_id="admin-upload")
+        reindex = gr.Button("Upload and re-index", variant="primary", elem_id="admin-reindex")
+        result = gr.Markdown(elem_id="reindex-result")
+        refresh = gr.Button("Refresh dashboard", elem_id="refresh-dashboard")
+        summary = gr.Markdown(elem_id="dashboard-summary")
+        with gr.Row():
+            per_day = gr.LinePlot(x="date", y="questions", title="Questions per day", height=240)
+            outcomes = gr.BarPlot(x="outcome", y="share", title="Outcomes", height=240)
+        missing = gr.Dataframe(label="Top unanswered questions by topic (knowledge to add)", elem_id="unanswered")
+
+    def sign_in(given: str):
+        if not expected:
+            return False, DISABLED, gr.update(visible=False), ""
+        if not password_ok(given, expected):
+            return False, "❌ Wrong password.", gr.update(visible=False), ""
+        return True, "Signed in.", gr.update(visible=True), index_stats_markdown(bot)
+
+    def upload_and_reindex(ok: bool, files, progress=gr.Progress()):
+        if not ok:
+            return "❌ Sign in first.", gr.update()
+        target = Path(settings.knowledge_dir) / "uploads"
+        target.mkdir(parents=True, exist_ok=True)
+        for f in files or []:
+            path = Path(getattr(f, "name", f))
+            shutil.copyfile(path, target / _safe_name(path.name))
+        try:
+            report = update_index([settings.knowledge_dir], settings.index_dir, bot.embedder,
+                                  Chunker(settings.chunk_size, settings.chunk_overlap),
+                                  max_file_bytes=settings.max_file_bytes,
+                                  progress=lambda text, fraction: progress(fraction, desc=text))
+        except ChatbotError as exc:
+            return f"❌ Re-indexing failed: {exc}", gr.update()
+        bot.reload_index()
+        problems = "".join(f"\n- ⚠️ {p}" for p in report.problems)
+        return f"✅ {report.summary()}{problems}", index_stats_markdown(bot)
+
+    def refresh_dashboard(ok: bool):
+        if not ok:
+            return "❌ Sign in first.", None, None, None
+        return dashboard(store)
+
+    login.click(sign_in, password, [signed_in, message, panel, stats])
+    reindex.click(upload_and_reindex, [signed_in, uploads], [result, stats])
+    refresh.click(refresh_dashboard, signed_in, [summary, per_day, outcomes, missing])
+    return {"panel": panel}
+
+
+def _safe_name(name: str) -> str:
+    """A file name with no path parts or odd characters, so an upload cannot land outside the folder."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")
+    return cleaned or "upload.txt"

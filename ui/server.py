@@ -1,0 +1,205 @@
+"""The HTTP face: JSON + SSE chat API for the widget, feedback, hand-off, health, and the widget script.
+
+``create_server(bot, store, settings, gradio_app=None)`` returns a FastAPI
+app; it starts no server (``launch.py`` runs it with uvicorn). Routes:
+
+- ``POST /api/chat``: an SSE stream of ``token`` events ``{"text"}``, then one
+  ``answer`` event (the result JSON plus conversation/message ids, citations
+  with url and excerpt, hand-off and ticket id). Input the bot refuses (an
+  empty message, ``ChatbotError``) is answered ``400 {"error"}`` *before* the
+  stream starts, a malformed body ``422 {"error", "detail"}``; a failure after
+  the first token arrives as an ``error`` event ``{"error"}``.
+- ``POST /api/feedback``, ``POST /api/handoff``, ``GET /api/health``.
+- ``GET /widget.js``: the embeddable widget (``ui/static/widget.js``).
+- ``/v1/...``: the OpenAI-compatible API, in ``ui.openai_api``.
+
+Cross-origin callers must be listed in ``settings.allowed_origins``; any
+other Origin is refused with 403 on ``/api`` and ``/v1`` (``OriginGuard``).
+Answers are bounded by ``TurnRunner``; no retrieval or prompt logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from chatbot.errors import ChatbotError, InputError
+
+from .origins import OriginGuard, parse_origins
+from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
+
+log = logging.getLogger(__name__)
+
+WIDGET = Path(__file__).resolve().parent / "static" / "widget.js"
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+    product_id: str | None = None  # the product an assistant turn was about, so follow-ups keep it
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not silently ignored
+
+    message: str = Field(max_length=20_000)  # the bot itself cuts to max_question_chars with a notice
+    conversation_id: str | None = None  # from an earlier answer event; None starts a conversation
+    product_id: str | None = None
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
+    channel: Literal["widget", "chat", "api"] = "chat"
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: str
+    rating: Literal["up", "down", 1, -1]
+    comment: str = Field(default="", max_length=2000)
+
+
+class HandoffRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str
+
+
+def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None) -> FastAPI:
+    app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
+                  description="Grounded customer-service answers from the store's own documents, with sources.")
+    runner = TurnRunner(bot, store, AnswerLimiter(settings.max_concurrent, settings.max_queue))
+    app.state.runner = runner
+    origins = parse_origins(settings.allowed_origins)
+    # CORS answers the browser's preflight for listed origins; the guard refuses everyone else outright
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type", "Authorization"], max_age=600)
+    app.add_middleware(OriginGuard, allowed=origins, prefixes=("/api/", "/v1/"))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
+        if request.url.path.startswith("/v1/"):  # OpenAI clients read error.message
+            return JSONResponse({"error": {"message": problems, "type": "invalid_request_error"}}, 422)
+        return JSONResponse({"error": f"invalid request: {problems}", "detail": _jsonable(exc.errors())}, 422)
+
+    @app.post("/api/chat", response_class=EventSourceResponse, responses={
+        200: {"content": {"text/event-stream": {}},
+              "description": "`token` events `{\"text\"}`, then one `answer` event (result JSON + ids), "
+                             "or an `error` event `{\"error\"}` if answering fails mid-way"},
+        400: {"description": "the bot refused the input, e.g. an empty message: `{\"error\"}`"},
+        503: {"description": "too many answers in progress: `{\"error\"}`"}})
+    async def chat(body: ChatRequest):
+        """Ask one question; the answer streams back as server-sent events."""
+        turn = TurnRequest(body.message, body.conversation_id, body.product_id,
+                           [t.model_dump(exclude_none=True) for t in body.history], body.channel)
+        try:
+            stream = await runner.start(turn)
+        except Busy as exc:
+            return JSONResponse({"error": str(exc)}, 503)
+        # wait for the first piece so refused input gets a plain HTTP error rather than a stream
+        try:
+            await stream.ready()
+        except ChatbotError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        except Exception:
+            log.exception("answering failed")
+            return JSONResponse({"error": SORRY}, 500)
+        return EventSourceResponse(_chat_events(stream), sep="\n")
+
+    @app.post("/api/feedback")
+    async def feedback(body: FeedbackRequest) -> dict:
+        """Thumbs up or down on one answer, with an optional comment."""
+        rating = 1 if body.rating in ("up", 1) else -1
+        try:
+            await asyncio.to_thread(store.add_feedback, body.message_id, rating, body.comment)
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, 404)  # names the id and what to do
+        return {"ok": True}
+
+    @app.post("/api/handoff")
+    async def handoff(body: HandoffRequest) -> dict:
+        """The shopper asked for a person: open a support ticket for the conversation."""
+        try:
+            ticket_id = await asyncio.to_thread(store.open_ticket, body.conversation_id, "shopper_requested")
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, 404)
+        return {"ticket_id": ticket_id}
+
+    @app.get("/api/health")
+    async def health() -> dict:
+        """Readiness: the index loads and the answer backend is known."""
+        try:
+            return await asyncio.to_thread(_health, bot)
+        except Exception as exc:  # e.g. no index yet: not ready, with the reason
+            return JSONResponse({"status": "error", "error": str(exc)}, 503)
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        # short cache: stores pick up a fixed widget within minutes without a cache-busting URL
+        return FileResponse(WIDGET, media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    from .openai_api import create_router
+
+    app.include_router(create_router(runner, settings))
+
+    if gradio_app is not None:  # mounted last: "/" would otherwise catch the API routes
+        import gradio as gr
+
+        app = gr.mount_gradio_app(app, gradio_app, path="/", css=getattr(gradio_app, "extra_css", None))
+    return app
+
+
+async def _chat_events(stream: AnswerStream):
+    try:
+        async for item in stream:
+            if isinstance(item, Recorded):
+                yield ServerSentEvent(json.dumps(answer_event(item)), event="answer")
+            else:
+                yield ServerSentEvent(json.dumps({"text": item}), event="token")
+    except ChatbotError as exc:
+        yield ServerSentEvent(json.dumps({"error": str(exc)}), event="error")
+    except Exception:
+        log.exception("answering failed mid-stream")
+        yield ServerSentEvent(json.dumps({"error": SORRY}), event="error")
+    finally:
+        stream.cancel()  # a no-op when it finished; frees the slot early when the shopper left
+
+
+def answer_event(recorded: Recorded) -> dict:
+    """The result JSON of DESIGN.md plus what a chat client needs: ids, source links, hand-off, ticket."""
+    answer = recorded.answer
+    result = answer.to_result(None if recorded.message_id is None else str(recorded.message_id))
+    result.update(
+        conversation_id=recorded.conversation_id,
+        message_id=recorded.message_id,
+        citations=[{"doc_id": c.doc_id, "chunk_id": c.chunk_id, "title": c.title, "score": round(c.score, 4),
+                    "url": c.url, "excerpt": c.excerpt} for c in answer.citations],
+        handoff=answer.handoff,
+        reason=answer.reason,
+        notices=answer.notices,
+        product_id=answer.product_id,
+    )
+    if recorded.ticket_id is not None:
+        result["ticket_id"] = recorded.ticket_id
+    return result
+
+
+def _health(bot: Any) -> dict:
+    index = bot.retriever.index
+    generator = bot.generator  # None after a failed load: answers are extractive then, and health says so
+    return {"status": "ok", "documents": len(index.documents), "chunks": len(index.chunks),
+            "generator": generator.name if generator is not None else "extractive"}
+
+
+def _jsonable(errors: list[dict]) -> list[dict]:
+    return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]

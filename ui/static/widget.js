@@ -1,0 +1,346 @@
+/*
+ * Store chat widget: a floating chat button and panel for any web page.
+ *
+ *   <script src="https://CHATBOT-SERVER/widget.js" data-store-name="Harbor & Pine"
+ *           data-product-id="HP-1001" defer></script>
+ *
+ * It talks to the server the script came from (POST /api/chat, read as a
+ * server-sent-event stream through fetch, since EventSource cannot POST),
+ * shows the answer as it streams, then its sources, and offers a person on
+ * an abstention or hand-off (POST /api/handoff). Everything lives in a
+ * custom element's shadow DOM, so the store's CSS and this widget's CSS
+ * cannot affect each other. No build step, no libraries, no cookies.
+ * Optional attributes: data-store-name, data-product-id (scopes questions to
+ * the product page), data-accent (a CSS colour).
+ */
+(function () {
+  "use strict";
+  var TAG = "store-chat-widget";
+  if (customElements.get(TAG)) return; // the script was included twice
+
+  var script = document.currentScript ||
+    Array.prototype.slice.call(document.querySelectorAll("script[src]")).filter(function (s) {
+      return /\/widget\.js(\?|#|$)/.test(s.src);
+    })[0];
+  var API = new URL(script.src, location.href).origin;
+  var CONFIG = {
+    storeName: script.getAttribute("data-store-name") || "our store",
+    productId: script.getAttribute("data-product-id") || null,
+    // only colour-like text: the value is written into the widget's style sheet
+    accent: /^[#\w(),.%\s-]{1,40}$/.test(script.getAttribute("data-accent") || "")
+      ? script.getAttribute("data-accent") : "#1f5f4a",
+  };
+  var MAX_HISTORY = 10; // turns sent back for follow-ups ("and to Canada?"); the server caps it too
+
+  var CSS = [
+    ":host { all: initial; font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1d1d1f; }",
+    "* { box-sizing: border-box; }",
+    ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px;",
+    "  border: 0; border-radius: 50%; background: var(--accent); color: #fff; cursor: pointer;",
+    "  box-shadow: 0 4px 14px rgba(0,0,0,.25); display: flex; align-items: center; justify-content: center; }",
+    ".launcher:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }",
+    ".panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483001; width: 370px; height: 560px;",
+    "  max-height: calc(100vh - 108px); display: flex; flex-direction: column; background: #fff;",
+    "  border-radius: 14px; box-shadow: 0 8px 30px rgba(0,0,0,.25); overflow: hidden; }",
+    ".panel[hidden] { display: none; }",
+    "header { display: flex; align-items: center; justify-content: space-between; padding: 12px 14px;",
+    "  background: var(--accent); color: #fff; font-weight: 600; }",
+    "header button { background: none; border: 0; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 6px; }",
+    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; background: #f6f7f8; }",
+    ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
+    ".user { align-self: flex-end; background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }",
+    ".bot { align-self: flex-start; background: #fff; border: 1px solid #e2e4e7; border-bottom-left-radius: 4px; }",
+    ".bot.pending .text:empty::after { content: '…'; color: #888; }",
+    ".error { align-self: stretch; background: #fdecea; color: #8a1c12; border: 1px solid #f5c2bd; }",
+    ".sources { margin: 8px 0 0; padding: 8px 0 0 18px; border-top: 1px solid #eee; font-size: 13px; color: #444; white-space: normal; }",
+    ".sources a { color: var(--accent); }",
+    ".sources-label { font-size: 12px; font-weight: 600; color: #666; margin-top: 8px; }",
+    ".handoff { margin-top: 8px; padding: 8px; background: #fff7e6; border: 1px solid #f3d9a4; border-radius: 8px; white-space: normal; }",
+    ".handoff button, form button { border: 0; border-radius: 8px; background: var(--accent); color: #fff;",
+    "  padding: 8px 12px; font: inherit; cursor: pointer; }",
+    ".handoff button { margin-top: 6px; }",
+    "button[disabled] { opacity: .55; cursor: default; }",
+    ".rate { margin-top: 6px; display: flex; gap: 6px; }",
+    ".rate button { background: none; border: 1px solid #ddd; border-radius: 6px; cursor: pointer; font-size: 13px; padding: 1px 7px; }",
+    "form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e2e4e7; background: #fff; }",
+    "input { flex: 1; min-width: 0; border: 1px solid #c9cdd2; border-radius: 8px; padding: 9px 10px;",
+    "  font: inherit; font-size: 16px; color: inherit; }", // 16px keeps phones from zooming in on focus
+    // phones: the panel takes the whole screen, the button stays reachable by thumb
+    "@media (max-width: 480px) {",
+    "  .panel { inset: 0; width: 100%; height: 100%; max-height: none; border-radius: 0; }",
+    "  .launcher { right: 14px; bottom: 14px; }",
+    "  .panel:not([hidden]) ~ .launcher { display: none; }",
+    "}",
+  ].join("\n");
+
+  var ICON = '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor">' +
+    '<path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text; // never innerHTML for server text: no markup injection
+    return node;
+  }
+
+  function safeHref(url) {
+    try {
+      var u = new URL(url, location.href);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function postJSON(path, body) {
+    var res = await fetch(API + path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    var data = null;
+    try { data = await res.json(); } catch (e) { /* not JSON */ }
+    if (!res.ok) throw new Error((data && data.error) || "The assistant answered " + res.status + ".");
+    return data;
+  }
+
+  // Server-sent events from a fetch body: "event:" / "data:" lines, a blank line ends an event.
+  async function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "", type = "message", data = [];
+    function line(text) {
+      if (text === "") {
+        if (data.length) onEvent(type, data.join("\n"));
+        type = "message"; data = [];
+        return;
+      }
+      if (text[0] === ":") return; // keep-alive comment
+      var i = text.indexOf(":");
+      var field = i < 0 ? text : text.slice(0, i);
+      var value = i < 0 ? "" : text.slice(i + 1).replace(/^ /, "");
+      if (field === "event") type = value;
+      else if (field === "data") data.push(value);
+    }
+    for (;;) {
+      var chunk = await reader.read();
+      buffer += chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+      var m;
+      // a "\r" at the very end may be half of "\r\n": leave it for the next chunk
+      while ((m = /\r\n|\r(?!$)|\n/.exec(buffer))) {
+        line(buffer.slice(0, m.index));
+        buffer = buffer.slice(m.index + m[0].length);
+      }
+      if (chunk.done) { if (buffer) line(buffer.replace(/\r$/, "")); line(""); return; }
+    }
+  }
+
+  class StoreChatWidget extends HTMLElement {
+    constructor() {
+      super();
+      this.conversationId = null;
+      this.history = [];
+      this.busy = false;
+      var root = this.attachShadow({ mode: "open" });
+      var style = el("style");
+      // the accent goes into the shadow style sheet: a custom element may not set its own attributes here
+      style.textContent = ":host { --accent: " + CONFIG.accent + "; }\n" + CSS;
+      var title = CONFIG.storeName + " assistant";
+
+      this.panel = el("section", "panel");
+      this.panel.hidden = true;
+      this.panel.setAttribute("role", "dialog");
+      this.panel.setAttribute("aria-label", title);
+      var header = el("header");
+      header.appendChild(el("span", "title", title));
+      var close = el("button", "close", "×");
+      close.type = "button";
+      close.setAttribute("aria-label", "Close chat");
+      header.appendChild(close);
+      this.log = el("div", "log");
+      this.log.setAttribute("role", "log");
+      this.log.setAttribute("aria-live", "polite");
+      this.form = el("form");
+      this.input = el("input");
+      this.input.type = "text";
+      this.input.maxLength = 2000;
+      this.input.placeholder = "Ask about products, shipping, returns…";
+      this.input.setAttribute("aria-label", "Your question");
+      this.send = el("button", "send", "Send");
+      this.send.type = "submit";
+      this.form.appendChild(this.input);
+      this.form.appendChild(this.send);
+      this.panel.appendChild(header);
+      this.panel.appendChild(this.log);
+      this.panel.appendChild(this.form);
+
+      this.launcher = el("button", "launcher");
+      this.launcher.type = "button";
+      this.launcher.innerHTML = ICON; // a constant, not server text
+      this.launcher.setAttribute("aria-label", "Chat with " + CONFIG.storeName);
+      this.launcher.setAttribute("aria-expanded", "false");
+
+      root.appendChild(style);
+      root.appendChild(this.panel);
+      root.appendChild(this.launcher);
+
+      var self = this;
+      this.launcher.addEventListener("click", function () { self.toggle(); });
+      close.addEventListener("click", function () { self.toggle(false); });
+      this.panel.addEventListener("keydown", function (e) { if (e.key === "Escape") self.toggle(false); });
+      this.form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var text = self.input.value.trim();
+        if (text && !self.busy) { self.input.value = ""; self.ask(text); }
+      });
+      this.say("Hi! Ask me about " + CONFIG.storeName + "'s products, shipping, returns and other policies.");
+    }
+
+    toggle(open) {
+      open = open === undefined ? this.panel.hidden : open;
+      this.panel.hidden = !open;
+      this.launcher.setAttribute("aria-expanded", String(open));
+      if (open) this.input.focus(); else this.launcher.focus();
+    }
+
+    say(text, className) {
+      var bubble = el("div", "msg " + (className || "bot"));
+      bubble.appendChild(el("div", "text", text));
+      this.log.appendChild(bubble);
+      this.scroll();
+      return bubble;
+    }
+
+    scroll() { this.log.scrollTop = this.log.scrollHeight; }
+
+    setBusy(busy) {
+      this.busy = busy;
+      this.send.disabled = busy;
+    }
+
+    async ask(question) {
+      this.say(question, "user");
+      var bubble = this.say("", "bot pending");
+      var textNode = bubble.querySelector(".text");
+      var answered = false;
+      this.setBusy(true);
+      try {
+        var res = await fetch(API + "/api/chat", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+          body: JSON.stringify({
+            message: question, conversation_id: this.conversationId, product_id: CONFIG.productId,
+            history: this.history.slice(-MAX_HISTORY), channel: "widget",
+          }),
+        });
+        if (!res.ok) {
+          var problem = null;
+          try { problem = (await res.json()).error; } catch (e) { /* not JSON */ }
+          throw new Error(problem || "The assistant answered " + res.status + ".");
+        }
+        var self = this;
+        await readEvents(res, function (type, data) {
+          var payload = JSON.parse(data);
+          if (type === "token") {
+            textNode.textContent += payload.text;
+            self.scroll();
+          } else if (type === "answer") {
+            answered = true;
+            self.showAnswer(bubble, question, payload);
+          } else if (type === "error") {
+            throw new Error(payload.error);
+          }
+        });
+        if (!answered) throw new Error("The answer was cut off. Please try again.");
+      } catch (err) {
+        bubble.remove();
+        // a TypeError from fetch means no readable reply at all: network down, or this site is not allowed
+        var message = err instanceof TypeError
+          ? "Sorry, the assistant can't be reached from this page right now."
+          : err.message;
+        this.say(message, "error").setAttribute("role", "alert");
+      } finally {
+        bubble.classList.remove("pending");
+        this.setBusy(false);
+        this.input.focus();
+      }
+    }
+
+    showAnswer(bubble, question, answer) {
+      bubble.querySelector(".text").textContent = answer.answer; // the verified text is authoritative
+      this.conversationId = answer.conversation_id != null ? answer.conversation_id : this.conversationId;
+      this.history.push({ role: "user", content: question });
+      var turn = { role: "assistant", content: answer.answer };
+      if (answer.product_id) turn.product_id = answer.product_id;
+      this.history.push(turn);
+
+      if (answer.citations && answer.citations.length) {
+        bubble.appendChild(el("div", "sources-label", "Sources"));
+        var list = el("ol", "sources");
+        answer.citations.forEach(function (c) {
+          var item = el("li");
+          var href = c.url ? safeHref(c.url) : null;
+          if (href) {
+            var link = el("a", null, c.title);
+            link.href = href; link.target = "_blank"; link.rel = "noopener noreferrer";
+            item.appendChild(link);
+          } else {
+            item.textContent = c.title;
+          }
+          list.appendChild(item);
+        });
+        bubble.appendChild(list);
+      }
+      if (answer.handoff || answer.abstained) this.offerPerson(bubble, answer);
+      else if (answer.message_id != null) this.offerRating(bubble, answer.message_id);
+      this.scroll();
+    }
+
+    offerPerson(bubble, answer) {
+      var box = el("div", "handoff");
+      if (answer.ticket_id != null) {
+        box.textContent = "We've passed your conversation to our team (ticket #" + answer.ticket_id +
+          "). A person will follow up with you.";
+        bubble.appendChild(box);
+        return;
+      }
+      box.appendChild(el("div", null, "I couldn't answer this from our store information. A person from our team can help."));
+      var button = el("button", null, "Talk to a person");
+      button.type = "button";
+      var self = this;
+      button.addEventListener("click", async function () {
+        button.disabled = true;
+        try {
+          if (self.conversationId == null) throw new Error("Please ask your question first.");
+          var data = await postJSON("/api/handoff", { conversation_id: self.conversationId });
+          box.textContent = "Thanks! We've passed your conversation to our team (ticket #" + data.ticket_id +
+            "). A person will follow up with you.";
+        } catch (err) {
+          button.disabled = false;
+          self.say(err instanceof TypeError ? "Sorry, that didn't go through. Please try again." : err.message,
+            "error");
+        }
+        self.scroll();
+      });
+      box.appendChild(button);
+      bubble.appendChild(box);
+    }
+
+    offerRating(bubble, messageId) {
+      var row = el("div", "rate");
+      // words, not emoji: a shop's visitors may lack an emoji font, and words need no guessing
+      [["up", "Helpful"], ["down", "Not helpful"]].forEach(function (r) {
+        var b = el("button", null, r[1]);
+        b.type = "button";
+        b.addEventListener("click", function () {
+          row.textContent = "Thanks for the feedback!";
+          postJSON("/api/feedback", { message_id: messageId, rating: r[0] }).catch(function () { /* best effort */ });
+        });
+        row.appendChild(b);
+      });
+      bubble.appendChild(row);
+    }
+  }
+
+  customElements.define(TAG, StoreChatWidget);
+  function mount() { document.body.appendChild(document.createElement(TAG)); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,218 @@
+"""One chat turn for the HTTP faces: admission, the synchronous Chatbot in a worker thread, then the record.
+
+``TurnRunner.start`` admits a turn (or raises ``Busy`` at once when the
+queue is full), waits for one of ``max_concurrent`` answer slots, and runs
+``Chatbot.stream`` in its own thread. Pieces come back through an asyncio
+queue, so the event loop never blocks on retrieval or generation. When the
+Answer arrives the same thread records the turn (and opens a ticket on a
+hand-off) before handing the ids on. This module knows nothing of HTTP,
+SSE or the OpenAI wire format; ``ui.server`` and ``ui.openai_api`` do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatbot.errors import InputError
+from chatbot.types import Answer
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on our side. Please try again, or ask for a person."
+BUSY = "We're busy right now, please try again in a moment."
+
+
+class Busy(Exception):
+    """Every answer slot is taken and the waiting line is full."""
+
+
+@dataclass
+class TurnRequest:
+    message: str
+    conversation_id: Any = None  # None starts a new conversation
+    product_id: str | None = None  # the product page the shopper is on
+    history: list[dict] = field(default_factory=list)  # earlier {"role", "content", "product_id"?} turns
+    channel: str = "chat"  # where the turn came from: widget, chat or api
+
+
+@dataclass
+class Recorded:
+    """The final Answer with the ids the store gave it (None when recording failed)."""
+
+    answer: Answer
+    conversation_id: Any = None
+    message_id: Any = None
+    ticket_id: Any = None
+
+
+class AnswerLimiter:
+    """At most ``max_concurrent`` answers at once and ``max_queue`` waiting; the rest are refused at once.
+
+    Refusing early beats an unbounded line: a shopper told "busy" can retry,
+    one left waiting a minute just leaves.
+    """
+
+    def __init__(self, max_concurrent: int, max_queue: int):
+        self.max_concurrent = max_concurrent
+        self.max_queue = max(0, max_queue)
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self.waiting = 0
+        self.running = 0
+
+    async def acquire(self) -> None:
+        # checked and counted with no await in between, so two requests cannot both take the last place
+        if self._slots.locked() and self.waiting >= self.max_queue:
+            raise Busy(BUSY)
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        self.running += 1
+
+    def release(self) -> None:
+        self.running -= 1
+        self._slots.release()
+
+
+class TurnRunner:
+    def __init__(self, bot: Any, store: Any, limiter: AnswerLimiter):
+        self.bot = bot
+        self.store = store
+        self.limiter = limiter
+
+    async def start(self, request: TurnRequest) -> "AnswerStream":
+        """Admit the turn, wait for a slot, start answering. Raises ``Busy`` without waiting when full."""
+        await self.limiter.acquire()
+        stream = AnswerStream(self, request, asyncio.get_running_loop())
+        stream.start()
+        return stream
+
+    def record(self, request: TurnRequest, answer: Answer) -> Recorded:
+        """Store the turn and open a ticket on a hand-off. Runs in the worker thread (the store is blocking)."""
+        try:
+            try:
+                conversation_id, message_id = self.store.record_turn(
+                    request.conversation_id, request.message, answer, channel=request.channel,
+                    product_id=request.product_id)
+            except InputError:  # a conversation the store does not know (a stale tab after a reset): start anew
+                if request.conversation_id is None:
+                    raise
+                conversation_id, message_id = self.store.record_turn(
+                    None, request.message, answer, channel=request.channel, product_id=request.product_id)
+        except Exception:  # the shopper still gets the answer; the operator gets the traceback
+            log.exception("recording the turn failed")
+            return Recorded(answer, request.conversation_id)
+        ticket_id = None
+        if answer.handoff:
+            try:
+                ticket_id = self.store.open_ticket(conversation_id, answer.reason or "handoff")
+            except Exception:
+                log.exception("opening a hand-off ticket failed")
+        return Recorded(answer, conversation_id, message_id, ticket_id)
+
+
+_END = object()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+class AnswerStream:
+    """Async iterator over one turn: ``str`` pieces, then one ``Recorded``. Re-raises the bot's exception."""
+
+    def __init__(self, runner: TurnRunner, request: TurnRequest, loop: asyncio.AbstractEventLoop):
+        self._runner = runner
+        self._request = request
+        self._loop = loop
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._cancelled = threading.Event()
+        self._finished = False
+        self._peeked: list = []
+
+    def start(self) -> None:
+        # a daemon thread per turn (the limiter bounds how many): a stuck model cannot block shutdown
+        threading.Thread(target=self._work, name="chat-turn", daemon=True).start()
+
+    def cancel(self) -> None:
+        """The client went away: stop after the current piece so the slot goes to someone still waiting."""
+        self._cancelled.set()
+
+    def _put(self, item: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed (server shutting down); nobody is listening
+            pass
+
+    def _work(self) -> None:
+        request = self._request
+        pieces = None
+        try:
+            pieces = self._runner.bot.stream(request.message, product_id=request.product_id,
+                                             history=request.history)
+            for item in pieces:
+                if isinstance(item, Answer):
+                    self._put(self._runner.record(request, item))
+                else:
+                    self._put(item)
+                if self._cancelled.is_set():
+                    break
+        except BaseException as exc:  # handed to the request that asked; other requests never see it
+            self._put(_Failure(exc))
+        finally:
+            if pieces is not None and hasattr(pieces, "close"):
+                try:
+                    pieces.close()
+                except Exception:
+                    log.exception("closing the answer stream failed")
+            self._put(_END)
+            try:
+                self._loop.call_soon_threadsafe(self._runner.limiter.release)
+            except RuntimeError:
+                pass
+
+    async def ready(self) -> None:
+        """Wait for the first piece, raising what the bot raised before it (refused input, a crash).
+
+        Callers use this to answer such failures with a plain HTTP status
+        before committing to a 200 stream. The piece is kept for iteration.
+        """
+        try:
+            self._peeked.append(await self.__anext__())
+        except StopAsyncIteration:
+            pass
+
+    def __aiter__(self) -> "AnswerStream":
+        return self
+
+    async def __anext__(self) -> str | Recorded:
+        if self._peeked:
+            return self._peeked.pop()
+        if self._finished:
+            raise StopAsyncIteration
+        item = await self._queue.get()
+        if item is _END:
+            self._finished = True
+            raise StopAsyncIteration
+        if isinstance(item, _Failure):
+            self._finished = True
+            if not isinstance(item.exc, Exception):  # a SystemExit in one turn must not stop the server
+                raise RuntimeError(f"answering stopped: {item.exc!r}") from item.exc
+            raise item.exc
+        return item
+
+    async def collect(self) -> Recorded:
+        """Wait for the whole turn (for callers that do not stream)."""
+        recorded = None
+        async for item in self:
+            if isinstance(item, Recorded):
+                recorded = item
+        if recorded is None:
+            raise RuntimeError("the chatbot finished without an answer")
+        return recorded
