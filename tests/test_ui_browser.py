@@ -161,3 +161,13 @@ def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerabl
     reply = ask(page, "Do you offer gift wrapping?")
     assert "4.99" in reply and "Gift wrapping" in reply
     page.close()
+
+
+def test_product_page_context_from_the_url(site, browser):
+    page = browser.new_page()
+    page.goto(site["url"] + "/?product=HP-1001")
+    page.wait_for_function("() => { const i = document.querySelector('#product-picker input'); "
+                           "return i && i.value.includes('Tidepool'); }", timeout=60_000)
+    reply = ask(page, "Does it need batteries?")
+    assert "Tidepool Marble Run" in reply and "no" in reply.lower()
+    page.close()
