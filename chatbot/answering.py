@@ -64,7 +64,8 @@ def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft
 def generated_answer(question: str, evidence: list[Evidence], generator: Generator, embedder: Embedder,
                      settings: Settings, draft: Draft, options: GenerationOptions | None = None) -> Iterator[str]:
     """Stream the model's verified sentences; ``draft`` records what was kept and removed."""
-    built = build_prompt(question, evidence, generator, settings)
+    # the model reads only each passage's best sentences: reading the prompt is most of the time to first token
+    built = build_prompt(question, [ev.best(settings.prompt_sentences) for ev in evidence], generator, settings)
     if not built.passages:
         return
     options = options or GenerationOptions(max_new_tokens=settings.max_new_tokens)

@@ -47,10 +47,11 @@ class Settings:
     #                  served model name (openai); empty = the backend's default (bundled SmolLM2 / gpt2)
     gguf_file: str = ""  # transformers only: GGUF file inside the `model` folder or repo, loaded via gguf_file=
     context_window: int = 2048  # llama.cpp n_ctx; transformers uses the model's own limit when smaller
-    n_threads: int = 0  # CPU threads for llama.cpp; 0 = half the logical CPUs (faster than all on small machines)
+    n_threads: int = 0  # CPU threads for llama.cpp decoding; 0 = all logical CPUs
     max_new_tokens: int = 160  # answer length cap; short answers drift less
     max_passages: int = 3  # passages in the prompt; small models lose track of more, and reading them is slow
-    evidence_sentences: int = 2  # best-matching sentences kept from each passage (prompt length drives first-token time)
+    evidence_sentences: int = 2  # best-matching sentences kept from each passage for quoting and checking
+    prompt_sentences: int = 1  # of those, how many the model reads (prompt length drives the time to first token)
     max_answer_sentences: int = 3  # generation stops once this many verified sentences are out
     support_threshold: float = 0.55  # min cosine between an answer sentence and a source sentence to keep it
     min_evidence: float = 0.35  # below this best sentence match (cosine + small bonuses) the sources don't answer
@@ -70,7 +71,7 @@ class Settings:
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
                     "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
-                    "max_passages", "evidence_sentences", "max_answer_sentences", "max_concurrent")
+                    "max_passages", "evidence_sentences", "prompt_sentences", "max_answer_sentences", "max_concurrent")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")

@@ -21,6 +21,7 @@ from .types import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 _WORD = re.compile(r"[a-z0-9]+")
+_HEADER = re.compile(r"Product( ID)?: ")
 # When two sources say the same thing, quote the one that is the source of truth.
 AUTHORITY = {"policy": 0.04, "product": 0.04, "faq": 0.02}
 _STOP = frozenset("a an and are as at be by can do does for from has have how i if in is it its of on or our "
@@ -66,7 +67,8 @@ def source_sentences(hit: Hit) -> list[str]:
     if hit.chunk.kind == "faq" and "\nA: " in text:
         text = text.split("\nA: ", 1)[1]  # the question is the title; quote the answer half
     text = join_lists(strip_instructions(text), hit.chunk.section.rsplit(" > ", 1)[-1])
-    return [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2]
+    # a product record's "Product: name" / "Product ID: …" header lines name it, they answer nothing
+    return [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)]
 
 
 @dataclass
@@ -86,6 +88,11 @@ class Evidence:
     @property
     def text(self) -> str:
         return f"{self.heading}: {' '.join(self.sentences)}"
+
+    def best(self, n: int) -> "Evidence":
+        """This evidence cut to its ``n`` best sentences, still in source order."""
+        keep = sorted(sorted(range(len(self.sentences)), key=lambda i: -self.scores[i])[:n])
+        return Evidence(self.hit, [self.sentences[i] for i in keep], self.vectors[keep], [self.scores[i] for i in keep])
 
 
 def gather_evidence(question: str, hits: list[Hit], embedder: Embedder, passages: int = 3,

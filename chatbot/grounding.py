@@ -28,7 +28,7 @@ from .extractive import join_lists, sentences
 _CITE = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:-\d+(?:[.,]\d+)*)?")  # 30, 19.99, 1,500, and ranges like 5-7
 _RANGE = re.compile(r"(\d)\s*(?:[–—-]|to)\s*\$?(?=\d)")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z&'-]*[a-zA-Z](?:\s+[A-Z][a-zA-Z&'-]*[a-zA-Z])*")
+_NAME = re.compile(r"(?<![\w-])[A-Z][a-zA-Z&'-]*[a-zA-Z](?:\s+[A-Z][a-zA-Z&'-]*[a-zA-Z])*")  # not "Piece" in "120-Piece"
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("a an and are as at be but by can do does for from has have how i if in into is it its of "
                   "on or our so that the their them then there these they this to was we were what when where "
@@ -106,10 +106,18 @@ def names(text: str) -> set[str]:
     return {n for n in found if n.split()[0] not in _COMMON_CAPS}
 
 
+_BRANDLIKE = re.compile(r"[a-z][A-Z]|\d|-[A-Z]")  # PlayStation, Xbox360, Magna-Tiles
+
+
 def unmatched_names(question: str, passages: list[str]) -> set[str]:
-    """Names the question asks about that none of the passages mention ("PlayStation" in a toy shop)."""
+    """Brand-like names the question asks about that no passage mentions ("PlayStation" in a toy shop).
+
+    Only names shaped like brands or models count: plain capitalised words ("United Kingdom",
+    "Wednesday") are often answered by a policy that never names them ("we ship to the US and Canada").
+    """
     text = " " + " ".join(re.findall(r"[a-z0-9&'-]+", " ".join(passages).lower())) + " "
-    return {n for n in names(question) if f" {' '.join(re.findall(r'[a-z0-9&-]+', n.lower()))} " not in text}
+    wanted = {n for n in names(question) if _BRANDLIKE.search(n)}
+    return {n for n in wanted if f" {' '.join(re.findall(r'[a-z0-9&-]+', n.lower()))} " not in text}
 
 
 def _norm_number(n: str) -> str:

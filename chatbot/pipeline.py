@@ -134,11 +134,12 @@ class Chatbot:
             yield self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
                                notice=notice, product=product)
             return
-        text = self._decline_text(relevance, unknown)
+        # on a product page the question is about that product, never off-topic
+        off_topic = relevance < self.settings.offtopic_relevance and not product
+        text = self._decline_text(off_topic, unknown)
         yield clock.first(text)
         yield self._answer(message, text, draft, hits, relevance, clock, abstained=True, notice=notice,
-                           product=product, reason="off_topic" if relevance < self.settings.offtopic_relevance
-                           else "not_in_sources")
+                           product=product, reason="off_topic" if off_topic else "not_in_sources")
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> list[Answer]:
@@ -179,13 +180,13 @@ class Chatbot:
             raise InputError("the message is empty; type what you would like to know")
         return cut_message(message, self.settings.max_question_chars)
 
-    def _decline_text(self, relevance: float, unknown: set[str]) -> str:
+    def _decline_text(self, off_topic: bool, unknown: set[str]) -> str:
         s = self.settings
-        if unknown and relevance >= s.offtopic_relevance:
+        if unknown and not off_topic:
             return (f"I couldn't find anything about {', '.join(sorted(unknown))} in our store information, so I "
                     "don't want to guess. Would you like me to connect you with a person? "
                     f"You can also reach us at {s.support_contact}.")
-        if relevance < s.offtopic_relevance:
+        if off_topic:
             return (f"I can only help with questions about {s.store_name}: our products, orders, shipping, "
                     "returns and other store policies. Is there something like that I can help with?")
         return ("I couldn't find that in our store information, so I don't want to guess. "
