@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +68,31 @@ def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
     folder = tmp_path_factory.mktemp("demo-index")
     update_index([KNOWLEDGE], folder, real_embedder, Chunker())
     return folder
+
+
+@contextmanager
+def serving(app, sock: socket.socket | None = None):
+    """A real uvicorn server for ``app`` on a loopback socket (a free port unless given), in a background thread.
+
+    Yields its base URL. Pass ``sock`` when the port must be known before the app is built (CORS origins).
+    """
+    import uvicorn
+
+    own = sock is None
+    if own:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        if own:
+            sock.close()

@@ -10,45 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import statistics
 import threading
 import time
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
 from chatbot.types import Answer
+from conftest import serving
 from ui.server import create_server
 
 SHOP = "http://shop.example"  # the one origin allowed to embed the widget in these tests
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
                  "latency_ms", "ttft_ms"}
-
-
-@contextmanager
-def serving(app):
-    """A real uvicorn server on a free loopback port, in a background thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:

@@ -19,13 +19,12 @@ import time
 from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
 
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
-from conftest import ROOT
+from conftest import ROOT, serving
 from ui.server import create_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,23 +36,6 @@ def loopback_socket() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     return sock
-
-
-@contextmanager
-def serving(app, sock: socket.socket):
-    """The chatbot on a real uvicorn server, in a background thread."""
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @contextmanager
