@@ -32,7 +32,7 @@ questions, one index over all documents) and the demo store (``knowledge/``
 with ``eval/demo_questions.jsonl``). About 2 minutes on 2 CPU cores (the
 embedder runs on one torch thread unless ``--threads`` says otherwise). Run:
 
-    .venv/bin/python benchmarks/abstention.py [--data ../shared/data/hetpqa/evidence_ranking/dev.csv] [--json out.json]
+    .venv/bin/python benchmarks/abstention.py [--data datasets/hetpqa/evidence_ranking/dev.csv] [--json out.json]
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from chatbot.indexer import update_index  # noqa: E402
 from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
 from chatbot.retrieval import Filters  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "hetpqa" / "evidence_ranking" / "dev.csv"
+DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 DEMO_DOCS = ROOT / "knowledge"
 DEMO_QUESTIONS = ROOT / "eval" / "demo_questions.jsonl"
 

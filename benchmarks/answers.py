@@ -108,7 +108,7 @@ from chatbot import pipeline as pipeline_module  # noqa: E402
 from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
 from chatbot.types import Answer  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "hetpqa" / "evidence_ranking" / "dev.csv"
+DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 DEMO_DOCS = ROOT / "knowledge"
 DEMO_QUESTIONS = ROOT / "eval" / "demo_questions.jsonl"
 

@@ -6,7 +6,7 @@ Prints hit@1, hit@5, MRR@10 (answerable questions; a hit is a gold doc id in
 the top results), index build time, query latency, and ratios to this
 project. Run:
 
-    .venv/bin/python benchmarks/retrieval.py [--data ../shared/data/hetpqa/evidence_ranking/dev.csv]
+    .venv/bin/python benchmarks/retrieval.py [--data datasets/hetpqa/evidence_ranking/dev.csv]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from chatbot.indexer import update_index  # noqa: E402
 from chatbot.lexical import LexicalIndex  # noqa: E402
 from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "hetpqa" / "evidence_ranking" / "dev.csv"
+DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 
 
 def bm25_only(docs: list[dict]):

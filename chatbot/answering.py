@@ -11,18 +11,22 @@ pipeline's decision, made before this runs.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from .config import Settings
 from .embedding import Embedder
+from .errors import GeneratorUnavailable
 from .extractive import Evidence, compose
 from .generation.base import GenerationOptions, Generator
 from .grounding import Verifier, clean_sentence, split_cited
 from .guards import echoes_prompt
 from .prompting import build_prompt, template
 from .types import Hit
+
+log = logging.getLogger(__name__)
 
 _BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+|\n+")
 _DONT_KNOW = re.compile(r"\b(don'?t|do not|cannot|can'?t) (know|find|say|tell|help)|\bno information\b|"
@@ -40,6 +44,8 @@ class Draft:
     removed: int = 0
     said_unknown: bool = False
     generated: bool = False  # False when the extractive composer wrote it
+    interrupted: bool = False  # the model stopped mid-answer (worker crash, deadline, busy)
+    quoted: bool = False  # some of the text is quoted from the sources rather than generated
 
     @property
     def support(self) -> float:
@@ -58,14 +64,28 @@ def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft
     """Quote the best supporting sentences, streaming each with its citation marker."""
     draft = draft if draft is not None else Draft()
     for quote in compose(evidence, settings.max_answer_chars, settings.max_answer_sentences):
-        yield _append(draft, quote.text, [quote.hit])
+        yield extractive_answer_text(quote.text, quote.hit, draft)
+
+
+def extractive_answer_text(text: str, hit: Hit, draft: Draft) -> str:
+    """Add ``text``, quoted from ``hit``, to the draft with its citation; return the piece to show."""
+    draft.quoted = True
+    return _append(draft, text, [hit])
 
 
 def generated_answer(question: str, evidence: list[Evidence], generator: Generator, embedder: Embedder,
                      settings: Settings, draft: Draft, options: GenerationOptions | None = None) -> Iterator[str]:
-    """Stream the model's verified sentences; ``draft`` records what was kept and removed."""
+    """Stream the model's verified sentences; ``draft`` records what was kept and removed.
+
+    When the model cannot go on (its worker died, hung or is busy) this stops with what was verified so
+    far and sets ``draft.interrupted``; the caller then answers from the sources.
+    """
     # the model reads only each passage's best sentences: reading the prompt is most of the time to first token
-    built = build_prompt(question, [ev.best(settings.prompt_sentences) for ev in evidence], generator, settings)
+    try:
+        built = build_prompt(question, [ev.best(settings.prompt_sentences) for ev in evidence], generator, settings)
+    except GeneratorUnavailable as exc:
+        _interrupted(draft, exc)
+        return
     if not built.passages:
         return
     options = options or GenerationOptions(max_new_tokens=settings.max_new_tokens)
@@ -77,7 +97,7 @@ def generated_answer(question: str, evidence: list[Evidence], generator: Generat
     buffer, misses = "", 0
     stream = generator.stream(built.prompt, options)
     try:
-        for piece in stream:
+        for piece in _until_unavailable(stream, draft):
             buffer += piece
             while (cut := _BOUNDARY.search(buffer)) is not None:
                 sentence, buffer = buffer[: cut.start()] + (cut.group(1) or ""), buffer[cut.end():]
@@ -97,6 +117,19 @@ def generated_answer(question: str, evidence: list[Evidence], generator: Generat
         close = getattr(stream, "close", None)
         if close:
             close()  # stops the model when we stop early
+
+
+def _until_unavailable(stream: Iterator[str], draft: Draft) -> Iterator[str]:
+    """The model's pieces until it finishes or stops being available (``draft.interrupted`` then)."""
+    try:
+        yield from stream
+    except GeneratorUnavailable as exc:
+        _interrupted(draft, exc)
+
+
+def _interrupted(draft: Draft, exc: GeneratorUnavailable) -> None:
+    log.warning("generation interrupted (%s); the answer is completed from the sources", exc)
+    draft.interrupted = True
 
 
 def _judge(raw: str, verifier: Verifier, system: str, by_number: dict[int, Hit], draft: Draft) -> str | None:

@@ -47,7 +47,12 @@ class Settings:
     #                  served model name (openai); empty = the backend's default (bundled SmolLM2 / gpt2)
     gguf_file: str = ""  # transformers only: GGUF file inside the `model` folder or repo, loaded via gguf_file=
     context_window: int = 2048  # llama.cpp n_ctx; transformers uses the model's own limit when smaller
-    n_threads: int = 0  # CPU threads for llama.cpp decoding; 0 = all logical CPUs
+    n_threads: int = 0  # CPU threads for llama.cpp in each worker; 0 = the logical CPUs split between the workers
+    generator_workers: int = 1  # worker processes running the local model (llama.cpp, transformers), each
+    #                             answering one question at a time; 0 = in the app's own process (no isolation)
+    generation_deadline_s: float = 20.0  # a generation still running after this is stopped and answered from sources
+    model_wait_s: float = 10.0  # how long a question waits for a free model worker before quoting the sources
+    worker_memory_mb: int = 0  # address-space cap of a worker process; 0 = automatic (3x the GGUF file + 2 GiB)
     max_new_tokens: int = 160  # answer length cap; short answers drift less
     max_passages: int = 3  # passages in the prompt; small models lose track of more, and reading them is slow
     evidence_sentences: int = 2  # best-matching sentences kept from each passage for quoting and checking
@@ -59,6 +64,9 @@ class Settings:
     offtopic_relevance: float = 0.2  # below this best-hit relevance a question is off-topic: redirect politely
     openai_base_url: str = ""  # OpenAI-compatible server, e.g. http://localhost:8000/v1; empty = $OPENAI_BASE_URL
     openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key
+    faq_match: float = 0.9  # cosine between a message and an FAQ question at which that FAQ answer is given as is;
+    #                         above 1 = never
+    answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 
@@ -79,6 +87,12 @@ class Settings:
             raise ConfigError(
                 f"setting chunk_overlap={self.chunk_overlap} must be between 0 and chunk_size={self.chunk_size}"
             )
+        for name in ("generator_workers", "worker_memory_mb"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be 0 or more")
+        for name in ("generation_deadline_s", "model_wait_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0 seconds")
         if not 0.0 <= self.min_relevance <= 1.0:
             raise ConfigError(f"setting min_relevance={self.min_relevance} must be between 0 and 1")
         if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:

@@ -50,6 +50,11 @@ def is_follow_up(message: str) -> bool:
     return len(words) <= 3 and len(_NOUNISH.findall(message)) <= 2
 
 
+def leans_on_context(message: str) -> bool:
+    """True when the message points at something said or shown before ("is it waterproof?")."""
+    return bool(_LEANS_ON_CONTEXT.search(message))
+
+
 def standalone_question(message: str, history: Iterable[Any] | None) -> str:
     """The text to retrieve with: the message, or the previous question + the message for a follow-up."""
     previous = [t.content for t in as_turns(history) if t.role == "user" and t.content.strip()]

@@ -31,3 +31,10 @@ class IndexCorruptError(ChatbotError):
 
 class InputError(ChatbotError):
     """A question or other user input is empty, too long or otherwise unusable."""
+
+
+class GeneratorUnavailable(ChatbotError):
+    """The language model cannot answer now (its worker crashed, hung, is restarting or busy).
+
+    Callers answer from the sources instead; nothing the shopper sees should fail because of it.
+    """

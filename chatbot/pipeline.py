@@ -1,11 +1,13 @@
 """The Chatbot object every face uses: a message in, a grounded Answer out (streamed or whole).
 
 Per message: guard the input, hand off at once when a person is needed,
-turn a follow-up into a standalone question, retrieve (scoped to the product
-in focus), decide whether the sources are relevant enough to answer, then
-answer with verified sentences (``answering``) or abstain honestly. The
-embedder, index, retriever and language model load on first use. Building
-the index lives in ``indexer``; faces live in ``ui/`` and ``cli``.
+turn a follow-up into a standalone question, answer a repeated question from
+the answer cache and an FAQ question with the store's FAQ answer, retrieve
+(scoped to the product in focus), decide whether the sources are relevant
+enough to answer, then answer with verified sentences (``answering``) or
+abstain honestly. The embedder, index, retriever and language model load on
+first use. Building the index lives in ``indexer``; faces live in ``ui/``
+and ``cli``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
-from .answering import Draft, extractive_answer, generated_answer
+from .answer_cache import AnswerCache
+from .answering import Draft, extractive_answer, extractive_answer_text, generated_answer
 from .config import Settings
-from .conversation import focus_product, standalone_question
+from .conversation import focus_product, leans_on_context, standalone_question
 from .extractive import gather_evidence
+from .faq_match import FaqMatcher
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
@@ -46,8 +51,12 @@ class Chatbot:
         self._index = index
         self._retriever: HybridRetriever | None = None
         self._generator = generator if generator is not None else make_generator(self.settings)
+        self._configured_generator = self._generator  # kept after a failed load, for health reports
         self._generator_ready = False
         self._lock = threading.Lock()
+        self.cache = AnswerCache(self.settings.answer_cache_size)
+        self._live_chunks: frozenset[str] = frozenset()
+        self._faq: FaqMatcher | None = None
 
     # ---- lazily loaded parts
     @property
@@ -58,7 +67,14 @@ class Chatbot:
                     self._index = KnowledgeIndex.load(self.settings.index_dir, self.embedder.name,
                                                       self.embedder.dimension)
                 self._retriever = HybridRetriever(self._index, self.embedder, self.settings)
+                self._live_chunks = frozenset(c.id for c in self._index.chunks)
+                self._faq = FaqMatcher(self._index, self.embedder, self.settings.faq_match)
             return self._retriever
+
+    @property
+    def faq(self) -> FaqMatcher:
+        self.retriever  # noqa: B018 - built with the index it matches against
+        return self._faq
 
     @property
     def generator(self) -> Generator | None:
@@ -68,6 +84,27 @@ class Chatbot:
                 self._generator = load_or_fallback(self._generator)
                 self._generator_ready = True
             return self._generator
+
+    def generator_health(self) -> dict:
+        """The answer backend's state for /api/health: ``ready``, ``restarting`` or ``failed``, and its pid."""
+        configured = self._configured_generator
+        if configured is None:
+            return {"state": "ready", "name": "extractive", "pid": None}
+        health = getattr(configured, "health", None)
+        if self._generator_ready and self._generator is None:  # the load failed: answers are extractive
+            details = health() if health else {}
+            return {"state": "failed", "name": configured.name, "pid": None, "error": details.get("error", ""),
+                    "answering": "extractive"}
+        if health is None:  # an in-process or remote model: up as long as this process is
+            return {"state": "ready" if self._generator_ready else "starting", "name": configured.name,
+                    "pid": None}
+        return health()
+
+    def close(self) -> None:
+        """Stop the model's worker processes (if any)."""
+        close = getattr(self._configured_generator, "close", None)
+        if close:
+            close()
 
     def reload_index(self) -> None:
         """Pick up a re-built index on the next question (after an admin upload, say)."""
@@ -103,12 +140,29 @@ class Chatbot:
         if handoff is not None:
             yield clock.first(handoff.message)
             yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
-                               notice=notice, reason=handoff.reason)
+                               notice=notice, reason=handoff.reason, origin="handoff")
             return
         query = standalone_question(message, history)
         product = focus_product(product_id, history)
-        hits = retriever.search(query, filters=Filters(product_id=product))
+        # a question that stands on its own (not a follow-up, not cut) may be answered from the cache or the FAQ
+        standalone = query == message and notice is None
+        if standalone:
+            cached = self.cache.get(message, product, self._is_live)
+            if cached is not None:
+                yield clock.first(cached.text)
+                yield self._replayed(cached, message, clock)
+                return
+        vector = self.embedder.embed([query])[0]
+        faq = self.faq.match(vector, product) if standalone and not (product and leans_on_context(message)) else None
+        hits = retriever.search(query, filters=Filters(product_id=product), vector=vector)
         clock.retrieved()
+        if faq is not None:  # the store's own answer; the search above still lists what else was relevant
+            draft = Draft()
+            yield clock.first(extractive_answer_text(faq.answer, faq.hit, draft))
+            hits = [faq.hit, *(h for h in hits if h.chunk.id != faq.hit.chunk.id)]
+            yield self._remembered(message, product, self._answer(
+                message, draft.text, draft, hits, faq.hit.relevance, clock, product=product, origin="faq"))
+            return
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
         draft = Draft()
@@ -131,15 +185,17 @@ class Chatbot:
                 for piece in extractive_answer(evidence, self.settings, draft):
                     yield clock.first(piece)
         if draft.kept:
-            yield self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
-                               notice=notice, product=product)
+            answer = self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
+                                  notice=notice, product=product, origin="quoted" if draft.quoted else "model")
+            # an answer cut short by a model failure is not kept: the model's own answer is better next time
+            yield self._remembered(message, product, answer) if standalone and not draft.interrupted else answer
             return
         # on a product page the question is about that product, never off-topic
         off_topic = relevance < self.settings.offtopic_relevance and not product
         text = self._decline_text(off_topic, unknown)
         yield clock.first(text)
         yield self._answer(message, text, draft, hits, relevance, clock, abstained=True, notice=notice,
-                           product=product, reason="off_topic" if off_topic else "not_in_sources")
+                           product=product, reason="off_topic" if off_topic else "not_in_sources", origin="declined")
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> list[Answer]:
@@ -192,9 +248,23 @@ class Chatbot:
         return ("I couldn't find that in our store information, so I don't want to guess. "
                 f"Would you like me to connect you with a person? You can also reach us at {s.support_contact}.")
 
+    def _is_live(self, chunk_id: str) -> bool:
+        """Whether a chunk is in the index answers are given from now (cached answers must cite live ones)."""
+        self.retriever  # noqa: B018 - loads the index, and with it the live chunk ids
+        return chunk_id in self._live_chunks
+
+    def _remembered(self, message: str, product: str | None, answer: Answer) -> Answer:
+        self.cache.put(message, product, answer)
+        return answer
+
+    def _replayed(self, cached: Answer, message: str, clock: "_Clock") -> Answer:
+        clock.done()
+        log.info("answered %r from the answer cache", mask_pii(message)[:200])
+        return replace(cached, question=message, latency_ms=clock.latency(), ttft_ms=clock.ttft_ms, origin="cache")
+
     def _answer(self, message: str, text: str, draft: Draft, hits: list[Hit], confidence: float, clock: "_Clock",
                 abstained: bool = False, handoff: bool = False, notice: str | None = None,
-                product: str | None = None, reason: str | None = None) -> Answer:
+                product: str | None = None, reason: str | None = None, origin: str = "") -> Answer:
         clock.done()
         log.info("answered %r: abstained=%s handoff=%s reason=%s", mask_pii(message)[:200], abstained, handoff, reason)
         answered_product = product or next((h.chunk.product_id for h in draft.cited if h.chunk.product_id), None)
@@ -202,7 +272,7 @@ class Chatbot:
                       confidence=max(0.0, min(1.0, confidence)), abstained=abstained, handoff=handoff,
                       retrieved=_doc_ids(hits), latency_ms=clock.latency(), ttft_ms=clock.ttft_ms, hits=hits,
                       notices=[notice] if notice else [], product_id=answered_product, reason=reason,
-                      removed_sentences=draft.removed)
+                      removed_sentences=draft.removed, origin=origin)
 
 
 class _Clock:

@@ -47,15 +47,17 @@ class HybridRetriever:
             mask &= np.isin(self._kinds, list(filters.kinds))
         return mask
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        """Up to ``k`` chunk hits (default: the candidate pool), best first."""
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               vector: np.ndarray | None = None) -> list[Hit]:
+        """Up to ``k`` chunk hits (default: the candidate pool), best first. ``vector``: the query's embedding,
+        when the caller already has it."""
         s = self.settings
         mask = self.allowed(filters)
         pool = int(mask.sum())
         if pool == 0 or not query.strip():
             return []
         depth = min(s.candidate_k, pool)
-        qv = self.embedder.embed([query])[0]
+        qv = self.embedder.embed([query])[0] if vector is None else vector
         dense = self._dense(qv, depth, mask, pool)
         lex_scores = np.where(mask, self.lexical.scores(query), 0.0)
         lexical = self._lexical(lex_scores, depth)

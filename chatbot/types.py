@@ -85,6 +85,7 @@ class Answer:
     product_id: str | None = None  # the product this answer was about, to carry into the next turn
     reason: str | None = None  # why it abstained or handed off: off_topic, not_in_sources, asked_for_person, ...
     removed_sentences: int = 0  # generated sentences that verification dropped
+    origin: str = ""  # how it was answered: model, quoted, faq, cache, handoff or declined
 
     def to_result(self, question_id: str | None = None) -> dict[str, Any]:
         """The result JSON contract of DESIGN.md (``ask --json``, ``eval --out``)."""

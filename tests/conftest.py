@@ -19,7 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
-HETPQA = ROOT.parent / "shared" / "data" / "hetpqa"
+HETPQA = ROOT / "datasets" / "hetpqa"  # the repo's copy of hetPQA, with its LICENSE
 
 
 class HashingEmbedder:
@@ -45,6 +45,16 @@ class HashingEmbedder:
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a browser test saves its screenshot: docs/ when UPDATE_SCREENSHOTS=1, else a scratch folder,
+    so a test run leaves the repository's pictures alone."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        return ROOT / "docs" / name
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / "store-chatbot-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ def demo_index(demo_index_dir):
 
 
 def bot_with(reply, demo_index, real_embedder, **settings):
+    """A bot whose model says ``reply``; FAQ matching is off, so every question reaches the model."""
     generator = ScriptedGenerator(reply)
+    settings = {"faq_match": 1.01, **settings}
     bot = Chatbot(Settings(index_dir="unused", **settings), embedder=real_embedder, index=demo_index,
                   generator=generator)
     return bot, generator

@@ -9,6 +9,7 @@ an uploaded policy becomes answerable after re-indexing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 
@@ -18,7 +19,7 @@ from chatbot.chunking import Chunker
 from chatbot.config import Settings
 from chatbot.indexer import update_index
 from chatbot.pipeline import Chatbot
-from conftest import KNOWLEDGE, ROOT
+from conftest import KNOWLEDGE, screenshot_path
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/setup.sh does)")
 CHROMIUM = "/usr/bin/chromium"
@@ -94,7 +95,7 @@ def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
     assert "30 days" in reply and "Sources" in reply and "Returns and Refunds" in reply
     partial = [t for t in streamed if t.strip() and "Sources" not in t]
     assert partial, "the answer should appear before its sources (streamed), not all at once"
-    page.screenshot(path=str(ROOT / "docs" / "shopper-chat.png"), full_page=True)
+    page.screenshot(path=str(screenshot_path("shopper-chat.png")), full_page=True)
 
     page.locator("#shopper-chat .message.bot").last.hover()
     page.get_by_role("button", name="Dislike").last.click()
@@ -117,7 +118,7 @@ def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
     page.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
     draft = page.locator("#draft-1 textarea").input_value()
     assert "30 days" in draft or "return" in draft.lower()
-    page.screenshot(path=str(ROOT / "docs" / "agent-window.png"), full_page=True)
+    page.screenshot(path=str(screenshot_path("agent-window.png")), full_page=True)
     page.locator("#send-draft-1").click()
     page.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('sent')")
     assert store.export_agent_replies()[0]["final_text"] == draft
@@ -160,6 +161,14 @@ def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerabl
     page.get_by_role("tab", name="Shopper chat").click()
     reply = ask(page, "Do you offer gift wrapping?")
     assert "4.99" in reply and "Gift wrapping" in reply
+    assert ask(page, "Do you offer gift wrapping?") == reply  # the second time from the answer cache
+
+    page.get_by_role("tab", name="Store admin").click()
+    page.locator("#refresh-dashboard").click()
+    page.wait_for_function("() => document.querySelector('#dashboard-summary').innerText.includes('Answer cache')")
+    summary = page.locator("#dashboard-summary").inner_text()
+    assert re.search(r"hit rate \d+% \([1-9]\d* of \d+ repeated-question lookups\)", summary), summary
+    assert "Model:" in summary and "is ready" in summary and "worker process" in summary
     page.close()
 
 

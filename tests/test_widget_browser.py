@@ -24,7 +24,7 @@ from playwright.sync_api import expect, sync_playwright  # not skipped when miss
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
-from conftest import ROOT, serving
+from conftest import serving, screenshot_path
 from ui.server import create_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -114,8 +114,7 @@ def test_shopper_asks_and_sees_a_cited_answer(site, browser):
     sources = answer.locator(".sources li").all_inner_texts()
     assert sources and any("Shipping" in s or "Canada" in s for s in sources), sources
     # the screenshot shows the answer with its sources and rating buttons
-    (ROOT / "docs").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "docs" / "widget.png"))
+    page.screenshot(path=str(screenshot_path("widget.png")))
     answer.get_by_role("button", name="Helpful", exact=True).click()
     expect(answer.locator(".rate")).to_have_text("Thanks for the feedback!")
     deadline = time.monotonic() + 10  # the feedback POST is fire-and-forget in the widget

@@ -38,13 +38,31 @@ def index_stats_markdown(bot) -> str:
             f"{index.generation}, embedder `{index.embedder}`.")
 
 
-def dashboard(store) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def serving_markdown(bot) -> str:
+    """The answer cache and the model workers, as the owner reads them: is repetition paying off, is the model up."""
+    cache = bot.cache.stats()
+    lookups = cache["hits"] + cache["misses"]
+    text = (f"**Answer cache:** {cache['entries']} answers stored (at most {cache['max_entries']}), "
+            f"hit rate {cache['hit_rate']:.0%} ({cache['hits']} of {lookups} repeated-question lookups).")
+    model = bot.generator_health()
+    text += f" **Model:** {model.get('name', '')} is {model.get('state', 'unknown')}"
+    if model.get("workers"):
+        totals = model.get("totals") or {}
+        reused = totals.get("prompt_tokens_reused", 0) / totals["prompt_tokens"] if totals.get("prompt_tokens") else 0
+        text += (f" ({model['workers']} worker process(es), {model.get('restarts', 0)} restart(s), "
+                 f"{reused:.0%} of prompt tokens reused from the previous question)")
+    return text + "."
+
+
+def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     stats = store.stats(30)
     rates, thumbs = stats["rates"], stats["thumbs"]
     ratio = "n/a" if thumbs["ratio"] is None else f"{thumbs['ratio']:.0%}"
     summary = (f"**Last 30 days:** answered {rates['answered']:.0%}, abstained {rates['abstained']:.0%}, "
                f"handed off {rates['handed_off']:.0%}. Thumbs up {thumbs['up']}, down {thumbs['down']} "
                f"(ratio {ratio}).")
+    if bot is not None:
+        summary += "\n\n" + serving_markdown(bot)
     per_day = pd.DataFrame(stats["questions_per_day"] or [{"date": "", "questions": 0}])
     outcomes = pd.DataFrame([{"outcome": k.replace("_", " "), "share": v} for k, v in rates.items()])
     missing = pd.DataFrame([{"topic": t["topic"], "questions": t["count"], "examples": " | ".join(t["examples"])}
@@ -101,7 +119,7 @@ def build_admin_tab(bot, store, settings) -> dict:
     def refresh_dashboard(ok: bool):
         if not ok:
             return "❌ Sign in first.", None, None, None
-        return dashboard(store)
+        return dashboard(store, bot)
 
     login.click(sign_in, password, [signed_in, message, panel, stats])
     reindex.click(upload_and_reindex, [signed_in, uploads], [result, stats])

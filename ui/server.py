@@ -186,6 +186,7 @@ def answer_event(recorded: Recorded) -> dict:
                     "url": c.url, "excerpt": c.excerpt} for c in answer.citations],
         handoff=answer.handoff,
         reason=answer.reason,
+        origin=answer.origin,
         notices=answer.notices,
         product_id=answer.product_id,
     )
@@ -197,8 +198,14 @@ def answer_event(recorded: Recorded) -> dict:
 def _health(bot: Any) -> dict:
     index = bot.retriever.index
     generator = bot.generator  # None after a failed load: answers are extractive then, and health says so
-    return {"status": "ok", "documents": len(index.documents), "chunks": len(index.chunks),
-            "generator": generator.name if generator is not None else "extractive"}
+    health = {"status": "ok", "documents": len(index.documents), "chunks": len(index.chunks),
+              "generator": generator.name if generator is not None else "extractive"}
+    status = getattr(bot, "generator_health", None)
+    if status is not None:  # the model's own state: answers go on (from the sources) whatever it is
+        details = status()
+        health.update(generator_state=details.get("state"), generator_pid=details.get("pid"),
+                      generator_details=details)
+    return health
 
 
 def _jsonable(errors: list[dict]) -> list[dict]:

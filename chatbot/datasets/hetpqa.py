@@ -7,7 +7,7 @@ candidate is unanswerable. Attribute snippets such as
 ``platform:  { value:nintendo_3ds }`` are rendered as readable text.
 The data's license (CDLA-Sharing-1.0) is copied beside the output.
 
-    python -m chatbot.datasets.hetpqa ../shared/data/hetpqa/evidence_ranking/dev.csv data/hetpqa
+    python -m chatbot.datasets.hetpqa datasets/hetpqa/evidence_ranking/dev.csv data/hetpqa
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Iterator
 
 from ..errors import ChatbotError, ConfigError
 from .base import GenerationOptions, Prompt
+from .llama_build import check_build
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,12 @@ class LlamaCppGenerator:
         # automatic: all logical CPUs. In the answer pipeline on 2 vCPUs, 2 decode threads gave a lower time
         # to first verified sentence than 1 (p50 1159 vs 1337 ms, p90 2338 vs 6167 ms, 24 demo questions).
         self._n_threads = n_threads or os.cpu_count() or 1
+        # prompt reading is one big parallel batch: all cores, unless the caller split the cores between
+        # several workers (then llama.cpp's spinning threads would fight over them)
+        self._n_threads_batch = n_threads or os.cpu_count() or 1
+        self.build_info = ""
         self._llm = None
+        self.last_stats: dict[str, int] = {}  # prompt caching figures of the last generation
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()  # one llama context serves one generation at a time
 
@@ -63,14 +69,18 @@ class LlamaCppGenerator:
                     from llama_cpp import Llama
                 except ImportError:
                     raise ConfigError(f"the llama.cpp backend needs llama-cpp-python: run `{_INSTALL}`") from None
+                self.build_info = check_build()  # logs the build; refuses one with the AMX backend that crashes
                 path = self.model_path or bundled_smollm2_path()
                 if not Path(path).is_file():
                     raise ConfigError(f"GGUF file {path} does not exist; set CHATBOT_MODEL to a .gguf file "
                                       "or leave it empty for the bundled SmolLM2")
                 log.info("loading %s (n_ctx=%d, %d threads)", path, self._n_ctx, self._n_threads)
-                # prompt reading is one big parallel batch: all cores; token-by-token decoding: fewer threads
-                self._llm = Llama(model_path=path, n_ctx=self._n_ctx, n_threads=self._n_threads,
-                                  n_threads_batch=max(self._n_threads, os.cpu_count() or 1), verbose=False)
+                try:
+                    self._llm = Llama(model_path=path, n_ctx=self._n_ctx, n_threads=self._n_threads,
+                                      n_threads_batch=self._n_threads_batch, verbose=False)
+                except ValueError as exc:  # llama.cpp could not read the file: truncated, corrupt, not GGUF
+                    raise ConfigError(f"{path} is not a usable GGUF model ({exc}); download it again, or set "
+                                      "CHATBOT_MODEL to another .gguf file (empty = the bundled SmolLM2)") from None
         return self._llm
 
     @property
@@ -85,6 +95,8 @@ class LlamaCppGenerator:
         llm = self._load()
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
         with self._run_lock:
+            before = llm.input_ids[: llm.n_tokens].copy()  # what the context holds from the last question
+            pieces = 0
             try:
                 chunks = llm.create_chat_completion(
                     messages=messages, stream=True,
@@ -94,7 +106,25 @@ class LlamaCppGenerator:
                 for chunk in chunks:
                     piece = chunk["choices"][0]["delta"].get("content")
                     if piece:
+                        pieces += 1
                         yield piece
+                self.last_stats = _reuse_stats(before, llm.input_ids[: llm.n_tokens], pieces)
             except ValueError as exc:  # llama.cpp reports a prompt longer than n_ctx as ValueError
                 raise ChatbotError(f"{self.name} cannot take this prompt: {exc}; pack fewer passages "
                                    f"or raise CHATBOT_CONTEXT_WINDOW (now {self._n_ctx})") from None
+
+
+def _reuse_stats(before, after, generated: int) -> dict[str, int]:
+    """How much of this prompt llama.cpp took from the context of the previous one (prompt caching).
+
+    llama-cpp-python keeps the longest common token prefix of consecutive prompts in the context, so the
+    fixed system prompt is read once per worker, not once per question. ``generated`` counts the pieces
+    streamed (about one token each), to tell prompt tokens from answer tokens.
+    """
+    common = 0
+    for a, b in zip(before.tolist(), after.tolist()):
+        if a != b:
+            break
+        common += 1
+    prompt = max(0, len(after) - generated)
+    return {"prompt_tokens": prompt, "prompt_tokens_reused": min(common, prompt), "generated_tokens": generated}

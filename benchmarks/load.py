@@ -1,0 +1,289 @@
+"""Many shoppers at once through the HTTP API, the way the app is used: this project against the baseline.
+
+Each system is the real app (``launch.py``, the default bundled model, the demo
+store) started as its own server process, then loaded through ``POST /api/chat``
+from this process:
+
+- ``distinct``: 20 shoppers at once, each asking 3 different questions in turn
+  (each waits for its answer, then asks the next): 60 questions, none repeated.
+- ``mix``: the same, but half the questions are drawn from the 20 most common
+  store questions (``load_questions.json``), as shoppers type them.
+- ``open loop``: questions of the realistic mix arrive at a steady rate
+  (Poisson arrivals) for ``--rate-seconds``; rates go up until p95 passes 3 s.
+
+Every scenario starts a fresh server, so no cache carries over. Systems:
+
+- ``baseline``: the configuration before this work: the model in the app's
+  process behind one lock, no answer cache, no FAQ matching.
+- ``workers1`` / ``workers2``: this project with 1 worker process (2 threads)
+  or 2 worker processes (1 thread each).
+
+    .venv/bin/python benchmarks/load.py [--systems baseline,workers1,workers2] [--json out.json]
+
+Prints a table per scenario and the ratios to the baseline. Stops every
+server it started. Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = json.loads((Path(__file__).with_name("load_questions.json")).read_text(encoding="utf-8"))
+SYSTEMS = {
+    "baseline": {"CHATBOT_GENERATOR_WORKERS": "0", "CHATBOT_ANSWER_CACHE_SIZE": "0", "CHATBOT_FAQ_MATCH": "2"},
+    "workers1": {"CHATBOT_GENERATOR_WORKERS": "1"},
+    "workers2": {"CHATBOT_GENERATOR_WORKERS": "2"},
+}
+P95_TARGET_S = 3.0
+
+
+@dataclass
+class Outcome:
+    latency_s: float
+    ttft_s: float | None
+    status: str  # ok | busy | error
+    origin: str = ""
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def summary(self) -> dict:
+        ok = [o for o in self.outcomes if o.status == "ok"]
+        lat = sorted(o.latency_s for o in ok)
+        origins: dict[str, int] = {}
+        for o in ok:
+            origins[o.origin] = origins.get(o.origin, 0) + 1
+        return {"requests": len(self.outcomes), "answered": len(ok),
+                "busy": sum(o.status == "busy" for o in self.outcomes),
+                "errors": sum(o.status == "error" for o in self.outcomes),
+                "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95), "max_s": lat[-1] if lat else None,
+                "answers_per_s": len(ok) / self.wall_s if self.wall_s else 0.0, "wall_s": self.wall_s,
+                "origins": origins}
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    k = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
+    return values[k]
+
+
+# ---- one server per scenario
+class Server:
+    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path):
+        self.name, self.env, self.index_dir, self.workdir = name, env, index_dir, workdir
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def __enter__(self) -> "Server":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        db = self.workdir / f"{self.name}-{port}.sqlite3"
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+               "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": f"sqlite:///{db}",
+               "CHATBOT_MAX_CONCURRENT": "4", "CHATBOT_MAX_QUEUE": "32", **self.env}
+        self.log = open(self.workdir / f"{self.name}-{port}.log", "w")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(port)], cwd=ROOT,
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited; see {self.log.name}")
+            try:
+                health = httpx.get(f"{self.url}/api/health", timeout=2).json()
+                if health.get("generator_state") in ("ready", None) and health.get("status") == "ok":
+                    return self
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name} server did not start; see {self.log.name}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+# ---- clients
+async def ask(client: httpx.AsyncClient, url: str, question: str) -> Outcome:
+    started = time.perf_counter()
+    ttft = None
+    try:
+        async with client.stream("POST", f"{url}/api/chat", json={"message": question}) as response:
+            if response.status_code == 503:
+                await response.aread()
+                return Outcome(time.perf_counter() - started, None, "busy")
+            if response.status_code != 200:
+                await response.aread()
+                return Outcome(time.perf_counter() - started, None, "error")
+            event, origin, answered = "", "", False
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                    if event == "token" and ttft is None:
+                        ttft = time.perf_counter() - started
+                elif line.startswith("data:") and event == "answer":
+                    origin, answered = json.loads(line[5:]).get("origin", ""), True
+                elif event == "error":
+                    return Outcome(time.perf_counter() - started, ttft, "error")
+            return Outcome(time.perf_counter() - started, ttft, "ok" if answered else "error", origin)
+    except httpx.HTTPError:
+        return Outcome(time.perf_counter() - started, ttft, "error")
+
+
+def closed_loop_questions(mix: bool, sessions: int, per_session: int, seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    distinct = list(QUESTIONS["distinct"])
+    rng.shuffle(distinct)
+    plan = []
+    for s in range(sessions):
+        questions = []
+        for q in range(per_session):
+            if mix and rng.random() < 0.5:
+                questions.append(rng.choice(QUESTIONS["common"]))
+            else:
+                questions.append(distinct.pop() if distinct else rng.choice(QUESTIONS["distinct"]))
+        plan.append(questions)
+    return plan
+
+
+async def closed_loop(url: str, plan: list[list[str]]) -> Run:
+    run = Run()
+
+    async def shopper(client, questions):
+        for question in questions:
+            run.outcomes.append(await ask(client, url, question))
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_connections=200)) as client:
+        await asyncio.gather(*(shopper(client, qs) for qs in plan))
+    run.wall_s = time.perf_counter() - started
+    return run
+
+
+async def open_loop(url: str, rate: float, seconds: float, seed: int) -> Run:
+    rng = random.Random(seed)
+    run = Run()
+    distinct = list(QUESTIONS["distinct"])
+    rng.shuffle(distinct)
+    tasks = []
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_connections=500)) as client:
+        at = 0.0
+        while at < seconds:
+            delay = started + at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            common = rng.random() < 0.5 or not distinct
+            question = rng.choice(QUESTIONS["common"]) if common else distinct.pop()
+
+            async def one(q=question):
+                run.outcomes.append(await ask(client, url, q))
+
+            tasks.append(asyncio.create_task(one()))
+            at += rng.expovariate(rate)
+        await asyncio.gather(*tasks)
+    run.wall_s = time.perf_counter() - started
+    return run
+
+
+# ---- the benchmark
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", default="baseline,workers1,workers2")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--per-session", type=int, default=3)
+    parser.add_argument("--rates", default="0.5,1,2,3,4,6", help="open-loop arrival rates to try, questions/s")
+    parser.add_argument("--rate-seconds", type=float, default=30.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", help="write all figures here")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.systems.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        parser.error(f"unknown systems {unknown}; choose from {', '.join(SYSTEMS)}")
+    rates = [float(r) for r in args.rates.split(",")]
+
+    workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    index_dir = workdir / "index"
+    results: dict[str, dict] = {}
+    try:
+        for name in names:
+            results[name] = {}
+            for scenario, mix in (("distinct", False), ("mix", True)):
+                plan = closed_loop_questions(mix, args.sessions, args.per_session, args.seed)
+                with Server(name, SYSTEMS[name], index_dir, workdir) as server:
+                    results[name][scenario] = asyncio.run(closed_loop(server.url, plan)).summary()
+                print(f"{name:9} {scenario:8} {_line(results[name][scenario])}", flush=True)
+            best = None
+            for rate in rates:
+                with Server(name, SYSTEMS[name], index_dir, workdir) as server:
+                    summary = asyncio.run(open_loop(server.url, rate, args.rate_seconds, args.seed)).summary()
+                results[name][f"open {rate:g}/s"] = summary
+                print(f"{name:9} open {rate:<4g}/s {_line(summary)}", flush=True)
+                if summary["p95_s"] is None or summary["p95_s"] > P95_TARGET_S or summary["errors"] or summary["busy"]:
+                    break
+                best = rate
+            results[name]["max_rate_p95_under_3s"] = best
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print_table(results, names)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def _line(s: dict) -> str:
+    f = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+    return (f"n={s['requests']} answered={s['answered']} busy={s['busy']} errors={s['errors']} "
+            f"p50={f(s['p50_s'])}s p95={f(s['p95_s'])}s answers/s={s['answers_per_s']:.2f} origins={s['origins']}")
+
+
+def print_table(results: dict, names: list[str]) -> None:
+    base = results.get("baseline")
+    print("| system | scenario | p50 (s) | p95 (s) | answers/s | busy | errors | p95 ratio | answers/s ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        for scenario in ("distinct", "mix"):
+            s = results[name][scenario]
+            ratio_p95 = ratio_rate = ""
+            if base and name != "baseline" and base[scenario]["p95_s"] and s["p95_s"]:
+                ratio_p95 = f"x{s['p95_s'] / base[scenario]['p95_s']:.2f}"
+                ratio_rate = f"x{s['answers_per_s'] / base[scenario]['answers_per_s']:.2f}"
+            print(f"| {name} | {scenario} | {s['p50_s']:.2f} | {s['p95_s']:.2f} | {s['answers_per_s']:.2f} | "
+                  f"{s['busy']} | {s['errors']} | {ratio_p95} | {ratio_rate} |")
+    print()
+    for name in names:
+        print(f"{name}: highest open-loop rate with p95 under {P95_TARGET_S:.0f} s, no busy, no errors: "
+              f"{results[name]['max_rate_p95_under_3s']} questions/s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""FAQ matches: a message that asks what an FAQ entry asks gets the store's own answer, cited, without the model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chatbot.config import Settings
+from chatbot.faq_match import FaqMatcher, faq_answer
+from chatbot.pipeline import Chatbot
+from chatbot.store import KnowledgeIndex
+from conftest import KNOWLEDGE
+
+FAQ = {json.loads(line)["question"]: json.loads(line)["answer"]
+       for line in (KNOWLEDGE / "faq.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+class NoModel:
+    """A model that must not be asked: FAQ matches are answered without one."""
+
+    style, name, context_window = "chat", "must-not-run", 2048
+
+    def count_tokens(self, text):
+        raise AssertionError("the model was asked")
+
+    def stream(self, prompt, options):
+        raise AssertionError("the model was asked")
+
+
+@pytest.fixture(scope="module")
+def bot(demo_index_dir, real_embedder):
+    return Chatbot(Settings(index_dir=str(demo_index_dir), answer_cache_size=0), embedder=real_embedder,
+                   index=KnowledgeIndex.load(demo_index_dir), generator=NoModel())
+
+
+@pytest.mark.parametrize("message,faq", [
+    ("Do you offer expedited shipping?", "Do you offer expedited shipping?"),
+    ("how do I file a warranty claim", "How do I make a warranty claim?"),
+    ("What payment methods do you accept?", "Which payment methods do you accept?"),
+    ("Do I need an account to order?", "Do I need an account to place an order?"),
+])
+def test_a_close_match_gets_the_faq_answer_cited(bot, message, faq):
+    answer = bot.ask(message)
+    assert answer.origin == "faq" and not answer.abstained
+    assert answer.text == f"{FAQ[faq].rstrip('.')} [1]."  # the store's own words, whole, with the citation
+    assert [c.doc_id for c in answer.citations] == [answer.citations[0].doc_id]
+    assert answer.citations[0].doc_id.startswith("faq:") and answer.citations[0].title == faq
+    assert "Q:" not in answer.text and "A:" not in answer.text
+
+
+def test_a_question_the_faq_does_not_ask_goes_on_to_retrieval(demo_index_dir, real_embedder):
+    bot = Chatbot(Settings(index_dir=str(demo_index_dir), generator="extractive"), embedder=real_embedder)
+    answer = bot.ask("How long is the warranty on the Harbor Buds Wireless Earbuds?")
+    assert answer.origin == "quoted" and answer.citations
+
+
+def test_on_a_product_page_it_questions_are_about_the_product(demo_index_dir, real_embedder):
+    bot = Chatbot(Settings(index_dir=str(demo_index_dir), generator="extractive"), embedder=real_embedder)
+    answer = bot.ask("Can I return it?", product_id="HP-1035")
+    assert answer.origin != "faq"
+
+
+def test_faq_answer_text_and_another_products_faq(demo_index_dir, real_embedder):
+    index = KnowledgeIndex.load(demo_index_dir)
+    chunk = next(c for c in index.chunks if c.kind == "faq")
+    assert faq_answer(chunk) and not faq_answer(chunk).startswith("Q:")
+    matcher = FaqMatcher(index, real_embedder, threshold=0.9)
+    vector = real_embedder.embed([chunk.title])[0]
+    assert matcher.match(vector).hit.chunk.id == chunk.id
+    chunk.product_id = "HP-9999"  # an FAQ entry for one product never answers on another product's page
+    try:
+        matcher = FaqMatcher(index, real_embedder, threshold=0.9)
+        other_page = matcher.match(vector, product_id="HP-1001")
+        assert other_page is None or other_page.hit.chunk.id != chunk.id
+        assert matcher.match(vector, product_id="HP-9999").hit.chunk.id == chunk.id
+    finally:
+        chunk.product_id = None
