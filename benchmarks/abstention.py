@@ -72,7 +72,8 @@ def collect(paths: list[Path], questions: list[dict], index_dir: Path, embedder,
     started = time.perf_counter()
     update_index(paths, index_dir, embedder, Chunker(settings.chunk_size, settings.chunk_overlap), rebuild=True)
     build_s = time.perf_counter() - started
-    bot = Chatbot(Settings.load(index_dir=str(index_dir), generator="extractive"), embedder=embedder)
+    bot = Chatbot(Settings.load(index_dir=str(index_dir), generator="extractive", faq_match=2,
+                                answer_cache_size=0), embedder=embedder)
     retriever = bot.retriever
     rows = []
     started = time.perf_counter()

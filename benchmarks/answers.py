@@ -283,7 +283,7 @@ class ThisProject:
         self.loads: dict[str, float] = {}
 
     def load(self) -> None:
-        settings = Settings.load(generator="llama.cpp", model="")
+        settings = Settings.load(generator="llama.cpp", model="", generator_workers=0, bundled_model_format="Q4_1")
         started = time.perf_counter()
         self.embedder = make_embedder(settings)
         self.embedder.embed(["warm up"])
@@ -299,7 +299,8 @@ class ThisProject:
 
     def index(self, qset: dict) -> None:
         index_dir = self.tmp / f"project-{qset['key']}"
-        self.settings = Settings.load(index_dir=str(index_dir), generator="llama.cpp", model="")
+        self.settings = Settings.load(index_dir=str(index_dir), generator="llama.cpp", model="", generator_workers=0,
+                                      bundled_model_format="Q4_1", answer_cache_size=0, faq_match=2)
         update_index(qset["paths"], index_dir, self.embedder,
                      Chunker(self.settings.chunk_size, self.settings.chunk_overlap), rebuild=True)
         self.bot = Chatbot(self.settings, embedder=self.embedder, generator=self.generator)

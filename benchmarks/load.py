@@ -13,8 +13,9 @@ from this process:
 
 Every scenario starts a fresh server, so no cache carries over. Systems:
 
-- ``baseline``: the configuration before this work: the model in the app's
-  process behind one lock, no answer cache, no FAQ matching.
+- ``baseline``: the configuration before this work: the model (as shipped,
+  Q4_1) in the app's process behind one lock, no answer cache, no FAQ matching,
+  4 answers at once and 16 waiting.
 - ``workers1`` / ``workers2``: this project with 1 worker process (2 threads)
   or 2 worker processes (1 thread each).
 
@@ -46,7 +47,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = json.loads((Path(__file__).with_name("load_questions.json")).read_text(encoding="utf-8"))
 SYSTEMS = {
-    "baseline": {"CHATBOT_GENERATOR_WORKERS": "0", "CHATBOT_ANSWER_CACHE_SIZE": "0", "CHATBOT_FAQ_MATCH": "2"},
+    "baseline": {"CHATBOT_GENERATOR_WORKERS": "0", "CHATBOT_ANSWER_CACHE_SIZE": "0", "CHATBOT_FAQ_MATCH": "2",
+                 "CHATBOT_BUNDLED_MODEL_FORMAT": "Q4_1", "CHATBOT_MAX_CONCURRENT": "4", "CHATBOT_MAX_QUEUE": "16"},
     "workers1": {"CHATBOT_GENERATOR_WORKERS": "1"},
     "workers2": {"CHATBOT_GENERATOR_WORKERS": "2"},
 }
@@ -100,8 +102,7 @@ class Server:
             port = s.getsockname()[1]
         db = self.workdir / f"{self.name}-{port}.sqlite3"
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-               "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": f"sqlite:///{db}",
-               "CHATBOT_MAX_CONCURRENT": "4", "CHATBOT_MAX_QUEUE": "32", **self.env}
+               "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": f"sqlite:///{db}", **self.env}
         self.log = open(self.workdir / f"{self.name}-{port}.log", "w")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(port)], cwd=ROOT,
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -148,7 +149,10 @@ async def ask(client: httpx.AsyncClient, url: str, question: str) -> Outcome:
                     if event == "token" and ttft is None:
                         ttft = time.perf_counter() - started
                 elif line.startswith("data:") and event == "answer":
-                    origin, answered = json.loads(line[5:]).get("origin", ""), True
+                    result = json.loads(line[5:])
+                    origin, answered = result.get("origin", ""), True
+                    if result.get("reason") == "model_unavailable":  # quoted because the model was busy or down
+                        origin = "quoted (model busy)"
                 elif event == "error":
                     return Outcome(time.perf_counter() - started, ttft, "error")
             return Outcome(time.perf_counter() - started, ttft, "ok" if answered else "error", origin)
@@ -227,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown:
         parser.error(f"unknown systems {unknown}; choose from {', '.join(SYSTEMS)}")
-    rates = [float(r) for r in args.rates.split(",")]
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]  # --rates "" skips the open loop
 
     workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
     index_dir = workdir / "index"
@@ -268,8 +272,9 @@ def _line(s: dict) -> str:
 
 def print_table(results: dict, names: list[str]) -> None:
     base = results.get("baseline")
-    print("| system | scenario | p50 (s) | p95 (s) | answers/s | busy | errors | p95 ratio | answers/s ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| system | scenario | p50 (s) | p95 (s) | answers/s | busy | errors | written by the model | "
+          "quoted, model busy | from cache or FAQ | p95 ratio | answers/s ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         for scenario in ("distinct", "mix"):
             s = results[name][scenario]
@@ -277,8 +282,10 @@ def print_table(results: dict, names: list[str]) -> None:
             if base and name != "baseline" and base[scenario]["p95_s"] and s["p95_s"]:
                 ratio_p95 = f"x{s['p95_s'] / base[scenario]['p95_s']:.2f}"
                 ratio_rate = f"x{s['answers_per_s'] / base[scenario]['answers_per_s']:.2f}"
+            origins = s["origins"]
             print(f"| {name} | {scenario} | {s['p50_s']:.2f} | {s['p95_s']:.2f} | {s['answers_per_s']:.2f} | "
-                  f"{s['busy']} | {s['errors']} | {ratio_p95} | {ratio_rate} |")
+                  f"{s['busy']} | {s['errors']} | {origins.get('model', 0)} | {origins.get('quoted (model busy)', 0)} | "
+                  f"{origins.get('cache', 0) + origins.get('faq', 0)} | {ratio_p95} | {ratio_rate} |")
     print()
     for name in names:
         print(f"{name}: highest open-loop rate with p95 under {P95_TARGET_S:.0f} s, no busy, no errors: "

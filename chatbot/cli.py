@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .chunking import Chunker
@@ -65,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None))
+        # one person at a terminal asks one question at a time: one model worker with every thread answers
+        # sooner than several with a share each (unless CHATBOT_GENERATOR_WORKERS says otherwise)
+        workers = None if "CHATBOT_GENERATOR_WORKERS" in os.environ else 1
+        settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
+                                 generator_workers=workers)
         return {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval}[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -91,29 +97,35 @@ def _index(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     history = _read_history(args.history) if args.history else None
     bot = Chatbot(settings)
-    if args.json:
-        print(json.dumps(bot.ask(args.question, product_id=args.product_id, history=history).to_result(),
-                         ensure_ascii=False, indent=2))
-        return 0
-    _print_streamed(bot, args.question, args.product_id, history)
+    try:
+        if args.json:
+            print(json.dumps(bot.ask(args.question, product_id=args.product_id, history=history).to_result(),
+                             ensure_ascii=False, indent=2))
+        else:
+            _print_streamed(bot, args.question, args.product_id, history)
+    finally:
+        bot.close()
     return 0
 
 
 def _chat(args, settings: Settings) -> int:
     bot = Chatbot(settings)
-    bot.warm_up()
-    history: list[dict] = []
-    print(f"Ask {settings.store_name} anything (an empty line or Ctrl-D ends the chat).")
-    while True:
-        try:
-            message = input("> ").strip()
-        except EOFError:
-            break
-        if not message:
-            break
-        answer = _print_streamed(bot, message, args.product_id, history)
-        history += [{"role": "user", "content": message},
-                    {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
+    try:
+        bot.warm_up()
+        history: list[dict] = []
+        print(f"Ask {settings.store_name} anything (an empty line or Ctrl-D ends the chat).")
+        while True:
+            try:
+                message = input("> ").strip()
+            except EOFError:
+                break
+            if not message:
+                break
+            answer = _print_streamed(bot, message, args.product_id, history)
+            history += [{"role": "user", "content": message},
+                        {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
+    finally:
+        bot.close()
     return 0
 
 
@@ -146,7 +158,7 @@ def _read_history(path: str) -> list[dict]:
 def _eval(args, settings: Settings) -> int:
     questions = read_questions(args.questions)[: args.limit]
     with tempfile.TemporaryDirectory(prefix="chatbot-eval-") as tmp:
-        settings = Settings.load(index_dir=tmp, generator=settings.generator)
+        settings = replace(settings, index_dir=tmp)
         embedder = make_embedder(settings)
         started = time.perf_counter()
         report = update_index([args.docs], tmp, embedder, Chunker(settings.chunk_size, settings.chunk_overlap))
@@ -154,15 +166,16 @@ def _eval(args, settings: Settings) -> int:
         for problem in report.problems:
             print(f"warning: {problem}", file=sys.stderr)
         bot = Chatbot(settings, embedder=embedder)
-        bot.warm_up()
         out = open(args.out, "w", encoding="utf-8") if args.out else None
         results = []
         try:
+            bot.warm_up()
             for result in run_questions(bot, questions):
                 results.append(result)
                 if out:
                     out.write(json.dumps(result, ensure_ascii=False) + "\n")
         finally:
+            bot.close()
             if out:
                 out.close()
     summary = summarize(questions, results)

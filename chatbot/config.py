@@ -45,14 +45,22 @@ class Settings:
     generator: str = "llama.cpp"  # answer backend: llama.cpp, transformers, openai or extractive (no model)
     model: str = ""  # model for the generator: GGUF path (llama.cpp), Hub id or folder (transformers),
     #                  served model name (openai); empty = the backend's default (bundled SmolLM2 / gpt2)
+    bundled_model_format: str = "Q8_0"  # the bundled SmolLM2 ships as Q4_1; Q8_0 (made from it once, 145 MB in
+    #                                     model_dir) reads prompts twice as fast; Q4_1 = the file as shipped
+    model_dir: str = "data/models"  # where converted model files are kept
     gguf_file: str = ""  # transformers only: GGUF file inside the `model` folder or repo, loaded via gguf_file=
     context_window: int = 2048  # llama.cpp n_ctx; transformers uses the model's own limit when smaller
     n_threads: int = 0  # CPU threads for llama.cpp in each worker; 0 = the logical CPUs split between the workers
-    generator_workers: int = 1  # worker processes running the local model (llama.cpp, transformers), each
-    #                             answering one question at a time; 0 = in the app's own process (no isolation)
+    generator_workers: int = 2  # worker processes running the local model (llama.cpp, transformers), each
+    #                             answering one question at a time, with the CPU threads split between them;
+    #                             0 = in the app's own process (no isolation)
     generation_deadline_s: float = 20.0  # a generation still running after this is stopped and answered from sources
-    model_wait_s: float = 10.0  # how long a question waits for a free model worker before quoting the sources
+    model_wait_s: float = 1.5  # how long a shopper's question may wait for a free model worker (one waits per
+    #                            worker; the rest at once) before its answer is quoted from the sources instead,
+    #                            still verified and cited: a busy shop stays fast. Agent drafts wait longer
     worker_memory_mb: int = 0  # address-space cap of a worker process; 0 = automatic (3x the GGUF file + 2 GiB)
+    worker_nice: int = 10  # CPU priority of the model workers (0-19, higher = lower priority), so the app's quick
+    #                        work (retrieval, cached, FAQ and quoted answers) is never starved by generation
     max_new_tokens: int = 160  # answer length cap; short answers drift less
     max_passages: int = 3  # passages in the prompt; small models lose track of more, and reading them is slow
     evidence_sentences: int = 2  # best-matching sentences kept from each passage for quoting and checking
@@ -73,8 +81,9 @@ class Settings:
     # --- serving (HTTP API, widget, persistence)
     database_url: str = "sqlite:///data/chatbot.sqlite3"  # conversations, feedback, tickets; any SQLAlchemy URL
     allowed_origins: str = ""  # comma-separated origins allowed to embed the widget / call the API (CORS)
-    max_concurrent: int = 4  # chat requests answered at once; the rest wait in the queue
-    max_queue: int = 16  # waiting chat requests beyond which new ones get "busy, try again"
+    max_concurrent: int = 32  # chat requests answered at once; the rest wait in the queue. The model itself is
+    #                           bounded by its workers, so cached, FAQ and quoted answers need not wait behind it
+    max_queue: int = 64  # waiting chat requests beyond which new ones get "busy, try again"
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
@@ -87,6 +96,8 @@ class Settings:
             raise ConfigError(
                 f"setting chunk_overlap={self.chunk_overlap} must be between 0 and chunk_size={self.chunk_size}"
             )
+        if not 0 <= self.worker_nice <= 19:
+            raise ConfigError(f"setting worker_nice={self.worker_nice} must be between 0 and 19")
         for name in ("generator_workers", "worker_memory_mb"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be 0 or more")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -74,6 +75,46 @@ class SentenceTransformerEmbedder:
                                       convert_to_numpy=True, show_progress_bar=False)
         self.texts_embedded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class CachingEmbedder:
+    """Remembers the vectors of texts it has embedded (least recently used out first), for answering.
+
+    Every question re-reads the sentences of its top passages, and a store's
+    questions keep landing on the same passages; embedding those sentences
+    again each time was most of the CPU an answer took besides the model.
+    Vectors are the inner embedder's, computed in one batch for the texts
+    not yet known. Thread-safe; the inner model runs outside the lock.
+    """
+
+    def __init__(self, inner: Embedder, max_entries: int = 50_000):
+        self.inner = inner
+        self.name = inner.name
+        self.max_entries = max_entries
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        with self._lock:
+            known = {t: self._vectors[t] for t in dict.fromkeys(texts) if t in self._vectors}
+            for t in known:
+                self._vectors.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self.inner.embed(missing)
+            with self._lock:
+                for t, v in zip(missing, fresh):
+                    known[t] = self._vectors[t] = v
+                while len(self._vectors) > self.max_entries:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
 
 def _bundled_path() -> str:

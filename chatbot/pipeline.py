@@ -24,7 +24,7 @@ from .config import Settings
 from .conversation import focus_product, leans_on_context, standalone_question
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import CachingEmbedder, Embedder, SentenceTransformerEmbedder
 from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
 from .grounding import unmatched_names
@@ -48,6 +48,8 @@ class Chatbot:
                  index: KnowledgeIndex | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.load()
         self.embedder = embedder or make_embedder(self.settings)
+        # questions, source sentences and answer sentences recur: their vectors are computed once
+        self._phrases = CachingEmbedder(self.embedder)
         self._index = index
         self._retriever: HybridRetriever | None = None
         self._generator = generator if generator is not None else make_generator(self.settings)
@@ -66,7 +68,7 @@ class Chatbot:
                 if self._index is None:
                     self._index = KnowledgeIndex.load(self.settings.index_dir, self.embedder.name,
                                                       self.embedder.dimension)
-                self._retriever = HybridRetriever(self._index, self.embedder, self.settings)
+                self._retriever = HybridRetriever(self._index, self._phrases, self.settings)
                 self._live_chunks = frozenset(c.id for c in self._index.chunks)
                 self._faq = FaqMatcher(self._index, self.embedder, self.settings.faq_match)
             return self._retriever
@@ -135,6 +137,7 @@ class Chatbot:
         message, notice = self._clean(message)
         retriever, generator = self.retriever, self.generator  # loads happen outside the timings
         started = time.perf_counter()
+        start_by = time.monotonic() + self.settings.model_wait_s  # no free model by then: quote the sources
         clock = _Clock(started)
         handoff = detect_handoff(message, self.settings.support_contact)
         if handoff is not None:
@@ -152,7 +155,7 @@ class Chatbot:
                 yield clock.first(cached.text)
                 yield self._replayed(cached, message, clock)
                 return
-        vector = self.embedder.embed([query])[0]
+        vector = self._phrases.embed([query])[0]
         faq = self.faq.match(vector, product) if standalone and not (product and leans_on_context(message)) else None
         hits = retriever.search(query, filters=Filters(product_id=product), vector=vector)
         clock.retrieved()
@@ -168,13 +171,15 @@ class Chatbot:
         draft = Draft()
         unknown = unmatched_names(message, [h.chunk.embed_text for h in top[: self.settings.max_passages]])
         if relevance >= self.settings.min_relevance and not unknown:
-            evidence = gather_evidence(query, top, self.embedder, self.settings.max_passages,
+            evidence = gather_evidence(query, top, self._phrases, self.settings.max_passages,
                                        self.settings.evidence_sentences)
             # the sources must hold a sentence close to the question, whoever writes the answer
             best = max((x for ev in evidence for x in ev.scores), default=0.0)
             quote = best >= self.settings.min_evidence
             if quote and generator is not None:
-                for piece in generated_answer(query, evidence, generator, self.embedder, self.settings, draft):
+                options = GenerationOptions(self.settings.max_new_tokens, start_by=start_by)
+                for piece in generated_answer(query, evidence, generator, self._phrases, self.settings, draft,
+                                              options):
                     yield clock.first(piece)
                 # the model read the sources and found no answer: quote them only if they match strongly
                 quote = best >= (self.settings.strong_evidence if draft.said_unknown else self.settings.min_evidence)
@@ -186,7 +191,8 @@ class Chatbot:
                     yield clock.first(piece)
         if draft.kept:
             answer = self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
-                                  notice=notice, product=product, origin="quoted" if draft.quoted else "model")
+                                  notice=notice, product=product, origin="quoted" if draft.quoted else "model",
+                                  reason="model_unavailable" if draft.interrupted else None)
             # an answer cut short by a model failure is not kept: the model's own answer is better next time
             yield self._remembered(message, product, answer) if standalone and not draft.interrupted else answer
             return
@@ -206,7 +212,7 @@ class Chatbot:
         hits = self.retriever.search(query, filters=Filters(product_id=focus_product(product_id, history)))
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
-        evidence = gather_evidence(query, top, self.embedder, max(self.settings.max_passages, n),
+        evidence = gather_evidence(query, top, self._phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
         results, seen = [], set()
         for i in range(max(1, n) * 2):  # a few extra tries, since sampled drafts can repeat
@@ -218,7 +224,7 @@ class Chatbot:
             if self.generator is not None:
                 # the first draft is the deterministic answer; the others are sampled with fixed seeds
                 options = GenerationOptions(self.settings.max_new_tokens, temperature=0.7 if i else 0.0, seed=i)
-                for piece in generated_answer(query, evidence, self.generator, self.embedder, self.settings, draft,
+                for piece in generated_answer(query, evidence, self.generator, self._phrases, self.settings, draft,
                                               options):
                     clock.first(piece)
             if not draft.kept:  # no model, or nothing it wrote held up: each such draft leads with another source

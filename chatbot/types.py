@@ -83,7 +83,8 @@ class Answer:
     hits: list[Hit] = field(default_factory=list, repr=False)
     notices: list[str] = field(default_factory=list)  # e.g. "your message was cut to 2,000 characters"
     product_id: str | None = None  # the product this answer was about, to carry into the next turn
-    reason: str | None = None  # why it abstained or handed off: off_topic, not_in_sources, asked_for_person, ...
+    reason: str | None = None  # why it abstained or handed off (off_topic, not_in_sources, asked_for_person, ...),
+    #                            or model_unavailable when the model failed or was busy and the answer was quoted
     removed_sentences: int = 0  # generated sentences that verification dropped
     origin: str = ""  # how it was answered: model, quoted, faq, cache, handoff or declined
 

@@ -79,3 +79,25 @@ def test_prompt_longer_than_the_window_says_what_to_do(generator):
     long_prompt = "refund policy " * 1500  # about 3,000 tokens in a 2,048-token window
     with pytest.raises(ChatbotError, match="CHATBOT_CONTEXT_WINDOW"):
         list(generator.stream(long_prompt, GenerationOptions(max_new_tokens=8)))
+
+
+def test_the_bundled_model_is_converted_to_q8_0_once_and_reused(tmp_path):
+    from chatbot.generation.requantize import requantized
+
+    source = bundled_smollm2_path()
+    assert requantized(source, "Q4_1", tmp_path).name == "SmolLM2-135M-Instruct.Q4_1.gguf"  # as shipped
+    converted = requantized(source, "Q8_0", tmp_path)
+    assert converted == tmp_path / "SmolLM2-135M-Instruct.Q8_0.gguf" and converted.stat().st_size > 100_000_000
+    made = converted.stat().st_mtime_ns
+    assert requantized(source, "Q8_0", tmp_path).stat().st_mtime_ns == made  # reused, not made again
+    assert not list(tmp_path.glob(".*partial"))
+    gen = LlamaCppGenerator(context_window=512, n_threads=1, bundled_format="Q8_0", model_dir=str(tmp_path))
+    assert gen.count_tokens("Where is my order?") > 0
+    assert "".join(gen.stream(QUESTION, GenerationOptions(max_new_tokens=8))).strip()
+
+
+def test_an_unknown_bundled_format_says_which_ones_work(tmp_path):
+    from chatbot.generation.requantize import requantized
+
+    with pytest.raises(ConfigError, match="Q4_1, Q8_0, F16"):
+        requantized(bundled_smollm2_path(), "Q3_K", tmp_path)

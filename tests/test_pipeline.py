@@ -154,3 +154,26 @@ def test_agent_drafts_with_the_bundled_model(demo_index, real_embedder):
         assert all(f"[{i}]" in draft.text for i in range(1, len(draft.citations) + 1))
     with pytest.raises(InputError):
         bot.drafts("  ")
+
+
+class FailingGenerator(ScriptedGenerator):
+    """Streams ``reply`` and then fails as a dead or stuck model worker does."""
+
+    def stream(self, prompt, options):
+        from chatbot.errors import GeneratorUnavailable
+
+        self.prompts.append(prompt)
+        for word in self.reply.split(" ") if self.reply else []:
+            yield word + " "
+        raise GeneratorUnavailable("the model worker stopped mid-answer")
+
+
+@pytest.mark.parametrize("said_before_failing", ["", "You can return most items within 30 days from the date of delivery [1]."])
+def test_a_model_that_fails_mid_answer_still_gives_a_cited_answer(demo_index, real_embedder, said_before_failing):
+    bot = Chatbot(Settings(index_dir="unused", faq_match=1.01), embedder=real_embedder, index=demo_index,
+                  generator=FailingGenerator(said_before_failing))
+    answer = bot.ask("What is your return window?")
+    assert not answer.abstained and answer.reason == "model_unavailable" and "30 days" in answer.text
+    assert answer.citations[0].doc_id == "policies/returns-and-refunds.md"
+    assert answer.origin == ("model" if said_before_failing else "quoted")
+    assert bot.cache.stats()["entries"] == 0  # the model's whole answer is better next time

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from chatbot.retrieval import Filters, HybridRetriever
@@ -79,3 +80,18 @@ def test_real_embedder_ranks_policies_and_products(demo_index_dir, real_embedder
     weather = r.search("What is the capital of Australia?")[0]
     returns = r.search("How long do I have to return an item?")[0]
     assert weather.relevance < 0.3 < returns.relevance
+
+
+def test_caching_embedder_embeds_each_text_once_and_keeps_the_inner_vectors(fake_embedder):
+    from chatbot.embedding import CachingEmbedder
+
+    cached = CachingEmbedder(fake_embedder, max_entries=3)
+    first = cached.embed(["return policy", "shipping to Canada", "return policy"])
+    assert fake_embedder.calls == [["return policy", "shipping to Canada"]]  # one batch, no repeats
+    again = cached.embed(["shipping to Canada", "gift cards"])
+    assert fake_embedder.calls[-1] == ["gift cards"]
+    assert np.allclose(again[0], first[1]) and np.allclose(again[1], fake_embedder.embed(["gift cards"])[0])
+    cached.embed(["warranty"])  # the least recently used ("return policy") makes room
+    cached.embed(["return policy"])
+    assert fake_embedder.calls[-1] == ["return policy"]
+    assert cached.embed([]).shape == (0, fake_embedder.dimension) and cached.name == fake_embedder.name

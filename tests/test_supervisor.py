@@ -122,19 +122,33 @@ def test_a_truncated_gguf_file_is_one_clear_error_and_answers_fall_back(tmp_path
     gen.close()
 
 
-def test_a_worker_waits_no_longer_than_model_wait_s_for_a_free_slot(generator):
+def test_a_question_waits_for_a_busy_worker_no_longer_than_start_by(generator):
     busy = generator.stream(QUESTION, GenerationOptions(max_new_tokens=400))
     assert next(busy)
-    generator.wait_s, wait = 0.3, generator.wait_s
-    try:
-        started = time.monotonic()
-        with pytest.raises(GeneratorUnavailable, match="busy"):
-            next(generator.stream(QUESTION, GenerationOptions(max_new_tokens=4)))
-        assert time.monotonic() - started < 3
-    finally:
-        generator.wait_s = wait
-        busy.close()  # cancels: the worker stops after its next piece and takes the next question
+    started = time.monotonic()
+    with pytest.raises(GeneratorUnavailable, match="busy"):
+        next(generator.stream(QUESTION, GenerationOptions(max_new_tokens=4, start_by=started + 0.3)))
+    assert 0.25 < time.monotonic() - started < 2
+    busy.close()  # cancels: the worker stops after its next piece and takes the next question
     assert "".join(generator.stream(QUESTION, GenerationOptions(max_new_tokens=4))).strip()
+
+
+def test_beyond_one_waiting_question_per_worker_the_answer_is_quoted_at_once(generator):
+    import threading
+
+    busy = generator.stream(QUESTION, GenerationOptions(max_new_tokens=400))
+    assert next(busy)
+    waiting = threading.Thread(target=lambda: list(generator.stream(
+        QUESTION, GenerationOptions(max_new_tokens=4, start_by=time.monotonic() + 5))))
+    waiting.start()
+    wait_for(lambda: generator._waiting == 1)
+    started = time.monotonic()
+    with pytest.raises(GeneratorUnavailable, match="busy"):
+        next(generator.stream(QUESTION, GenerationOptions(max_new_tokens=4, start_by=started + 5)))
+    assert time.monotonic() - started < 0.5  # told at once, not after waiting out its time
+    busy.close()
+    waiting.join(30)
+    assert not waiting.is_alive()  # the waiting question got the worker and finished
 
 
 def test_the_memory_cap_ends_only_the_worker():

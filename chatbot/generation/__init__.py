@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 def _llamacpp(s: Settings) -> Generator:
     from .llamacpp import LlamaCppGenerator
 
-    return LlamaCppGenerator(s.model, context_window=s.context_window, n_threads=s.n_threads)
+    return LlamaCppGenerator(s.model, context_window=s.context_window, n_threads=s.n_threads,
+                             bundled_format=s.bundled_model_format, model_dir=s.model_dir)
 
 
 def _transformers(s: Settings) -> Generator:
@@ -54,7 +55,7 @@ NAMES = (*BACKENDS, EXTRACTIVE)
 ISOLATED = ("llama.cpp", "transformers")  # models that run on this machine: in worker processes by default
 # the settings a worker process needs to build its model (the rest stay in the app)
 _WORKER_SETTINGS = ("generator", "model", "gguf_file", "context_window", "device", "openai_base_url",
-                    "openai_api_key_env")
+                    "openai_api_key_env", "bundled_model_format", "model_dir")
 
 
 def make_in_process_generator(settings: Settings) -> Generator | None:
@@ -82,8 +83,8 @@ def make_generator(settings: Settings) -> Generator | None:
     # threads are split between the workers, so together they use each core once
     config["n_threads"] = settings.n_threads or max(1, (os.cpu_count() or 1) // workers)
     config["worker_memory_mb"] = worker_memory_mb(settings)
-    return SupervisedGenerator(config, generator.name, workers=workers, deadline_s=settings.generation_deadline_s,
-                               wait_s=settings.model_wait_s)
+    config["worker_nice"] = settings.worker_nice
+    return SupervisedGenerator(config, generator.name, workers=workers, deadline_s=settings.generation_deadline_s)
 
 
 def worker_memory_mb(settings: Settings) -> int:

@@ -24,6 +24,8 @@ class GenerationOptions:
     top_p: float = 0.95  # used only when temperature > 0
     seed: int | None = None  # fixes sampling, so agent drafts are reproducible
     stop: tuple[str, ...] = ()  # strings that end generation (not included in the output)
+    start_by: float | None = None  # time.monotonic() by which generation must start (a free model), else
+    #                                GeneratorUnavailable; None = wait. Backends without a queue ignore it
 
 
 class Generator(Protocol):

@@ -18,6 +18,7 @@ from typing import Iterator
 from ..errors import ChatbotError, ConfigError
 from .base import GenerationOptions, Prompt
 from .llama_build import check_build
+from .requantize import requantized
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,15 @@ class LlamaCppGenerator:
 
     style = "chat"
 
-    def __init__(self, model_path: str = "", context_window: int = 2048, n_threads: int = 0):
+    def __init__(self, model_path: str = "", context_window: int = 2048, n_threads: int = 0,
+                 bundled_format: str = "Q4_1", model_dir: str = "data/models"):
         if context_window <= 0:
             raise ConfigError(f"context_window={context_window} must be greater than 0")
         if n_threads < 0:
             raise ConfigError(f"n_threads={n_threads} must be 0 (automatic) or more")
         self.model_path = model_path
+        self.bundled_format = bundled_format  # the bundled SmolLM2 as shipped (Q4_1) or converted once (Q8_0)
+        self.model_dir = model_dir  # where the converted file is kept
         self.name = f"llama.cpp:{Path(model_path).name if model_path else BUNDLED_GGUF}"
         self._n_ctx = context_window
         # automatic: all logical CPUs. In the answer pipeline on 2 vCPUs, 2 decode threads gave a lower time
@@ -70,7 +74,8 @@ class LlamaCppGenerator:
                 except ImportError:
                     raise ConfigError(f"the llama.cpp backend needs llama-cpp-python: run `{_INSTALL}`") from None
                 self.build_info = check_build()  # logs the build; refuses one with the AMX backend that crashes
-                path = self.model_path or bundled_smollm2_path()
+                path = self.model_path or str(requantized(bundled_smollm2_path(), self.bundled_format,
+                                                          self.model_dir))
                 if not Path(path).is_file():
                     raise ConfigError(f"GGUF file {path} does not exist; set CHATBOT_MODEL to a .gguf file "
                                       "or leave it empty for the bundled SmolLM2")

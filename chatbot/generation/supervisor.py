@@ -59,6 +59,7 @@ class WorkerProcess:
         self.info: dict = {}
         self.restarts = 0
         self.busy: _Request | None = None
+        self.busy_since = 0.0  # time.monotonic() when the current generation was handed to this worker
         self._proc: subprocess.Popen | None = None
         self._changed = on_change  # the pool's condition: notified whenever state or busy changes
         self._write_lock = threading.Lock()
@@ -208,18 +209,20 @@ class SupervisedGenerator:
     """A Generator whose model runs in ``workers`` supervised child processes (see the module docstring)."""
 
     def __init__(self, config: dict, name: str, workers: int = 1, deadline_s: float = 20.0,
-                 wait_s: float = 10.0, start_timeout_s: float = 120.0):
+                 wait_s: float = 30.0, start_timeout_s: float = 120.0):
         if workers <= 0:
             raise ConfigError(f"generator_workers={workers} must be 1 or more for a supervised model")
         self.name = name
         self.style = "chat"
-        self.deadline_s = deadline_s
-        self.wait_s = wait_s
+        self.deadline_s = deadline_s  # a generation running longer is stuck: its worker is killed
+        self.wait_s = wait_s  # the longest wait for a free worker when the caller set no deadline
         self._config = config
         self._changed = threading.Condition()
         self._workers = [WorkerProcess(config, i, start_timeout_s, self._changed) for i in range(workers)]
         self._ids = itertools.count(1)
         self._started = False
+        self._closed = False
+        self._waiting = 0  # questions waiting for a free worker
         self._start_lock = threading.Lock()
         self.last_stats: dict = {}  # prompt caching figures of the latest generation
         self.totals: dict[str, int] = {}  # the same, added up: generations, prompt tokens, reused, generated
@@ -232,6 +235,7 @@ class SupervisedGenerator:
                 for worker in self._workers:
                     worker.start()
                 self._started = True
+                threading.Thread(target=self._watch, name="generator-watchdog", daemon=True).start()
         for worker in self._workers:
             worker.wait_started()
         ready = [w for w in self._workers if w.state == "ready"]
@@ -243,8 +247,21 @@ class SupervisedGenerator:
         self.style = first.get("style", self.style)
 
     def close(self) -> None:
+        self._closed = True
         for worker in self._workers:
             worker.stop()
+
+    def _watch(self) -> None:
+        """Kill a worker whose generation has run past ``deadline_s`` (a hang), even when nobody waits on it."""
+        while not self._closed:
+            time.sleep(min(0.25, self.deadline_s / 4))
+            now = time.monotonic()
+            for worker in self._workers:
+                if worker.busy is not None and worker.state == "ready" and now - worker.busy_since > self.deadline_s:
+                    log.warning("%s: a generation passed its %.1f s deadline; stopping model worker %d",
+                                self.name, self.deadline_s, worker.number)
+                    worker.busy_since = now  # one kill per hang; the reader restarts the worker
+                    worker.kill()
 
     def health(self) -> dict[str, Any]:
         """``state``: ready (a worker can answer), restarting (none can yet) or failed; pids of live workers."""
@@ -274,15 +291,17 @@ class SupervisedGenerator:
         return int(reply["tokens"])
 
     def stream(self, prompt: Prompt, options: GenerationOptions) -> Iterator[str]:
+        """Pieces from a free worker, waiting for one until ``options.start_by``; a generation running past
+        ``deadline_s`` is stuck and its worker killed. Both end in GeneratorUnavailable."""
         self._ensure_started()
-        worker, request = self._take_worker()
-        options_json = {**asdict(options), "stop": list(options.stop)}
+        worker, request = self._take_worker(options.start_by)
+        options_json = {**asdict(options), "stop": list(options.stop), "start_by": None}
         finished = False
         try:
             worker.send({"op": "stream", "id": request.id, "prompt": prompt, "options": options_json})
-            deadline = time.monotonic() + self.deadline_s
+            stuck_at = time.monotonic() + self.deadline_s
             while True:
-                reply = self._next_reply(request, deadline - time.monotonic(), worker)
+                reply = self._next_reply(request, stuck_at - time.monotonic(), worker)
                 event = reply.get("event")
                 if event == "piece":
                     yield reply["text"]
@@ -322,24 +341,35 @@ class SupervisedGenerator:
             raise GeneratorUnavailable(f"{self.name} is {self.health()['state']}; no model worker is ready")
         return min(ready, key=lambda w: w.busy is not None)
 
-    def _take_worker(self) -> tuple[WorkerProcess, _Request]:
-        """The first idle ready worker, marked busy; waits up to ``wait_s`` for one."""
+    def _take_worker(self, start_by: float | None = None) -> tuple[WorkerProcess, _Request]:
+        """The first idle ready worker, marked busy; waits until ``start_by`` (or ``wait_s``) for one.
+
+        With a ``start_by``, at most one question per worker waits: the others would only wait out their
+        time and still be quoted, so they are told at once (and the model's work is never thrown away).
+        """
         request = _Request(next(self._ids))
+        wait = self.wait_s if start_by is None else min(self.wait_s, start_by - time.monotonic())
         def idle_or_hopeless():
             idle = [w for w in self._workers if w.state == "ready" and w.busy is None]
             return idle or all(w.state in ("failed", "stopped") for w in self._workers)
 
         with self._changed:
-            idle = self._changed.wait_for(idle_or_hopeless, self.wait_s)
+            full = start_by is not None and self._waiting >= len(self._workers)
+            self._waiting += 1
+            try:
+                idle = idle_or_hopeless() if full else self._changed.wait_for(idle_or_hopeless, max(0.0, wait))
+            finally:
+                self._waiting -= 1
             if not isinstance(idle, list):
                 state = self.health()["state"]
                 reason = "busy" if state == "ready" else state
                 raise GeneratorUnavailable(f"{self.name} is {reason}; answering from the sources instead")
             worker = idle[0]
-            worker.busy = request
+            worker.busy, worker.busy_since = request, time.monotonic()
         return worker, request
 
     def _next_reply(self, request: _Request, timeout: float, worker: WorkerProcess) -> dict:
+        """The worker's next reply for ``request``; after ``timeout`` the worker is stuck and killed."""
         try:
             reply = request.replies.get(timeout=max(0.0, timeout))
         except queue.Empty:

@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     config = json.loads(argv[0]) if argv else {}
-    memory_mb = int(config.pop("worker_memory_mb", 0) or 0)
-    limit_memory(memory_mb)
+    limit_memory(int(config.pop("worker_memory_mb", 0) or 0))
+    # the app's own work (retrieval, cached, FAQ and quoted answers, HTTP) comes before the model's
+    os.nice(int(config.pop("worker_nice", 0) or 0))
     from ..config import Settings
     from . import make_in_process_generator
 
