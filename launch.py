@@ -2,9 +2,10 @@
 
     python launch.py [--knowledge knowledge/] [--host 127.0.0.1] [--port 7860]
 
-Serves the Gradio app (shopper chat, agent assist, store admin) at ``/``, the
-HTTP API at ``/api/*``, the OpenAI-compatible API at ``/v1``, and the
-embeddable widget at ``/widget.js``. This is the Hugging Face Spaces entry
+Serves the shopper chat at ``/``, the agent window at ``/agent`` and the store
+admin at ``/admin`` (both behind sign-in at ``/signin``), the HTTP API at
+``/api/*``, the OpenAI-compatible API at ``/v1``, and the embeddable widget at
+``/widget.js``. This is the Hugging Face Spaces entry
 point too (``app_file: launch.py``). Indexing is incremental, so a restart
 with unchanged files embeds nothing.
 """
@@ -50,14 +51,21 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from chatbot.accounts import AccountStore
     from chatbot.storage import ConversationStore
-    from ui.app import create_app
+    from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
 
     store = ConversationStore(settings.database_url)
-    server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings))
-    logging.info("serving on http://%s:%d (app /, API /api, OpenAI-compatible /v1, widget /widget.js)",
-                 args.host, args.port)
+    accounts = AccountStore(settings.database_url, session_hours=settings.session_hours)
+    if not accounts.any():
+        logging.warning("no agent or admin account yet: create one with "
+                        "`python -m chatbot users add NAME --role admin` to use /agent and /admin")
+    server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
+                           agent_app=create_agent_app(bot, store, settings),
+                           admin_app=create_admin_app(bot, store, settings), accounts=accounts)
+    logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
+                 "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
     uvicorn.run(server, host=args.host, port=args.port, log_level="info")
 
 

@@ -17,7 +17,9 @@ Every scenario starts a fresh server, so no cache carries over. Systems:
   Q4_1) in the app's process behind one lock, no answer cache, no FAQ matching,
   4 answers at once and 16 waiting.
 - ``workers1`` / ``workers2``: this project with 1 worker process (2 threads)
-  or 2 worker processes (1 thread each).
+  or 2 worker processes (1 thread each), as configured by default otherwise.
+- ``workers2-patient``: 2 workers, but every question waits for the model
+  however long it takes, which shows what the model alone can write.
 
     .venv/bin/python benchmarks/load.py [--systems baseline,workers1,workers2] [--json out.json]
 
@@ -51,6 +53,9 @@ SYSTEMS = {
                  "CHATBOT_BUNDLED_MODEL_FORMAT": "Q4_1", "CHATBOT_MAX_CONCURRENT": "4", "CHATBOT_MAX_QUEUE": "16"},
     "workers1": {"CHATBOT_GENERATOR_WORKERS": "1"},
     "workers2": {"CHATBOT_GENERATOR_WORKERS": "2"},
+    # every question waits for the model: what the model alone can write, and how long that takes
+    "workers2-patient": {"CHATBOT_GENERATOR_WORKERS": "2", "CHATBOT_MODEL_WAIT_S": "300",
+                         "CHATBOT_MODEL_QUEUE_PER_WORKER": "1000"},
 }
 P95_TARGET_S = 3.0
 

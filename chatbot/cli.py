@@ -4,6 +4,7 @@
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
+    python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
 Errors from the core become one readable line on stderr and exit code 2.
 """
@@ -11,6 +12,7 @@ Errors from the core become one readable line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -20,6 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from .accounts import ROLES, AccountStore
 from .chunking import Chunker
 from .config import Settings
 from .errors import ChatbotError
@@ -60,6 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generator", choices=GENERATORS)
     p.add_argument("--out", help="write one result JSON per line here")
     p.add_argument("--limit", type=int, help="only the first N questions")
+
+    p = sub.add_parser("users", help="agent and admin accounts for /agent and /admin")
+    users = p.add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="create an account (asks for its password)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    users.add_parser("remove", help="delete an account and sign it out").add_argument("name")
+    users.add_parser("list", help="list the accounts")
     return parser
 
 
@@ -72,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         workers = None if "CHATBOT_GENERATOR_WORKERS" in os.environ else 1
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
-        return {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval}[args.command](args, settings)
+        commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "users": _users}
+        return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -183,3 +196,27 @@ def _eval(args, settings: Settings) -> int:
     summary["documents"], summary["chunks"] = report.documents, report.chunks
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _users(args, settings: Settings) -> int:
+    accounts = AccountStore(settings.database_url)
+    try:
+        if args.action == "list":
+            for account in accounts.list():
+                print(f"{account.name}\t{account.role}")
+            return 0
+        if args.action == "remove":
+            accounts.remove(args.name)
+            print(f"removed {args.name}")
+            return 0
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {args.name}: ")
+            if getpass.getpass("again: ") != password:
+                raise ChatbotError("the two passwords differ; nothing was saved")
+        account = accounts.add(args.name, args.role, password)
+        print(f"added {account.name} ({account.role}); sign in at /signin")
+        return 0
+    finally:
+        accounts.close()

@@ -55,9 +55,11 @@ class Settings:
     #                             answering one question at a time, with the CPU threads split between them;
     #                             0 = in the app's own process (no isolation)
     generation_deadline_s: float = 20.0  # a generation still running after this is stopped and answered from sources
-    model_wait_s: float = 1.5  # how long a shopper's question may wait for a free model worker (one waits per
-    #                            worker; the rest at once) before its answer is quoted from the sources instead,
-    #                            still verified and cited: a busy shop stays fast. Agent drafts wait longer
+    model_wait_s: float = 1.5  # how long a shopper's question may wait for a free model worker before its answer
+    #                            is quoted from the sources instead, still verified and cited: a busy shop stays
+    #                            fast. Agent drafts wait longer
+    model_queue_per_worker: int = 1  # questions that may wait per model worker; the others are quoted at once.
+    #                                  More: more answers written by the model, longer waits under load
     worker_memory_mb: int = 0  # address-space cap of a worker process; 0 = automatic (3x the GGUF file + 2 GiB)
     worker_nice: int = 10  # CPU priority of the model workers (0-19, higher = lower priority), so the app's quick
     #                        work (retrieval, cached, FAQ and quoted answers) is never starved by generation
@@ -84,6 +86,7 @@ class Settings:
     max_concurrent: int = 32  # chat requests answered at once; the rest wait in the queue. The model itself is
     #                           bounded by its workers, so cached, FAQ and quoted answers need not wait behind it
     max_queue: int = 64  # waiting chat requests beyond which new ones get "busy, try again"
+    session_hours: float = 12.0  # an agent's or admin's sign-in lasts this long
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
@@ -98,7 +101,7 @@ class Settings:
             )
         if not 0 <= self.worker_nice <= 19:
             raise ConfigError(f"setting worker_nice={self.worker_nice} must be between 0 and 19")
-        for name in ("generator_workers", "worker_memory_mb"):
+        for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be 0 or more")
         for name in ("generation_deadline_s", "model_wait_s"):

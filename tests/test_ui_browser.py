@@ -1,17 +1,17 @@
 """The Gradio app in a real browser (Debian chromium driven by Playwright), on a real server and database.
 
 A shopper asks a question and sees a streamed, cited answer; a thumbs-down
-lands in the database; "Talk to a person" opens a ticket that the agent
-window shows with draft replies; the admin tab refuses a wrong password, and
-an uploaded policy becomes answerable after re-indexing.
+lands in the database; "Talk to a person" opens a ticket. The shopper's page
+has no staff controls and cannot open the agent window; an agent signs in
+(pressing Enter) and the agent window shows the ticket with draft replies; a
+wrong admin password is refused, and a policy the admin uploads becomes
+answerable after re-indexing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 
 import pytest
 
@@ -19,7 +19,7 @@ from chatbot.chunking import Chunker
 from chatbot.config import Settings
 from chatbot.indexer import update_index
 from chatbot.pipeline import Chatbot
-from conftest import KNOWLEDGE, screenshot_path
+from conftest import KNOWLEDGE, screenshot_path, serving
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/setup.sh does)")
 CHROMIUM = "/usr/bin/chromium"
@@ -28,16 +28,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 PASSWORD = "correct horse battery staple"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, real_embedder):
+    """The whole app as launch.py serves it: shopper chat at /, agents at /agent, admin at /admin, sign-in."""
+    from chatbot.accounts import AccountStore
     from chatbot.storage import ConversationStore
-    from ui.app import create_app
+    from ui.app import create_admin_app, create_agent_app, create_app
+    from ui.server import create_server
 
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
@@ -47,15 +44,26 @@ def site(tmp_path_factory, real_embedder):
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
     store = ConversationStore(settings.database_url)
-    os.environ["CHATBOT_ADMIN_PASSWORD"] = PASSWORD
-    try:
-        app = create_app(bot, store, settings)
-    finally:
-        del os.environ["CHATBOT_ADMIN_PASSWORD"]
-    port = free_port()
-    app.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield {"url": f"http://127.0.0.1:{port}", "store": store, "folder": folder}
-    app.close()
+    accounts = AccountStore(settings.database_url, sleep=lambda s: None)
+    accounts.add("ana", "agent", PASSWORD)
+    accounts.add("lee", "admin", PASSWORD)
+    app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
+                        agent_app=create_agent_app(bot, store, settings),
+                        admin_app=create_admin_app(bot, store, settings), accounts=accounts)
+    with serving(app) as url:
+        yield {"url": url, "store": store, "folder": folder}
+    bot.close()
+    store.close()
+    accounts.close()
+
+
+def sign_in(page, url: str, path: str, name: str, password: str = PASSWORD) -> None:
+    """Open a staff page as a browser does: sent to the sign-in form, fill it, press Enter."""
+    page.goto(url + path)
+    page.wait_for_url(re.compile(r"/signin\?next="))
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +116,12 @@ def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
     tickets = store.list_tickets("open")
     assert len(tickets) == 1 and "return" in tickets[0]["last_question"].lower()
 
-    page.set_viewport_size({"width": 1280, "height": 900})  # agents work on a desktop screen
-    page.get_by_role("tab", name="Agent assist").click()
+    assert page.get_by_role("tab", name="Agent assist").count() == 0  # no staff controls for shoppers
+    assert page.locator("#ticket-queue, #admin-reindex").count() == 0
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # the agent, on a desktop screen
+    sign_in(page, site["url"], "/agent/", "ana")
+    page.wait_for_selector("#ticket-queue")
     page.locator("#refresh-queue").click()
     page.locator("#ticket-queue input").click()
     page.get_by_role("option").first.click()
@@ -138,15 +150,18 @@ def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
 
 def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerable(site, browser, tmp_path):
     page = browser.new_page()
-    page.goto(site["url"])
-    page.get_by_role("tab", name="Store admin").click()
-    page.locator("#admin-password input").fill("wrong")
-    page.locator("#admin-login").click()
-    page.wait_for_function("() => document.querySelector('#admin-message').innerText.includes('Wrong password')")
-    assert not page.locator("#admin-reindex").is_visible()
+    sign_in(page, site["url"], "/admin/", "lee", password="wrong password")
+    page.wait_for_selector("text=wrong name or password")
+    assert page.locator("#admin-reindex").count() == 0
 
-    page.locator("#admin-password input").fill(PASSWORD)
-    page.locator("#admin-login").click()
+    page.get_by_label("Name").fill("ana")  # an agent is not an admin
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_selector("text=needs the admin role")
+    assert page.locator("#admin-reindex").count() == 0
+
+    page.goto(site["url"] + "/signout")
+    sign_in(page, site["url"], "/admin/", "lee")
     page.wait_for_selector("#admin-reindex", state="visible")
     policy = tmp_path / "gift-wrapping.md"
     policy.write_text("# Gift wrapping\n\n## Gift wrap service\nWe gift wrap any item in recycled kraft paper "
@@ -158,12 +173,13 @@ def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerabl
     assert "1 embedded" in page.locator("#reindex-result").inner_text()
     assert (site["folder"] / "knowledge" / "uploads" / "gift-wrapping.md").exists()
 
-    page.get_by_role("tab", name="Shopper chat").click()
-    reply = ask(page, "Do you offer gift wrapping?")
+    shopper = browser.new_page()
+    shopper.goto(site["url"])
+    reply = ask(shopper, "Do you offer gift wrapping?")
     assert "4.99" in reply and "Gift wrapping" in reply
-    assert ask(page, "Do you offer gift wrapping?") == reply  # the second time from the answer cache
+    assert ask(shopper, "Do you offer gift wrapping?") == reply  # the second time from the answer cache
+    shopper.close()
 
-    page.get_by_role("tab", name="Store admin").click()
     page.locator("#refresh-dashboard").click()
     page.wait_for_function("() => document.querySelector('#dashboard-summary').innerText.includes('Answer cache')")
     summary = page.locator("#dashboard-summary").inner_text()

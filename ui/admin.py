@@ -1,15 +1,13 @@
-"""The store-owner admin tab, behind ``CHATBOT_ADMIN_PASSWORD``: upload and re-index, index stats, dashboard.
+"""The store-owner admin: upload and re-index, index stats, the dashboard.
 
-With no password set, admin is off and every admin action is refused. The
-check runs on the server for every action (a hidden button is not a lock).
-Uploads land in ``<knowledge_dir>/uploads/``; re-indexing is incremental,
-so only new and changed files are embedded.
+Only signed-in admins reach it: ``ui.auth`` guards every request under
+``/admin``, the page and each of its actions alike, on the server. Uploads
+land in ``<knowledge_dir>/uploads/``; re-indexing is incremental, so only new
+and changed files are embedded.
 """
 
 from __future__ import annotations
 
-import hmac
-import os
 import re
 import shutil
 from collections import Counter
@@ -21,13 +19,6 @@ import pandas as pd
 from chatbot.chunking import Chunker
 from chatbot.errors import ChatbotError
 from chatbot.indexer import update_index
-
-DISABLED = "Admin is turned off. Set the `CHATBOT_ADMIN_PASSWORD` environment variable and restart to use it."
-
-
-def password_ok(given: str, expected: str | None) -> bool:
-    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
-
 
 def index_stats_markdown(bot) -> str:
     docs = bot.documents
@@ -71,13 +62,7 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
 
 
 def build_admin_tab(bot, store, settings) -> dict:
-    expected = os.environ.get("CHATBOT_ADMIN_PASSWORD") or None
-    signed_in = gr.State(False)
-    with gr.Row():
-        password = gr.Textbox(label="Admin password", type="password", elem_id="admin-password", scale=3)
-        login = gr.Button("Sign in", elem_id="admin-login", scale=1)
-    message = gr.Markdown("" if expected else DISABLED, elem_id="admin-message")
-    with gr.Column(visible=False) as panel:
+    with gr.Column() as panel:
         stats = gr.Markdown(elem_id="index-stats")
         uploads = gr.File(label="Add documents (Markdown, text, HTML, PDF, CSV, JSONL)", file_count="multiple",
                           elem_id="admin-upload")
@@ -90,16 +75,7 @@ def build_admin_tab(bot, store, settings) -> dict:
             outcomes = gr.BarPlot(x="outcome", y="share", title="Outcomes", height=240)
         missing = gr.Dataframe(label="Top unanswered questions by topic (knowledge to add)", elem_id="unanswered")
 
-    def sign_in(given: str):
-        if not expected:
-            return False, DISABLED, gr.update(visible=False), ""
-        if not password_ok(given, expected):
-            return False, "❌ Wrong password.", gr.update(visible=False), ""
-        return True, "Signed in.", gr.update(visible=True), index_stats_markdown(bot)
-
-    def upload_and_reindex(ok: bool, files, progress=gr.Progress()):
-        if not ok:
-            return "❌ Sign in first.", gr.update()
+    def upload_and_reindex(files, progress=gr.Progress()):
         target = Path(settings.knowledge_dir) / "uploads"
         target.mkdir(parents=True, exist_ok=True)
         for f in files or []:
@@ -116,15 +92,12 @@ def build_admin_tab(bot, store, settings) -> dict:
         problems = "".join(f"\n- ⚠️ {p}" for p in report.problems)
         return f"✅ {report.summary()}{problems}", index_stats_markdown(bot)
 
-    def refresh_dashboard(ok: bool):
-        if not ok:
-            return "❌ Sign in first.", None, None, None
+    def refresh_dashboard():
         return dashboard(store, bot)
 
-    login.click(sign_in, password, [signed_in, message, panel, stats])
-    reindex.click(upload_and_reindex, [signed_in, uploads], [result, stats])
-    refresh.click(refresh_dashboard, signed_in, [summary, per_day, outcomes, missing])
-    return {"panel": panel}
+    reindex.click(upload_and_reindex, [uploads], [result, stats])
+    refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing])
+    return {"panel": panel, "stats": stats}
 
 
 def _safe_name(name: str) -> str:

@@ -1,7 +1,11 @@
 """The HTTP face: JSON + SSE chat API for the widget, feedback, hand-off, health, and the widget script.
 
-``create_server(bot, store, settings, gradio_app=None)`` returns a FastAPI
-app; it starts no server (``launch.py`` runs it with uvicorn). Routes:
+``create_server(bot, store, settings, gradio_app=None, agent_app=None,
+admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
+(``launch.py`` runs it with uvicorn). The Gradio apps mount at ``/``,
+``/agent`` and ``/admin``; with ``accounts`` given, ``ui.auth`` adds
+``/signin`` and ``/signout`` and lets only agents and admins past
+``/agent`` and ``/admin`` (without accounts those two are not served). Routes:
 
 - ``POST /api/chat``: an SSE stream of ``token`` events ``{"text"}``, then one
   ``answer`` event (the result JSON plus conversation/message ids, citations
@@ -73,7 +77,8 @@ class HandoffRequest(BaseModel):
     conversation_id: str
 
 
-def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None) -> FastAPI:
+def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, agent_app: Any = None,
+                  admin_app: Any = None, accounts: Any = None) -> FastAPI:
     app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
                   description="Grounded customer-service answers from the store's own documents, with sources.")
     runner = TurnRunner(bot, store, AnswerLimiter(settings.max_concurrent, settings.max_queue))
@@ -83,6 +88,11 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None) -
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"], max_age=600)
     app.add_middleware(OriginGuard, allowed=origins, prefixes=("/api/", "/v1/"))
+    if accounts is not None:
+        from .auth import RoleGuard, create_auth_router
+
+        app.add_middleware(RoleGuard, accounts=accounts)  # outermost: nothing under /agent, /admin runs first
+        app.include_router(create_auth_router(accounts, settings.store_name))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -152,10 +162,13 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None) -
 
     app.include_router(create_router(runner, settings))
 
-    if gradio_app is not None:  # mounted last: "/" would otherwise catch the API routes
-        import gradio as gr
+    import gradio as gr
 
-        app = gr.mount_gradio_app(app, gradio_app, path="/", css=getattr(gradio_app, "extra_css", None))
+    staff = [(agent_app, "/agent"), (admin_app, "/admin")] if accounts is not None else []
+    # mounted last, "/" last of all: it would otherwise catch every other route
+    for blocks, path in [*staff, (gradio_app, "/")]:
+        if blocks is not None:
+            app = gr.mount_gradio_app(app, blocks, path=path, css=getattr(blocks, "extra_css", None))
     return app
 
 

@@ -84,7 +84,8 @@ def make_generator(settings: Settings) -> Generator | None:
     config["n_threads"] = settings.n_threads or max(1, (os.cpu_count() or 1) // workers)
     config["worker_memory_mb"] = worker_memory_mb(settings)
     config["worker_nice"] = settings.worker_nice
-    return SupervisedGenerator(config, generator.name, workers=workers, deadline_s=settings.generation_deadline_s)
+    return SupervisedGenerator(config, generator.name, workers=workers, deadline_s=settings.generation_deadline_s,
+                               queue_per_worker=settings.model_queue_per_worker)
 
 
 def worker_memory_mb(settings: Settings) -> int:

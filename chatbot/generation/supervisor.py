@@ -209,13 +209,14 @@ class SupervisedGenerator:
     """A Generator whose model runs in ``workers`` supervised child processes (see the module docstring)."""
 
     def __init__(self, config: dict, name: str, workers: int = 1, deadline_s: float = 20.0,
-                 wait_s: float = 30.0, start_timeout_s: float = 120.0):
+                 wait_s: float = 30.0, start_timeout_s: float = 120.0, queue_per_worker: int = 1):
         if workers <= 0:
             raise ConfigError(f"generator_workers={workers} must be 1 or more for a supervised model")
         self.name = name
         self.style = "chat"
         self.deadline_s = deadline_s  # a generation running longer is stuck: its worker is killed
         self.wait_s = wait_s  # the longest wait for a free worker when the caller set no deadline
+        self.queue_per_worker = queue_per_worker  # callers with a start_by that may wait, per worker
         self._config = config
         self._changed = threading.Condition()
         self._workers = [WorkerProcess(config, i, start_timeout_s, self._changed) for i in range(workers)]
@@ -344,8 +345,8 @@ class SupervisedGenerator:
     def _take_worker(self, start_by: float | None = None) -> tuple[WorkerProcess, _Request]:
         """The first idle ready worker, marked busy; waits until ``start_by`` (or ``wait_s``) for one.
 
-        With a ``start_by``, at most one question per worker waits: the others would only wait out their
-        time and still be quoted, so they are told at once (and the model's work is never thrown away).
+        With a ``start_by``, at most ``queue_per_worker`` questions per worker wait: the others would only wait
+        out their time and still be quoted, so they are told at once (and the model's work is never thrown away).
         """
         request = _Request(next(self._ids))
         wait = self.wait_s if start_by is None else min(self.wait_s, start_by - time.monotonic())
@@ -354,7 +355,7 @@ class SupervisedGenerator:
             return idle or all(w.state in ("failed", "stopped") for w in self._workers)
 
         with self._changed:
-            full = start_by is not None and self._waiting >= len(self._workers)
+            full = start_by is not None and self._waiting >= self.queue_per_worker * len(self._workers)
             self._waiting += 1
             try:
                 idle = idle_or_hopeless() if full else self._changed.wait_for(idle_or_hopeless, max(0.0, wait))

@@ -1,0 +1,112 @@
+"""Agent and admin accounts on a real SQLite file: hashing, slow-down and lockout, session expiry, the CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from chatbot.accounts import AccountStore, SignInError, check_password, hash_password
+from chatbot.errors import InputError
+from conftest import ROOT
+
+PASSWORD = "correct horse battery staple"
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 29, 9, 0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    clock, slept = Clock(), []
+    store = AccountStore(f"sqlite:///{tmp_path / 'accounts.sqlite3'}", session_hours=8, clock=clock,
+                         sleep=slept.append)
+    store.add("Ana", "agent", PASSWORD)
+    store.clock, store.slept, store.path = clock, slept, tmp_path / "accounts.sqlite3"
+    yield store
+    store.close()
+
+
+def test_passwords_are_stored_as_salted_scrypt_hashes(accounts):
+    row = sqlite3.connect(accounts.path).execute("select name, password_hash from users").fetchone()
+    assert row[0] == "ana" and PASSWORD not in row[1] and row[1].startswith("scrypt$")
+    assert check_password(PASSWORD, row[1]) and not check_password("wrong", row[1])
+    assert hash_password(PASSWORD) != hash_password(PASSWORD)  # a fresh salt each time
+
+
+def test_sign_in_gives_a_session_that_expires_and_signs_out(accounts):
+    token, account = accounts.sign_in("ANA ", PASSWORD)
+    assert (account.name, account.role) == ("ana", "agent") and accounts.session(token) == account
+    stored = sqlite3.connect(accounts.path).execute("select token_hash from sessions").fetchone()[0]
+    assert token not in stored  # only the token's hash is kept
+    accounts.clock.now += timedelta(hours=7, minutes=59)
+    assert accounts.session(token) == account
+    accounts.clock.now += timedelta(minutes=2)
+    assert accounts.session(token) is None  # expired
+    token, _ = accounts.sign_in("ana", PASSWORD)
+    accounts.sign_out(token)
+    assert accounts.session(token) is None and accounts.session("made-up") is None and accounts.session("") is None
+
+
+def test_wrong_passwords_slow_down_then_lock_the_account(accounts):
+    for _ in range(4):
+        with pytest.raises(SignInError, match="wrong name or password"):
+            accounts.sign_in("ana", "guess")
+    assert accounts.slept == [0.25, 0.5, 1.0, 2.0]
+    with pytest.raises(SignInError, match="locked for 15 minutes") as locked:
+        accounts.sign_in("ana", "guess")
+    assert locked.value.retry_after_s == 900
+    with pytest.raises(SignInError, match="locked"):  # even the right password waits out the lock
+        accounts.sign_in("ana", PASSWORD)
+    accounts.clock.now += timedelta(minutes=16)
+    assert accounts.sign_in("ana", PASSWORD)[1].name == "ana"
+
+
+def test_unknown_names_get_the_same_answer_and_delay(accounts):
+    with pytest.raises(SignInError, match="wrong name or password"):
+        accounts.sign_in("mallory", "guess")
+    assert accounts.slept == [0.25]
+
+
+@pytest.mark.parametrize("name,role,password,needle", [
+    ("a", "agent", PASSWORD, "2-64 lowercase"),
+    ("bad name", "agent", PASSWORD, "2-64 lowercase"),
+    ("bo", "owner", PASSWORD, "one of agent, admin"),
+    ("bo", "admin", "short", "at least 10"),
+    ("ana", "admin", PASSWORD, "exists"),
+])
+def test_bad_accounts_are_refused_with_the_fix(accounts, name, role, password, needle):
+    with pytest.raises(InputError, match=needle):
+        accounts.add(name, role, password)
+
+
+def test_remove_signs_the_account_out(accounts):
+    token, _ = accounts.sign_in("ana", PASSWORD)
+    accounts.remove("ana")
+    assert accounts.session(token) is None and accounts.list() == [] and not accounts.any()
+    with pytest.raises(InputError, match="no account"):
+        accounts.remove("ana")
+
+
+def test_the_cli_adds_lists_and_removes_accounts(tmp_path):
+    env = {**os.environ, "CHATBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    def cli(*args, stdin=""):
+        return subprocess.run([sys.executable, "-m", "chatbot", "users", *args], input=stdin, text=True,
+                              capture_output=True, cwd=ROOT, env=env, timeout=120)
+
+    added = cli("add", "lee", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0 and "added lee (admin)" in added.stdout, added.stderr
+    refused = cli("add", "kim", "--role", "agent", "--password-stdin", stdin="short\n")
+    assert refused.returncode == 2 and "at least 10" in refused.stderr and "Traceback" not in refused.stderr
+    assert cli("list").stdout.split() == ["lee", "admin"]
+    assert cli("remove", "lee").returncode == 0 and cli("list").stdout == ""
