@@ -106,3 +106,33 @@ def serving(app, sock: socket.socket | None = None):
         thread.join(10)
         if own:
             sock.close()
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@contextmanager
+def whole_site(bot, settings):
+    """The server as launch.py builds it (shopper chat, agent window, admin, sign-in), on a real socket.
+
+    Yields ``(url, store, accounts)``; the accounts hold agent ``ana`` and admin ``lee``, both with
+    ``STAFF_PASSWORD``, and sign-in does not sleep between wrong passwords.
+    """
+    from chatbot.accounts import AccountStore
+    from chatbot.storage import ConversationStore
+    from ui.app import create_admin_app, create_agent_app, create_app
+    from ui.server import create_server
+
+    store = ConversationStore(settings.database_url)
+    accounts = AccountStore(settings.database_url, sleep=lambda seconds: None)
+    accounts.add("ana", "agent", STAFF_PASSWORD)
+    accounts.add("lee", "admin", STAFF_PASSWORD)
+    app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
+                        agent_app=create_agent_app(bot, store, settings),
+                        admin_app=create_admin_app(bot, store, settings), accounts=accounts)
+    try:
+        with serving(app) as url:
+            yield url, store, accounts
+    finally:
+        store.close()
+        accounts.close()

@@ -15,11 +15,11 @@ from chatbot.accounts import AccountStore
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
-from conftest import serving
-from ui.app import create_admin_app, create_agent_app, create_app
+from conftest import STAFF_PASSWORD, serving, whole_site
+from ui.app import create_admin_app, create_agent_app
 from ui.server import create_server
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = STAFF_PASSWORD
 HTML = {"accept": "text/html,application/xhtml+xml"}
 # what the Gradio front end of each staff app fetches: the page, its config, its API info, a queued call
 STAFF_ROUTES = ["/", "/config", "/gradio_api/info", "/gradio_api/queue/join", "/gradio_api/upload"]
@@ -31,17 +31,8 @@ def site(demo_index_dir, real_embedder, tmp_path_factory):
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive",
                         database_url=f"sqlite:///{folder / 'db.sqlite3'}")
     bot = Chatbot(settings, embedder=real_embedder)
-    store = ConversationStore(settings.database_url)
-    accounts = AccountStore(settings.database_url, sleep=lambda s: None)
-    accounts.add("ana", "agent", PASSWORD)
-    accounts.add("lee", "admin", PASSWORD)
-    app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
-                        agent_app=create_agent_app(bot, store, settings),
-                        admin_app=create_admin_app(bot, store, settings), accounts=accounts)
-    with serving(app) as url:
+    with whole_site(bot, settings) as (url, _, accounts):
         yield url, accounts
-    store.close()
-    accounts.close()
 
 
 @contextmanager

@@ -19,23 +19,18 @@ from chatbot.chunking import Chunker
 from chatbot.config import Settings
 from chatbot.indexer import update_index
 from chatbot.pipeline import Chatbot
-from conftest import KNOWLEDGE, screenshot_path, serving
+from conftest import KNOWLEDGE, STAFF_PASSWORD, screenshot_path, whole_site
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/setup.sh does)")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-PASSWORD = "correct horse battery staple"
+PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, real_embedder):
     """The whole app as launch.py serves it: shopper chat at /, agents at /agent, admin at /admin, sign-in."""
-    from chatbot.accounts import AccountStore
-    from chatbot.storage import ConversationStore
-    from ui.app import create_admin_app, create_agent_app, create_app
-    from ui.server import create_server
-
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
@@ -43,18 +38,9 @@ def site(tmp_path_factory, real_embedder):
     update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(settings.database_url)
-    accounts = AccountStore(settings.database_url, sleep=lambda s: None)
-    accounts.add("ana", "agent", PASSWORD)
-    accounts.add("lee", "admin", PASSWORD)
-    app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
-                        agent_app=create_agent_app(bot, store, settings),
-                        admin_app=create_admin_app(bot, store, settings), accounts=accounts)
-    with serving(app) as url:
+    with whole_site(bot, settings) as (url, store, _):
         yield {"url": url, "store": store, "folder": folder}
     bot.close()
-    store.close()
-    accounts.close()
 
 
 def sign_in(page, url: str, path: str, name: str, password: str = PASSWORD) -> None:
