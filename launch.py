@@ -22,6 +22,7 @@ from chatbot.chunking import Chunker
 from chatbot.config import Settings
 from chatbot.indexer import update_index
 from chatbot.pipeline import Chatbot, make_embedder
+from ui.admin import knowledge_paths
 
 ROOT = Path(__file__).resolve().parent
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         knowledge = str(ROOT / knowledge)  # started from another folder: use the demo store beside this file
     settings = replace(settings, knowledge_dir=knowledge)
     embedder = make_embedder(settings)
-    report = update_index([knowledge], settings.index_dir, embedder,
+    report = update_index(knowledge_paths(settings), settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
     logging.info("index %s: %s", settings.index_dir, report.summary())
     for problem in report.problems:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
                         "`python -m chatbot users add NAME --role admin` to use /agent and /admin")
     server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
                            agent_app=create_agent_app(bot, store, settings),
-                           admin_app=create_admin_app(bot, store, settings), accounts=accounts)
+                           admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
     uvicorn.run(server, host=args.host, port=args.port, log_level="info")

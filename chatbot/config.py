@@ -21,7 +21,9 @@ from .errors import ConfigError
 class Settings:
     # --- where things live
     index_dir: str = "index"  # folder holding the FAISS vectors, SQLite chunk store and manifest
-    knowledge_dir: str = "knowledge"  # the store's documents; launch.py indexes it and admin uploads land here
+    knowledge_dir: str = "knowledge"  # the store's documents; launch.py indexes it
+    uploads_dir: str = "data/uploads"  # documents uploaded in the admin, filed by kind (outside the code);
+    #                                   indexed beside knowledge_dir
     # --- embedding
     embedder: str = "all-MiniLM-L6-v2"  # sentence-transformers model name or folder; this name uses the bundled copy
     embed_batch_size: int = 64  # texts per forward pass; larger is faster until memory runs out

@@ -1,4 +1,4 @@
-"""Persistence for conversations, feedback, hand-off tickets and agent replies (SQLAlchemy Core).
+"""Persistence for conversations, feedback, hand-off tickets, agent replies and the admin audit log.
 
 Works on SQLite (the default ``sqlite:///data/chatbot.sqlite3``) or any server database SQLAlchemy
 has a driver for. Everything written is masked with ``mask_pii`` first, so no email, phone or card
@@ -51,6 +51,8 @@ _tickets = _table(
     # the conversation id while open, NULL once closed: a plain unique column (unlike a partial index, it works
     # on every database) keeps "one open ticket per conversation" true even between processes
     sa.Column("open_for", sa.String(32), unique=True))
+_audit = _table("audit_log", sa.Column("actor", sa.String(64), nullable=False),
+                sa.Column("action", sa.String(64), nullable=False), sa.Column("detail", sa.Text))
 _replies = _table("agent_replies", _id(), sa.Column("ticket_id", sa.String(32)),
                   sa.Column("customer_message", sa.Text), sa.Column("draft_text", sa.Text),
                   sa.Column("final_text", sa.Text), sa.Column("sent", sa.Boolean))
@@ -187,6 +189,19 @@ class ConversationStore:
                 draft_text=None if draft_text is None else mask_pii(draft_text), final_text=mask_pii(final_text),
                 sent=bool(sent), created_at=self._now()))
         return reply_id
+
+    def record_admin_action(self, actor: str, action: str, detail: str = "") -> None:
+        """One line in the audit log: who did what in the admin, and when."""
+        with self._lock, self._engine.begin() as db:
+            db.execute(_audit.insert().values(actor=actor, action=action, detail=mask_pii(detail)[:2000],
+                                              created_at=self._now()))
+
+    def audit_log(self, limit: int = 50) -> list[dict]:
+        """The latest admin actions, newest first."""
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_audit).order_by(_audit.c.seq.desc()).limit(limit))
+            return [{"at": _iso(r.created_at), "actor": r.actor, "action": r.action, "detail": r.detail or ""}
+                    for r in rows]
 
     def export_agent_replies(self) -> list[dict]:
         with self._engine.connect() as db:

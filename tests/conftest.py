@@ -129,7 +129,7 @@ def whole_site(bot, settings):
     accounts.add("lee", "admin", STAFF_PASSWORD)
     app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
                         agent_app=create_agent_app(bot, store, settings),
-                        admin_app=create_admin_app(bot, store, settings), accounts=accounts)
+                        admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts)
     try:
         with serving(app) as url:
             yield url, store, accounts

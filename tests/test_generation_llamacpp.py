@@ -92,6 +92,7 @@ def test_the_bundled_model_is_converted_to_q8_0_once_and_reused(tmp_path):
     assert requantized(source, "Q8_0", tmp_path).stat().st_mtime_ns == made  # reused, not made again
     assert not list(tmp_path.glob(".*partial"))
     gen = LlamaCppGenerator(context_window=512, n_threads=1, bundled_format="Q8_0", model_dir=str(tmp_path))
+    assert gen.name == "llama.cpp:SmolLM2-135M-Instruct.Q8_0.gguf"  # health and results name what runs
     assert gen.count_tokens("Where is my order?") > 0
     assert "".join(gen.stream(QUESTION, GenerationOptions(max_new_tokens=8))).strip()
 

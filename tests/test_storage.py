@@ -254,3 +254,12 @@ def test_in_memory_database_is_shared_between_threads():
 def test_bad_database_url_names_the_fix():
     with pytest.raises(ConfigError, match="not-a-url.*sqlite:///data/chatbot.sqlite3"):
         ConversationStore("not-a-url")
+
+
+def test_admin_actions_are_audited_newest_first_with_pii_masked(store, db_path):
+    store.record_admin_action("lee", "upload", "Policy: returns.md (from ops@shop.example)")
+    store.record_admin_action("lee", "reindex", "1 embedded")
+    log = store.audit_log()
+    assert [(a["actor"], a["action"]) for a in log] == [("lee", "reindex"), ("lee", "upload")]
+    assert "ops@shop.example" not in log[1]["detail"] and "returns.md" in log[1]["detail"]
+    assert sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0] == 2

@@ -34,12 +34,13 @@ def site(tmp_path_factory, real_embedder):
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
+                        uploads_dir=str(folder / "uploads"),
                         database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
     update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
     with whole_site(bot, settings) as (url, store, _):
-        yield {"url": url, "store": store, "folder": folder}
+        yield {"url": url, "store": store, "folder": folder, "bot": bot}
     bot.close()
 
 
@@ -152,12 +153,15 @@ def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerabl
     policy = tmp_path / "gift-wrapping.md"
     policy.write_text("# Gift wrapping\n\n## Gift wrap service\nWe gift wrap any item in recycled kraft paper "
                       "with a handwritten card for $4.99 per item. Choose gift wrap at checkout.\n")
+    page.get_by_label("Policy", exact=True).check()  # filed as what the admin says it is
     page.locator("#admin-upload input[type=file]").set_input_files(str(policy))
     page.locator("#admin-reindex").click()
     page.wait_for_function("() => document.querySelector('#reindex-result').innerText.includes('✅')",
                            timeout=120_000)
     assert "1 embedded" in page.locator("#reindex-result").inner_text()
-    assert (site["folder"] / "knowledge" / "uploads" / "gift-wrapping.md").exists()
+    assert (site["folder"] / "uploads" / "uploaded" / "policies" / "gift-wrapping.md").exists()  # outside the code
+    assert site["bot"].documents["uploaded/policies/gift-wrapping.md"].kind == "policy"
+    assert [(a["actor"], a["action"]) for a in site["store"].audit_log()] == [("lee", "reindex"), ("lee", "upload")]
 
     shopper = browser.new_page()
     shopper.goto(site["url"])

@@ -2,8 +2,10 @@
 
 Only signed-in admins reach it: ``ui.auth`` guards every request under
 ``/admin``, the page and each of its actions alike, on the server. Uploads
-land in ``<knowledge_dir>/uploads/``; re-indexing is incremental, so only new
-and changed files are embedded.
+are filed by the kind the admin picks (policy, FAQ, help page, catalog,
+reviews) under ``settings.uploads_dir``, outside the code; re-indexing is
+incremental, so only new and changed files are embedded. Every action is
+written to the audit log with the admin's name.
 """
 
 from __future__ import annotations
@@ -61,9 +63,22 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
     return summary, per_day, outcomes, missing
 
 
-def build_admin_tab(bot, store, settings) -> dict:
+# what the admin says the files are -> the folder that makes the loaders file them as that kind
+UPLOAD_KINDS = {"Policy": "policies", "FAQ": "faq", "Help page": "help", "Product catalog": "catalog",
+                "Reviews": "reviews"}
+
+
+def knowledge_paths(settings) -> list[str]:
+    """The folders the index is built from: the store's knowledge and the admin's uploads (when any)."""
+    uploads = Path(settings.uploads_dir)
+    return [settings.knowledge_dir] + ([str(uploads)] if uploads.is_dir() else [])
+
+
+def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
+    """``who(request)`` names the signed-in admin for the audit log."""
     with gr.Column() as panel:
         stats = gr.Markdown(elem_id="index-stats")
+        kind = gr.Radio(list(UPLOAD_KINDS), value="Policy", label="What are these files?", elem_id="upload-kind")
         uploads = gr.File(label="Add documents (Markdown, text, HTML, PDF, CSV, JSONL)", file_count="multiple",
                           elem_id="admin-upload")
         reindex = gr.Button("Upload and re-index", variant="primary", elem_id="admin-reindex")
@@ -75,27 +90,35 @@ def build_admin_tab(bot, store, settings) -> dict:
             outcomes = gr.BarPlot(x="outcome", y="share", title="Outcomes", height=240)
         missing = gr.Dataframe(label="Top unanswered questions by topic (knowledge to add)", elem_id="unanswered")
 
-    def upload_and_reindex(files, progress=gr.Progress()):
-        target = Path(settings.knowledge_dir) / "uploads"
+    def upload_and_reindex(files, kind_label: str, request: gr.Request, progress=gr.Progress()):
+        # ids become "uploaded/<kind folder>/<file>": never the same as a file of the store's own folder
+        target = Path(settings.uploads_dir) / "uploaded" / UPLOAD_KINDS.get(kind_label, "help")
         target.mkdir(parents=True, exist_ok=True)
+        saved = []
         for f in files or []:
             path = Path(getattr(f, "name", f))
             shutil.copyfile(path, target / _safe_name(path.name))
+            saved.append(_safe_name(path.name))
+        actor = who(request)
+        if saved:
+            store.record_admin_action(actor, "upload", f"{kind_label}: {', '.join(saved)} -> {target}")
         try:
-            report = update_index([settings.knowledge_dir], settings.index_dir, bot.embedder,
+            report = update_index(knowledge_paths(settings), settings.index_dir, bot.embedder,
                                   Chunker(settings.chunk_size, settings.chunk_overlap),
                                   max_file_bytes=settings.max_file_bytes,
                                   progress=lambda text, fraction: progress(fraction, desc=text))
         except ChatbotError as exc:
+            store.record_admin_action(actor, "reindex_failed", str(exc))
             return f"❌ Re-indexing failed: {exc}", gr.update()
         bot.reload_index()
+        store.record_admin_action(actor, "reindex", report.summary())
         problems = "".join(f"\n- ⚠️ {p}" for p in report.problems)
         return f"✅ {report.summary()}{problems}", index_stats_markdown(bot)
 
     def refresh_dashboard():
         return dashboard(store, bot)
 
-    reindex.click(upload_and_reindex, [uploads], [result, stats])
+    reindex.click(upload_and_reindex, [uploads, kind], [result, stats])
     refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing])
     return {"panel": panel, "stats": stats}
 

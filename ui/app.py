@@ -15,6 +15,7 @@ import gradio as gr
 
 from .admin import build_admin_tab, index_stats_markdown
 from .agent import build_agent_tab
+from .auth import signed_in_name
 from .shopper import build_shopper_tab
 
 CSS = """
@@ -58,12 +59,15 @@ def create_agent_app(bot, store, settings=None) -> gr.Blocks:
     return app
 
 
-def create_admin_app(bot, store, settings=None) -> gr.Blocks:
-    """The store admin: documents, re-indexing and the dashboard (signed-in admins only)."""
+def create_admin_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
+    """The store admin: documents, re-indexing and the dashboard (signed-in admins only).
+
+    With ``accounts``, the audit log names the admin who acted."""
     settings = settings or bot.settings
+    who = (lambda request: signed_in_name(request, accounts)) if accounts is not None else (lambda request: "admin")
     with gr.Blocks(title=f"{settings.store_name} · admin") as app:
         _staff_header(settings, "store admin")
-        admin = build_admin_tab(bot, store, settings)
+        admin = build_admin_tab(bot, store, settings, who)
         app.load(lambda: index_stats_markdown(bot), None, admin["stats"])
     app.extra_css = CSS
     return app

@@ -84,6 +84,13 @@ async def _respond(send, status: int, body: bytes, headers: list[tuple[bytes, by
     await send({"type": "http.response.body", "body": body})
 
 
+def signed_in_name(request, accounts: AccountStore) -> str:
+    """The name of the account whose session cookie came with a Gradio event's request ("unknown" if none)."""
+    cookies = getattr(request, "cookies", None) or {}
+    account = accounts.session(cookies.get(COOKIE)) if cookies else None
+    return account.name if account else "unknown"
+
+
 def _safe_next(target: str | None) -> str:
     """Only our own agent or admin pages: a sign-in link must not bounce anyone to another site."""
     path = urlsplit(target or "").path

@@ -52,7 +52,8 @@ class LlamaCppGenerator:
         self.model_path = model_path
         self.bundled_format = bundled_format  # the bundled SmolLM2 as shipped (Q4_1) or converted once (Q8_0)
         self.model_dir = model_dir  # where the converted file is kept
-        self.name = f"llama.cpp:{Path(model_path).name if model_path else BUNDLED_GGUF}"
+        bundled = BUNDLED_GGUF.replace(".Q4_1.", f".{bundled_format}.")  # the file it loads, once converted
+        self.name = f"llama.cpp:{Path(model_path).name if model_path else bundled}"
         self._n_ctx = context_window
         # automatic: all logical CPUs. In the answer pipeline on 2 vCPUs, 2 decode threads gave a lower time
         # to first verified sentence than 1 (p50 1159 vs 1337 ms, p90 2338 vs 6167 ms, 24 demo questions).
