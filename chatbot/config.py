@@ -43,6 +43,8 @@ class Settings:
     # --- store facts used in prompts and messages (the demo store's by default)
     store_name: str = "Harbor & Pine"  # how the bot names the store
     support_contact: str = "support@harborandpine.example or +1 (555) 010-4477 (Mon-Fri 9am-6pm ET)"  # for hand-offs
+    answer_languages: str = "en"  # comma-separated languages the bot answers in; a message confidently in another
+    #                               gets a short English reply that says so and offers a person
     # --- answering
     generator: str = "llama.cpp"  # answer backend: llama.cpp, transformers, openai or extractive (no model)
     model: str = ""  # model for the generator: GGUF path (llama.cpp), Hub id or folder (transformers),

@@ -30,6 +30,7 @@ from .generation import GenerationOptions, Generator, load_or_fallback, make_gen
 from .grounding import unmatched_names
 from .guards import cut_message
 from .intents import detect_handoff
+from .language import english_only_reply, foreign
 from .privacy import mask_pii
 from .retrieval import Filters, HybridRetriever
 from .store import KnowledgeIndex
@@ -144,6 +145,14 @@ class Chatbot:
             yield clock.first(handoff.message)
             yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
                                notice=notice, reason=handoff.reason, origin="handoff")
+            return
+        languages = tuple(code.strip() for code in self.settings.answer_languages.split(",") if code.strip())
+        other = foreign(message, languages)
+        if other is not None:
+            text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
+            yield clock.first(text)
+            yield self._answer(message, text, Draft(), [], 0.0, clock, abstained=True, notice=notice,
+                               reason=f"not_english:{other.code}", origin="declined")
             return
         query = standalone_question(message, history)
         product = focus_product(product_id, history)

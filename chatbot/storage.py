@@ -230,7 +230,10 @@ class ConversationStore:
                 "rates": {"answered": share(len(turns) - handed - len(unanswered)), "abstained": share(len(unanswered)),
                           "handed_off": share(handed)},
                 "thumbs": {"up": up, "down": down, "ratio": round(up / (up + down), 4) if up + down else None},
-                "top_unanswered": _topics(unanswered)}
+                "top_unanswered": _topics(unanswered),
+                # messages in a language the bot does not answer in, by language code
+                "languages": dict(Counter(t.reason.split(":", 1)[1] for t in turns
+                                          if (t.reason or "").startswith("not_english:")).most_common())}
 
 
 def _transcript(db: sa.Connection, conversation_id: str) -> list[dict]:

@@ -21,6 +21,7 @@ import pandas as pd
 from chatbot.chunking import Chunker
 from chatbot.errors import ChatbotError
 from chatbot.indexer import update_index
+from chatbot.language import NAMES
 
 def index_stats_markdown(bot) -> str:
     docs = bot.documents
@@ -54,6 +55,9 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
     summary = (f"**Last 30 days:** answered {rates['answered']:.0%}, abstained {rates['abstained']:.0%}, "
                f"handed off {rates['handed_off']:.0%}. Thumbs up {thumbs['up']}, down {thumbs['down']} "
                f"(ratio {ratio}).")
+    if stats["languages"]:
+        summary += " **Messages in other languages:** " + ", ".join(
+            f"{NAMES.get(code, code)} {n}" for code, n in stats["languages"].items()) + "."
     if bot is not None:
         summary += "\n\n" + serving_markdown(bot)
     per_day = pd.DataFrame(stats["questions_per_day"] or [{"date": "", "questions": 0}])
