@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
 
-    store = ConversationStore(settings.database_url)
+    store = ConversationStore(settings.database_url, public_contact=settings.support_contact)
     accounts = AccountStore(settings.database_url, session_hours=settings.session_hours)
     if not accounts.any():
         logging.warning("no agent or admin account yet: create one with "

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import Stemmer
 
 from .errors import ConfigError, InputError
-from .privacy import mask_pii
+from .privacy import mask_pii, public_contacts
 from .types import Answer
 
 _md = sa.MetaData()
@@ -81,8 +81,10 @@ def _require(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
 class ConversationStore:
     """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] | None = None):
+    def __init__(self, url: str, clock: Callable[[], datetime] | None = None, public_contact: str = ""):
+        """``public_contact``: the store's own support line, whose email and phone stay readable."""
         self._now = clock or _utc_now
+        self._keep = public_contacts(public_contact)
         try:
             parsed = sa.engine.make_url(url)
             sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
@@ -104,6 +106,9 @@ class ConversationStore:
     def close(self) -> None:
         self._engine.dispose()
 
+    def _mask(self, text: str) -> str:
+        return mask_pii(text, self._keep)
+
     # ---- conversations
     def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
                     product_id: str | None = None) -> tuple[str, str]:
@@ -115,10 +120,10 @@ class ConversationStore:
             else:
                 _require(db, _conversations, conversation_id, "conversation")
             db.execute(_messages.insert().values(
-                id=message_id, conversation_id=conversation_id, question=mask_pii(question),
-                answer=mask_pii(answer.text), abstained=answer.abstained, handoff=answer.handoff,
+                id=message_id, conversation_id=conversation_id, question=self._mask(question),
+                answer=self._mask(answer.text), abstained=answer.abstained, handoff=answer.handoff,
                 reason=answer.reason, confidence=float(answer.confidence), product_id=product_id or answer.product_id,
-                citations=[{"doc_id": c.doc_id, "title": mask_pii(c.title)} for c in answer.citations], created_at=now))
+                citations=[{"doc_id": c.doc_id, "title": self._mask(c.title)} for c in answer.citations], created_at=now))
         return conversation_id, message_id
 
     def get_transcript(self, conversation_id: str) -> list[dict]:
@@ -133,7 +138,7 @@ class ConversationStore:
         with self._lock, self._engine.begin() as db:
             _require(db, _messages, message_id, "message")
             db.execute(_feedback.insert().values(message_id=message_id, rating=rating,
-                                                 comment=mask_pii(comment or ""), created_at=self._now()))
+                                                 comment=self._mask(comment or ""), created_at=self._now()))
 
     def feedback_for(self, message_id: str) -> list[dict]:
         with self._engine.connect() as db:
@@ -153,7 +158,7 @@ class ConversationStore:
                 with self._engine.begin() as db:
                     ticket_id = uuid.uuid4().hex
                     db.execute(_tickets.insert().values(id=ticket_id, conversation_id=conversation_id, status="open",
-                                                        reason=mask_pii(reason), open_for=conversation_id,
+                                                        reason=self._mask(reason), open_for=conversation_id,
                                                         created_at=self._now()))
                     return ticket_id
             except sa.exc.IntegrityError:  # another process opened one in between: that one is the ticket
@@ -185,15 +190,15 @@ class ConversationStore:
             if ticket_id is not None:
                 _require(db, _tickets, ticket_id, "ticket")
             db.execute(_replies.insert().values(
-                id=reply_id, ticket_id=ticket_id, customer_message=mask_pii(customer_message),
-                draft_text=None if draft_text is None else mask_pii(draft_text), final_text=mask_pii(final_text),
+                id=reply_id, ticket_id=ticket_id, customer_message=self._mask(customer_message),
+                draft_text=None if draft_text is None else self._mask(draft_text), final_text=self._mask(final_text),
                 sent=bool(sent), created_at=self._now()))
         return reply_id
 
     def record_admin_action(self, actor: str, action: str, detail: str = "") -> None:
         """One line in the audit log: who did what in the admin, and when."""
         with self._lock, self._engine.begin() as db:
-            db.execute(_audit.insert().values(actor=actor, action=action, detail=mask_pii(detail)[:2000],
+            db.execute(_audit.insert().values(actor=actor, action=action, detail=self._mask(detail)[:2000],
                                               created_at=self._now()))
 
     def audit_log(self, limit: int = 50) -> list[dict]:

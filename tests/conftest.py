@@ -123,7 +123,7 @@ def whole_site(bot, settings):
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
 
-    store = ConversationStore(settings.database_url)
+    store = ConversationStore(settings.database_url, public_contact=settings.support_contact)
     accounts = AccountStore(settings.database_url, sleep=lambda seconds: None)
     accounts.add("ana", "agent", STAFF_PASSWORD)
     accounts.add("lee", "admin", STAFF_PASSWORD)

@@ -263,3 +263,14 @@ def test_admin_actions_are_audited_newest_first_with_pii_masked(store, db_path):
     assert [(a["actor"], a["action"]) for a in log] == [("lee", "reindex"), ("lee", "upload")]
     assert "ops@shop.example" not in log[1]["detail"] and "returns.md" in log[1]["detail"]
     assert sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0] == 2
+
+
+def test_the_stores_own_contact_stays_readable_and_the_shoppers_is_masked(db_path):
+    contact = "support@harborandpine.example or +1 (555) 010-4477 (Mon-Fri 9am-6pm ET)"
+    store = ConversationStore(f"sqlite:///{db_path}", public_contact=contact)
+    reply = answer("Email support@harborandpine.example or call (555) 010-4477 or +1 555 010 4477.")
+    conversation, _ = store.record_turn(None, "I'm jo@mail.example, call me on +1 555 123 9876", reply)
+    question, text = (t["text"] for t in store.get_transcript(conversation))
+    assert question == "I'm [email], call me on [phone]"
+    assert text == "Email support@harborandpine.example or call (555) 010-4477 or +1 555 010 4477."
+    store.close()

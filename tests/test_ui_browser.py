@@ -117,6 +117,7 @@ def test_shopper_asks_rates_and_hands_off_then_agent_drafts(site, browser):
     page.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
     draft = page.locator("#draft-1 textarea").input_value()
     assert "30 days" in draft or "return" in draft.lower()
+    assert draft.startswith("Hi there,") and "[1]" not in draft  # ready to send: no source markers
     page.screenshot(path=str(screenshot_path("agent-window.png")), full_page=True)
     page.locator("#send-draft-1").click()
     page.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('sent')")
@@ -185,4 +186,9 @@ def test_product_page_context_from_the_url(site, browser):
                            "return i && i.value.includes('Tidepool'); }", timeout=60_000)
     reply = ask(page, "Does it need batteries?")
     assert "Tidepool Marble Run" in reply and "no" in reply.lower()
+    page.locator("#shopper-chat .message.bot").last.hover()
+    page.get_by_role("button", name="Like").last.click()
+    page.wait_for_function("() => document.querySelector('#handoff-notice').innerText.includes('Thanks')")
+    ask(page, "What age is it for?")
+    assert "Thanks" not in page.locator("#handoff-notice").inner_text()  # the next question clears it
     page.close()

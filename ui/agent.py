@@ -13,7 +13,7 @@ import gradio as gr
 
 from chatbot.errors import ChatbotError
 
-from .formatting import draft_caption
+from .formatting import customer_reply, draft_caption
 from .tools_panel import build_tools_panel
 
 MAX_DRAFTS = 3
@@ -69,10 +69,10 @@ def build_agent_tab(bot, store, settings) -> dict:
             answers = bot.drafts(message, n=int(n))
         except ChatbotError as exc:
             return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [[], f"⚠️ {exc}"]
-        texts = [a.text for a in answers] + [""] * (MAX_DRAFTS - len(answers))
+        texts = [customer_reply(a.text, settings.store_name) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         notes = [draft_caption(a) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         found = f"{len(answers)} draft(s)." if answers else "No grounded draft: the store's documents don't cover this."
-        return [*texts, *notes, [a.text for a in answers], found]
+        return [*texts, *notes, texts[: len(answers)], found]
 
     def send(tid, message: str, generated: list, text: str, index: int | None):
         if not (text or "").strip():

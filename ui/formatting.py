@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from chatbot.types import Answer
+
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def sources_markdown(answer: Answer) -> str:
@@ -20,6 +24,14 @@ def answer_markdown(answer: Answer) -> str:
     if not answer.citations:
         return answer.text
     return f"{answer.text}\n\n**Sources**\n{sources_markdown(answer)}"
+
+
+def customer_reply(text: str, store_name: str) -> str:
+    """A draft as an agent sends it: a greeting, the answer without its [n] markers, a sign-off.
+
+    The markers point at sources the customer never sees; the agent sees them in the caption."""
+    body = _MARKER.sub("", text).strip()
+    return f"Hi there,\n\n{body}\n\nBest regards,\n{store_name} customer service"
 
 
 def draft_caption(answer: Answer) -> str:

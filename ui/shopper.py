@@ -48,7 +48,7 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]]) -> 
             yield history, "", st, gr.update()
             return
         history += [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
-        yield history, "", st, gr.update()
+        yield history, "", st, ""  # a new question: the last one's notice ("Thanks for the feedback") goes
         answer = None
         try:
             for event in bot.stream(text, product_id=product_id or None, history=st["turns"]):
