@@ -225,7 +225,10 @@ class ConversationStore:
         with self._engine.connect() as db:
             turns = db.execute(sa.select(_messages).where(_messages.c.created_at >= start)
                                .order_by(_messages.c.seq)).all()
-            ratings = db.execute(sa.select(_feedback.c.rating).where(_feedback.c.created_at >= start)).scalars().all()
+            rated = db.execute(sa.select(_feedback.c.message_id, _feedback.c.rating)
+                               .where(_feedback.c.created_at >= start)).all()
+        ratings = [r.rating for r in rated]
+        downs = {r.message_id for r in rated if r.rating < 0}
         per_day = Counter(t.created_at.date() for t in turns)
         unanswered = [t.question for t in turns if t.abstained and not t.handoff]
         handed = sum(1 for t in turns if t.handoff)
@@ -236,6 +239,7 @@ class ConversationStore:
                           "handed_off": share(handed)},
                 "thumbs": {"up": up, "down": down, "ratio": round(up / (up + down), 4) if up + down else None},
                 "top_unanswered": _topics(unanswered),
+                "topics": _topic_outcomes(turns, downs),
                 # messages in a language the bot does not answer in, by language code
                 "languages": dict(Counter(t.reason.split(":", 1)[1] for t in turns
                                           if (t.reason or "").startswith("not_english:")).most_common())}
@@ -248,24 +252,49 @@ def _transcript(db: sa.Connection, conversation_id: str) -> list[dict]:
             for r in rows for role, text in (("user", r.question), ("assistant", r.answer))]
 
 
+def _topic_outcomes(turns: list, thumbs_down: set[str], limit: int = 12) -> list[dict]:
+    """Per topic: how its questions ended, and how often an answer got a thumbs down.
+
+    An answer a shopper marked wrong still counts as answered; the thumbs-down rate beside it is what
+    shows it was not right."""
+    rows = []
+    for topic, members in _topic_groups([t.question for t in turns]):
+        group = [turns[i] for i in members]
+        handed = sum(1 for t in group if t.handoff)
+        abstained = sum(1 for t in group if t.abstained and not t.handoff)
+        answered = len(group) - handed - abstained
+        down = sum(1 for t in group if t.id in thumbs_down and not t.abstained)
+        rows.append({"topic": topic, "questions": len(group), "answered": round(answered / len(group), 4),
+                     "abstained": round(abstained / len(group), 4), "handed_off": round(handed / len(group), 4),
+                     "thumbs_down": round(down / answered, 4) if answered else 0.0})
+    return sorted(rows, key=lambda r: (-r["questions"], r["topic"]))[:limit]
+
+
 def _topics(questions: list[str], limit: int = 10) -> list[dict]:
-    """Group questions under their most frequent content word (stemmed), so wordings of one need meet."""
+    """The commonest topics of ``questions``, with a count and the newest examples of each."""
+    topics = [{"topic": topic, "count": len(members),
+               "examples": list(dict.fromkeys(questions[i] for i in reversed(members)))[:3]}  # newest first
+              for topic, members in _topic_groups(questions)]
+    return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
+
+
+def _topic_groups(questions: list[str]) -> list[tuple[str, list[int]]]:
+    """Group questions under their most frequent content word (stemmed), so wordings of one need meet;
+    each topic is named by that stem's commonest whole word, e.g. "canada" (never the stem "canad")."""
     # "kid's" counts as "kid"; other contractions ("don't", "i'm") are function words
     words = [[w for w in (x.removesuffix("'s") for x in _WORD.findall(q.lower())) if w not in _STOP and "'" not in w]
              for q in questions]
     stemmer = Stemmer.Stemmer("english")  # one per call: PyStemmer objects are not safe to share between threads
     stems = [stemmer.stemWords(ws) for ws in words]
     frequency = Counter(s for ss in stems for s in set(ss))
-    groups: dict[str, list[str]] = defaultdict(list)
+    groups: dict[str, list[int]] = defaultdict(list)
     surface: dict[str, Counter] = defaultdict(Counter)  # the stem's commonest spelling names the topic
-    for question, ws, ss in zip(questions, words, stems):
+    for index, (ws, ss) in enumerate(zip(words, stems)):
         # ties go to the alphabetically first stem, so the grouping never depends on word order
         key = min(ss, key=lambda s: (-frequency[s], s), default="")
-        groups[key].append(question)
+        groups[key].append(index)
         surface[key].update(w for w, s in zip(ws, ss) if s == key)
-    topics = [{"topic": surface[k].most_common(1)[0][0] if k else "(other)", "count": len(qs),
-               "examples": list(dict.fromkeys(reversed(qs)))[:3]} for k, qs in groups.items()]  # newest first
-    return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
+    return [(surface[k].most_common(1)[0][0] if k else "(other)", members) for k, members in groups.items()]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -274,3 +274,17 @@ def test_the_stores_own_contact_stays_readable_and_the_shoppers_is_masked(db_pat
     assert question == "I'm [email], call me on [phone]"
     assert text == "Email support@harborandpine.example or call (555) 010-4477 or +1 555 010 4477."
     store.close()
+
+
+def test_topics_show_outcomes_beside_the_thumbs_down_rate_in_whole_words(store):
+    turns = [("Do you ship to Canada?", answer("Yes [1].")), ("Shipping to Canada cost?", answer("$19.99 [1].")),
+             ("canada delivery time", answer("Not sure.", abstained=True)),
+             ("I want a person about Canada", answer("Connecting you.", abstained=True, handoff=True)),
+             ("Do gift cards expire?", answer("No [1]."))]
+    ids = [store.record_turn(None, q, a)[1] for q, a in turns]
+    store.add_feedback(ids[1], -1)  # answered, but the shopper says it was wrong
+    store.add_feedback(ids[4], 1)
+    topics = {t["topic"]: t for t in store.stats(1)["topics"]}
+    assert topics["canada"] == {"topic": "canada", "questions": 4, "answered": 0.5, "abstained": 0.25,
+                                "handed_off": 0.25, "thumbs_down": 0.5}
+    assert topics["cards"]["thumbs_down"] == 0.0 and topics["cards"]["answered"] == 1.0  # rated up

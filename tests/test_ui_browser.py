@@ -176,6 +176,11 @@ def test_admin_refuses_a_wrong_password_and_an_uploaded_policy_becomes_answerabl
     summary = page.locator("#dashboard-summary").inner_text()
     assert re.search(r"hit rate \d+% \([1-9]\d* of \d+ repeated-question lookups\)", summary), summary
     assert "Model:" in summary and "is ready" in summary and "worker process" in summary
+    page.wait_for_function("() => document.querySelector('#topic-outcomes').innerText.includes('gift')")
+    outcomes = page.locator("#topic-outcomes").inner_text()
+    assert "thumbs down (of answered)" in outcomes and "handed off" in outcomes
+    page.wait_for_timeout(1000)  # the plots draw after the data arrives
+    page.screenshot(path=str(screenshot_path("admin-dashboard.png")), full_page=True)
     page.close()
 
 

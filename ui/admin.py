@@ -36,7 +36,8 @@ def serving_markdown(bot) -> str:
     """The answer cache and the model workers, as the owner reads them: is repetition paying off, is the model up."""
     cache = bot.cache.stats()
     lookups = cache["hits"] + cache["misses"]
-    text = (f"**Answer cache:** {cache['entries']} answers stored (at most {cache['max_entries']}), "
+    text = (f"**Answer cache:** {cache['entries']} answer{'' if cache['entries'] == 1 else 's'} stored "
+            f"(at most {cache['max_entries']}), "
             f"hit rate {cache['hit_rate']:.0%} ({cache['hits']} of {lookups} repeated-question lookups).")
     model = bot.generator_health()
     text += f" **Model:** {model.get('name', '')} is {model.get('state', 'unknown')}"
@@ -48,7 +49,7 @@ def serving_markdown(bot) -> str:
     return text + "."
 
 
-def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     stats = store.stats(30)
     rates, thumbs = stats["rates"], stats["thumbs"]
     ratio = "n/a" if thumbs["ratio"] is None else f"{thumbs['ratio']:.0%}"
@@ -60,11 +61,16 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
             f"{NAMES.get(code, code)} {n}" for code, n in stats["languages"].items()) + "."
     if bot is not None:
         summary += "\n\n" + serving_markdown(bot)
-    per_day = pd.DataFrame(stats["questions_per_day"] or [{"date": "", "questions": 0}])
+    per_day = pd.DataFrame(stats["questions_per_day"])
+    per_day["date"] = pd.to_datetime(per_day["date"])  # a time axis: ticks the plot spaces out, not 30 labels
     outcomes = pd.DataFrame([{"outcome": k.replace("_", " "), "share": v} for k, v in rates.items()])
     missing = pd.DataFrame([{"topic": t["topic"], "questions": t["count"], "examples": " | ".join(t["examples"])}
                             for t in stats["top_unanswered"]] or [{"topic": "", "questions": 0, "examples": ""}])
-    return summary, per_day, outcomes, missing
+    topics = pd.DataFrame([{"topic": t["topic"], "questions": t["questions"], "answered": f"{t['answered']:.0%}",
+                            "abstained": f"{t['abstained']:.0%}", "handed off": f"{t['handed_off']:.0%}",
+                            "thumbs down (of answered)": f"{t['thumbs_down']:.0%}"} for t in stats["topics"]]
+                          or [{"topic": "", "questions": 0}])
+    return summary, per_day, outcomes, missing, topics
 
 
 # what the admin says the files are -> the folder that makes the loaders file them as that kind
@@ -93,6 +99,8 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
             per_day = gr.LinePlot(x="date", y="questions", title="Questions per day", height=240)
             outcomes = gr.BarPlot(x="outcome", y="share", title="Outcomes", height=240)
         missing = gr.Dataframe(label="Top unanswered questions by topic (knowledge to add)", elem_id="unanswered")
+        topics = gr.Dataframe(label="Topics: how questions ended, and how often an answer got a thumbs down",
+                              elem_id="topic-outcomes")
 
     def upload_and_reindex(files, kind_label: str, request: gr.Request, progress=gr.Progress()):
         # ids become "uploaded/<kind folder>/<file>": never the same as a file of the store's own folder
@@ -123,7 +131,7 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
         return dashboard(store, bot)
 
     reindex.click(upload_and_reindex, [uploads, kind], [result, stats])
-    refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing])
+    refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing, topics])
     return {"panel": panel, "stats": stats}
 
 
