@@ -21,12 +21,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Callable
 
 import sqlalchemy as sa
 
 from .errors import ChatbotError, InputError
+from .storage import open_database
 
 ROLES = ("agent", "admin")  # an admin may do everything an agent may
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -89,14 +89,7 @@ def _token_hash(token: str) -> str:
 class AccountStore:
     def __init__(self, url: str, session_hours: float = 12.0, max_failures: int = 5, lockout_minutes: float = 15.0,
                  clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep):
-        parsed = sa.engine.make_url(url)
-        kwargs = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database in (None, "", ":memory:"):
-                kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
-            elif not parsed.database.startswith("file:"):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = sa.create_engine(parsed, **kwargs)
+        self._engine = open_database(url)
         self._lock = threading.Lock()
         with self._lock:
             _md.create_all(self._engine)

@@ -59,9 +59,10 @@ class AnswerCache:
         if self.max_entries <= 0 or not answer.citations:
             return
         stored = replace(answer, hits=[], notices=[])  # the hits are large; the citations are what is checked
+        key = self.key(question, product_id)
         with self._lock:
-            self._entries[self.key(question, product_id)] = stored
-            self._entries.move_to_end(self.key(question, product_id))
+            self._entries[key] = stored
+            self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 

@@ -59,6 +59,7 @@ class Chatbot:
         self._lock = threading.Lock()
         self.cache = AnswerCache(self.settings.answer_cache_size)
         self._live_chunks: frozenset[str] = frozenset()
+        self._languages = tuple(c.strip() for c in self.settings.answer_languages.split(",") if c.strip())
         self._faq: FaqMatcher | None = None
 
     # ---- lazily loaded parts
@@ -146,8 +147,7 @@ class Chatbot:
             yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
                                notice=notice, reason=handoff.reason, origin="handoff")
             return
-        languages = tuple(code.strip() for code in self.settings.answer_languages.split(",") if code.strip())
-        other = foreign(message, languages)
+        other = foreign(message, self._languages)
         if other is not None:
             text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
             yield clock.first(text)
@@ -159,7 +159,7 @@ class Chatbot:
         # a question that stands on its own (not a follow-up, not cut) may be answered from the cache or the FAQ
         standalone = query == message and notice is None
         if standalone:
-            cached = self.cache.get(message, product, self._is_live)
+            cached = self.cache.get(message, product, self._live_chunks.__contains__)  # ids of the index above
             if cached is not None:
                 yield clock.first(cached.text)
                 yield self._replayed(cached, message, clock)
@@ -262,11 +262,6 @@ class Chatbot:
                     "returns and other store policies. Is there something like that I can help with?")
         return ("I couldn't find that in our store information, so I don't want to guess. "
                 f"Would you like me to connect you with a person? You can also reach us at {s.support_contact}.")
-
-    def _is_live(self, chunk_id: str) -> bool:
-        """Whether a chunk is in the index answers are given from now (cached answers must cite live ones)."""
-        self.retriever  # noqa: B018 - loads the index, and with it the live chunk ids
-        return chunk_id in self._live_chunks
 
     def _remembered(self, message: str, product: str | None, answer: Answer) -> Answer:
         self.cache.put(message, product, answer)

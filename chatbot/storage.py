@@ -85,21 +85,9 @@ class ConversationStore:
         """``public_contact``: the store's own support line, whose email and phone stay readable."""
         self._now = clock or _utc_now
         self._keep = public_contacts(public_contact)
-        try:
-            parsed = sa.engine.make_url(url)
-            sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
-            if sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            elif sqlite:  # in-memory: one shared connection, or each thread would see its own empty database
-                kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
-            self._engine = sa.create_engine(parsed, **kwargs)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-            raise ConfigError(f"database_url {url!r} cannot be used ({exc}); give a SQLAlchemy URL such as "
-                              "sqlite:///data/chatbot.sqlite3 and install that database's driver") from None
-        if sqlite:
-            sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._engine = open_database(url)
         # SQLite takes one writer at a time: serialising this process's writers avoids busy-waits between threads
-        self._lock = threading.RLock() if sqlite else nullcontext()
+        self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
         with self._lock:
             _md.create_all(self._engine)
 
@@ -295,6 +283,25 @@ def _topic_groups(questions: list[str]) -> list[tuple[str, list[int]]]:
         groups[key].append(index)
         surface[key].update(w for w, s in zip(ws, ss) if s == key)
     return [(surface[k].most_common(1)[0][0] if k else "(other)", members) for k, members in groups.items()]
+
+
+def open_database(url: str) -> sa.Engine:
+    """An engine for any SQLAlchemy URL. SQLite gets its folder made, one shared connection when in memory,
+    and WAL with a busy timeout, so several stores (and processes) can share one file."""
+    try:
+        parsed = sa.engine.make_url(url)
+        sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
+        if sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        elif sqlite:  # in-memory: one shared connection, or each thread would see its own empty database
+            kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+        engine = sa.create_engine(parsed, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"database_url {url!r} cannot be used ({exc}); give a SQLAlchemy URL such as "
+                          "sqlite:///data/chatbot.sqlite3 and install that database's driver") from None
+    if sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

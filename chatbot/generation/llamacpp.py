@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from ..errors import ChatbotError, ConfigError
 from .base import GenerationOptions, Prompt
 from .llama_build import check_build
@@ -127,10 +129,8 @@ def _reuse_stats(before, after, generated: int) -> dict[str, int]:
     fixed system prompt is read once per worker, not once per question. ``generated`` counts the pieces
     streamed (about one token each), to tell prompt tokens from answer tokens.
     """
-    common = 0
-    for a, b in zip(before.tolist(), after.tolist()):
-        if a != b:
-            break
-        common += 1
+    n = min(len(before), len(after))
+    differ = np.flatnonzero(before[:n] != after[:n])
+    common = int(differ[0]) if differ.size else n
     prompt = max(0, len(after) - generated)
     return {"prompt_tokens": prompt, "prompt_tokens_reused": min(common, prompt), "generated_tokens": generated}

@@ -217,7 +217,6 @@ class SupervisedGenerator:
         self.deadline_s = deadline_s  # a generation running longer is stuck: its worker is killed
         self.wait_s = wait_s  # the longest wait for a free worker when the caller set no deadline
         self.queue_per_worker = queue_per_worker  # callers with a start_by that may wait, per worker
-        self._config = config
         self._changed = threading.Condition()
         self._workers = [WorkerProcess(config, i, start_timeout_s, self._changed) for i in range(workers)]
         self._ids = itertools.count(1)
