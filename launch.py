@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.warning("no agent or admin account yet: create one with "
                         "`python -m chatbot users add NAME --role admin` to use /agent and /admin")
     server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
-                           agent_app=create_agent_app(bot, store, settings),
+                           agent_app=create_agent_app(bot, store, settings, accounts),
                            admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)

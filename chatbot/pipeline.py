@@ -218,14 +218,25 @@ class Chatbot:
         message, _ = self._clean(message)
         query = standalone_question(message, history)
         started = time.perf_counter()
-        hits = self.retriever.search(query, filters=Filters(product_id=focus_product(product_id, history)))
+        product = focus_product(product_id, history)
+        vector = self._phrases.embed([query])[0]
+        hits = self.retriever.search(query, filters=Filters(product_id=product), vector=vector)
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
         evidence = gather_evidence(query, top, self._phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
-        results, seen = [], set()
+        first, seen = [], set()
+        faq = self.faq.match(vector, product) if query == message else None
+        if faq is not None:  # the store's own answer to this very question leads, whatever the model writes
+            clock, draft = _Clock(started), Draft()
+            clock.retrieved()
+            clock.first(extractive_answer_text(faq.answer, faq.hit, draft))
+            seen.add(draft.text)
+            first.append(self._answer(message, draft.text, draft, [faq.hit, *hits], faq.hit.relevance, clock,
+                                      origin="faq"))
+        results = []
         for i in range(max(1, n) * 2):  # a few extra tries, since sampled drafts can repeat
-            if len(results) >= n or not evidence:
+            if len(first) + len(results) >= n or not evidence:
                 break
             clock = _Clock(started)
             clock.retrieved()
@@ -243,7 +254,7 @@ class Chatbot:
                 seen.add(draft.text)
                 results.append(self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0),
                                             clock))
-        return sorted(results, key=lambda a: -a.confidence)
+        return first + sorted(results, key=lambda a: -a.confidence)
 
     # ---- helpers
     def _clean(self, message: str) -> tuple[str, str | None]:

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections import Counter, defaultdict
 from contextlib import nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -22,40 +22,18 @@ import Stemmer
 
 from .errors import ConfigError, InputError
 from .privacy import mask_pii, public_contacts
+from .schema import agent_replies as _replies
+from .schema import audit_log as _audit
+from .schema import conversations as _conversations
+from .schema import feedback as _feedback
+from .schema import iso as _iso
+from .schema import messages as _messages
+from .schema import metadata as _md
+from .schema import require_row as _require
+from .schema import tickets as _tickets
+from .schema import utc_now as _utc_now
+from .tickets import TicketDesk, transcript as _transcript
 from .types import Answer
-
-_md = sa.MetaData()
-
-
-def _table(name: str, *columns: sa.Column) -> sa.Table:
-    # every table: an insertion counter (turn order, newest first) and a naive-UTC creation time
-    return sa.Table(name, _md, sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True), *columns,
-                    sa.Column("created_at", sa.DateTime, nullable=False, index=True))
-
-
-def _id() -> sa.Column:
-    return sa.Column("id", sa.String(32), unique=True, nullable=False)
-
-
-_conversations = _table("conversations", _id(), sa.Column("channel", sa.String(32)))
-_messages = _table(
-    "messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True, nullable=False),
-    sa.Column("question", sa.Text), sa.Column("answer", sa.Text), sa.Column("abstained", sa.Boolean),
-    sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)))
-_feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
-                   sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
-_tickets = _table(
-    "tickets", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
-    sa.Column("reason", sa.Text), sa.Column("status", sa.String(16)),
-    # the conversation id while open, NULL once closed: a plain unique column (unlike a partial index, it works
-    # on every database) keeps "one open ticket per conversation" true even between processes
-    sa.Column("open_for", sa.String(32), unique=True))
-_audit = _table("audit_log", sa.Column("actor", sa.String(64), nullable=False),
-                sa.Column("action", sa.String(64), nullable=False), sa.Column("detail", sa.Text))
-_replies = _table("agent_replies", _id(), sa.Column("ticket_id", sa.String(32)),
-                  sa.Column("customer_message", sa.Text), sa.Column("draft_text", sa.Text),
-                  sa.Column("final_text", sa.Text), sa.Column("sent", sa.Boolean))
 
 # words that say nothing about a topic: function words plus the usual ways shoppers open a question
 _STOP = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
@@ -65,20 +43,7 @@ need want yes not no just also about""".split())
 _WORD = re.compile(r"[a-z][a-z']+")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)  # stored naive UTC: the one form every database keeps
-
-
-def _iso(value: datetime) -> str:
-    return value.replace(tzinfo=timezone.utc).isoformat()
-
-
-def _require(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
-    if db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
-        raise InputError(f"unknown {what} id {key!r}; use an id this store returned")
-
-
-class ConversationStore:
+class ConversationStore(TicketDesk):
     """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
 
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None, public_contact: str = ""):
@@ -133,42 +98,6 @@ class ConversationStore:
             rows = db.execute(sa.select(_feedback).where(_feedback.c.message_id == message_id)
                               .order_by(_feedback.c.seq)).all()
         return [{"rating": r.rating, "comment": r.comment, "created_at": _iso(r.created_at)} for r in rows]
-
-    # ---- hand-off tickets
-    def open_ticket(self, conversation_id: str, reason: str) -> str:
-        find = sa.select(_tickets.c.id).where(_tickets.c.open_for == conversation_id)
-        with self._lock:
-            with self._engine.begin() as db:
-                _require(db, _conversations, conversation_id, "conversation")
-                if (existing := db.execute(find).scalar()) is not None:
-                    return existing
-            try:
-                with self._engine.begin() as db:
-                    ticket_id = uuid.uuid4().hex
-                    db.execute(_tickets.insert().values(id=ticket_id, conversation_id=conversation_id, status="open",
-                                                        reason=self._mask(reason), open_for=conversation_id,
-                                                        created_at=self._now()))
-                    return ticket_id
-            except sa.exc.IntegrityError:  # another process opened one in between: that one is the ticket
-                with self._engine.connect() as db:
-                    return db.execute(find).scalar_one()
-
-    def close_ticket(self, ticket_id: str) -> None:
-        with self._lock, self._engine.begin() as db:
-            _require(db, _tickets, ticket_id, "ticket")
-            db.execute(_tickets.update().where(_tickets.c.id == ticket_id).values(status="closed", open_for=None))
-
-    def list_tickets(self, status: str = "open") -> list[dict]:
-        if status not in ("open", "closed", "all"):
-            raise InputError(f"ticket status {status!r} is not valid; use 'open', 'closed' or 'all'")
-        query = sa.select(_tickets).order_by(_tickets.c.created_at.desc(), _tickets.c.seq.desc())
-        with self._engine.connect() as db:
-            rows = db.execute(query if status == "all" else query.where(_tickets.c.status == status)).all()
-            transcripts = [_transcript(db, r.conversation_id) for r in rows]
-        return [{"id": r.id, "conversation_id": r.conversation_id, "reason": r.reason, "status": r.status,
-                 "created_at": _iso(r.created_at), "transcript": t,
-                 "last_question": next((x["text"] for x in reversed(t) if x["role"] == "user"), "")}
-                for r, t in zip(rows, transcripts)]
 
     # ---- agent replies: the bot's draft next to what the agent sent, kept as evaluation data
     def record_agent_reply(self, ticket_id: str | None, customer_message: str, draft_text: str | None,
@@ -231,13 +160,6 @@ class ConversationStore:
                 # messages in a language the bot does not answer in, by language code
                 "languages": dict(Counter(t.reason.split(":", 1)[1] for t in turns
                                           if (t.reason or "").startswith("not_english:")).most_common())}
-
-
-def _transcript(db: sa.Connection, conversation_id: str) -> list[dict]:
-    rows = db.execute(sa.select(_messages).where(_messages.c.conversation_id == conversation_id)
-                      .order_by(_messages.c.seq)).all()
-    return [{"role": role, "text": text, "created_at": _iso(r.created_at)}
-            for r in rows for role, text in (("user", r.question), ("assistant", r.answer))]
 
 
 def _topic_outcomes(turns: list, thumbs_down: set[str], limit: int = 12) -> list[dict]:

@@ -128,7 +128,7 @@ def whole_site(bot, settings):
     accounts.add("ana", "agent", STAFF_PASSWORD)
     accounts.add("lee", "admin", STAFF_PASSWORD)
     app = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
-                        agent_app=create_agent_app(bot, store, settings),
+                        agent_app=create_agent_app(bot, store, settings, accounts),
                         admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts)
     try:
         with serving(app) as url:

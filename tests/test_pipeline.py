@@ -140,8 +140,16 @@ def test_agent_drafts_are_distinct_verified_and_cited(demo_index, real_embedder)
     drafts = bot.drafts("Hi, how long will my refund take once you get the return?", n=3)
     assert 1 <= len(drafts) <= 3 and len({d.text for d in drafts}) == len(drafts)
     assert all(d.citations and 0 < d.confidence <= 1 for d in drafts)
-    assert [d.confidence for d in drafts] == sorted((d.confidence for d in drafts), reverse=True)
+    written = [d for d in drafts if d.origin != "faq"]  # the FAQ's own answer leads; the rest best first
+    assert [d.confidence for d in written] == sorted((d.confidence for d in written), reverse=True)
     assert any("5–7 business days" in d.text for d in drafts)
+
+
+def test_a_question_the_faq_answers_gets_the_faq_answer_as_the_first_draft(demo_index, real_embedder):
+    bot = Chatbot(Settings(index_dir="unused", generator="extractive"), embedder=real_embedder, index=demo_index)
+    drafts = bot.drafts("Do I have to pay for the return shipping?", n=3)
+    assert drafts[0].origin == "faq" and "$6.95" in drafts[0].text
+    assert drafts[0].citations[0].doc_id.startswith("faq") and len({d.text for d in drafts}) == len(drafts)
 
 
 def test_agent_drafts_with_the_bundled_model(demo_index, real_embedder):

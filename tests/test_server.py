@@ -160,6 +160,40 @@ def test_handoff_opens_a_ticket(base, client, store):
     assert response.status_code == 404 and "unknown-conversation" in response.json()["error"]
 
 
+def test_the_teams_replies_reach_the_conversation_over_http_and_the_bot_steps_aside(base, client, store):
+    _, events = chat(client, base, message="Where is my order 48213?", channel="widget")
+    answer = events[-1][1]
+    conversation, ticket = answer["conversation_id"], answer["ticket_id"]
+    assert answer["handoff"] and answer["ticket_ref"] == "#" + ticket[:8].upper()
+    updates = f"{base}/api/conversations/{conversation}/updates"
+    assert client.get(updates).json() == {"messages": [],
+                                          "ticket": {"id": ticket, "status": "open", "assigned_to": None}}
+
+    store.join_ticket(ticket, "ana")
+    store.send_staff_reply(ticket, "ana", "It arrives on Friday.")
+    said = client.get(updates).json()["messages"]
+    assert [(m["kind"], m["author"]) for m in said] == [("joined", "Ana"), ("reply", "Ana")]
+    assert said[1]["text"] == "It arrives on Friday."
+    assert client.get(updates, params={"after": said[-1]["seq"]}).json()["messages"] == []
+
+    # a person has the chat now: the shopper's next message is for them, and the bot does not answer it
+    _, events = chat(client, base, message="Can it come sooner?", conversation_id=conversation, channel="widget")
+    note = events[-1][1]
+    assert note["reason"] == "with_person" and note["handoff"] and note["citations"] == []
+    assert note["answer"] == "Ana from our team has your message and will reply here."
+    assert note["ticket_id"] == ticket  # still the same ticket
+    assert store.list_tickets()[0]["transcript"][-1]["text"] == "Can it come sooner?"
+
+    whole = client.get(f"{base}/api/conversations/{conversation}").json()
+    assert [t["role"] for t in whole["transcript"]] == ["user", "assistant", "agent", "agent", "user"]
+    assert whole["ticket"]["assigned_to"] == "ana"
+    store.close_ticket(ticket, agent="ana")
+    assert client.get(updates, params={"after": said[-1]["seq"]}).json()["ticket"]["status"] == "closed"
+    missing = client.get(f"{base}/api/conversations/nope/updates")
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
+    assert client.get(f"{base}/api/conversations/nope").status_code == 404
+
+
 def test_health_and_openapi(base, client, bot):
     health = client.get(f"{base}/api/health").json()
     assert {k: health[k] for k in ("status", "documents", "chunks", "generator", "generator_state")} == {

@@ -19,11 +19,13 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
 
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
+from chatbot.tickets import ticket_ref
 from conftest import serving, screenshot_path
 from ui.server import create_server
 
@@ -41,8 +43,8 @@ def loopback_socket() -> socket.socket:
 @contextmanager
 def store_page(sock: socket.socket, widget_url: str):
     """A store's page on its own origin: nothing but the widget's script tag."""
-    page = (f'<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>Store page</title></head><body>'
+    page = (f'<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>Store page</title></head><body><main><h1>Harbor &amp; Pine</h1><p>Our products.</p></main>'
             f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" defer></script></body></html>').encode()
 
     class Page(http.server.BaseHTTPRequestHandler):
@@ -76,7 +78,8 @@ def site(demo_index_dir, real_embedder, tmp_path_factory):
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive", allowed_origins=shop_origin)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'chat.sqlite3'}")
+    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'chat.sqlite3'}",
+                              public_contact=settings.support_contact)
     widget = f"http://127.0.0.1:{api_sock.getsockname()[1]}/widget.js"
     with serving(create_server(bot, store, settings), api_sock), store_page(shop_sock, widget) as shop, \
             store_page(other_sock, widget) as other:
@@ -141,7 +144,7 @@ def test_on_a_phone_the_panel_fills_the_screen_and_offers_a_person(site, browser
     person.click()
     expect(page.locator(".handoff")).to_contain_text("ticket #", timeout=10_000)
     opened = {t["id"] for t in site["store"].list_tickets()} - before
-    assert len(opened) == 1 and opened.pop() in page.locator(".handoff").inner_text()
+    assert len(opened) == 1 and ticket_ref(opened.pop()) in page.locator(".handoff").inner_text()
     page.close()
 
 
@@ -157,4 +160,69 @@ def test_a_page_from_an_unlisted_origin_is_refused(site, browser):
     assert "can't be reached" in error.inner_text()
     assert refused, "the browser should have been refused the chat request"
     assert page.locator(".sources").count() == 0 and questions_today(site["store"]) == before  # no answer was made
+    page.close()
+
+
+def test_a_reply_from_the_team_reaches_the_open_widget_and_waits_for_the_next_visit(site, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site["shop"])
+    ask(page, "Where is my order 48213?")  # the bot hands this off itself
+    expect(page.locator(".handoff")).to_contain_text("A person will reply here", timeout=30_000)
+    conversation = page.evaluate("document.querySelector('store-chat-widget').conversationId")
+    store = site["store"]
+    ticket = store.ticket_for(conversation)["id"]
+
+    store.join_ticket(ticket, "ana")  # what the agent window does (tested through the browser in test_ui_browser)
+    store.send_staff_reply(ticket, "ana", "Hi! Order 48213 left our warehouse today and arrives on Friday.")
+    expect(page.locator(".msg.status").filter(has_text="Ana from our team has joined")).to_be_visible(timeout=10_000)
+    reply = page.locator(".msg.agent").last
+    expect(reply).to_contain_text("arrives on Friday", timeout=10_000)
+    assert reply.locator(".who").inner_text() == "Ana · Harbor & Pine team"  # marked as from a person
+    page.screenshot(path=str(screenshot_path("widget-reply.png")))
+
+    page.get_by_label("Your question").fill("Great, can it be left with a neighbour?")
+    page.get_by_label("Your question").press("Enter")  # a person has the chat: the bot does not answer
+    expect(page.locator(".msg.status").last).to_contain_text("Ana from our team has your message", timeout=10_000)
+    assert "neighbour" in store.list_tickets()[0]["transcript"][-1]["text"]
+
+    page.get_by_role("button", name="Close chat").click()
+    store.send_staff_reply(ticket, "ana", "Yes, we'll ask the courier to do that.")
+    expect(page.get_by_role("button", name="Chat with Harbor & Pine (new message)")).to_be_visible(timeout=10_000)
+
+    page.reload()  # the next visit: the conversation and the replies are still there
+    page.locator(".launcher").click()
+    expect(page.locator(".msg.agent")).to_have_count(2, timeout=10_000)
+    expect(page.locator(".msg.user").first).to_have_text("Where is my order 48213?")
+    page.get_by_role("button", name="Start a new chat").click()
+    expect(page.locator(".msg")).to_have_count(1)  # just the greeting
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    context.close()
+
+
+def test_escape_closes_the_panel_from_anywhere_in_it(site, browser):
+    page = browser.new_page()
+    page.goto(site["shop"])
+    for focus in ("input", "log", "body"):
+        page.locator(".launcher").click()
+        expect(page.locator(".panel")).to_be_visible()
+        if focus == "log":
+            page.locator(".log .msg").first.click()  # a click on the text, not on a control
+        elif focus == "body":
+            page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("Escape")
+        expect(page.locator(".panel")).to_be_hidden()
+    page.close()
+
+
+def test_the_accessibility_checker_finds_nothing_serious_in_the_widget(site, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 760})
+    page.goto(site["shop"])
+    ask(page, "Do you ship to Canada?")
+    expect(page.locator(".msg.bot .sources li").first).to_be_visible(timeout=30_000)
+    results = Axe().run(page, context={"include": [["store-chat-widget"]]})
+    problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")]
+    assert problems == [], problems
+    assert results.response["passes"], "axe checked nothing: the widget was not found"
     page.close()

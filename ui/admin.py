@@ -124,8 +124,8 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
             return f"❌ Re-indexing failed: {exc}", gr.update()
         bot.reload_index()
         store.record_admin_action(actor, "reindex", report.summary())
-        problems = "".join(f"\n- ⚠️ {p}" for p in report.problems)
-        return f"✅ {report.summary()}{problems}", index_stats_markdown(bot)
+        problems = "".join(f"\n- ⚠ {p}" for p in report.problems)
+        return f"✓ {report.summary()}{problems}", index_stats_markdown(bot)
 
     def refresh_dashboard():
         return dashboard(store, bot)

@@ -1,45 +1,78 @@
-"""The support-agent assist window: the hand-off queue, verified draft replies, and the agent's answer.
+"""The support-agent assist window: a live hand-off queue, the conversation, drafts, and the reply to the shopper.
 
-The agent picks a ticket (or pastes any customer message), gets N drafts
-from ``Chatbot.drafts`` with confidence and sources, edits one or writes
-their own, and marks it sent. Sent replies are stored, so they become
-evaluation data. The product/review/recommendation tools live in
-``ui.tools_panel``.
+The queue refreshes itself every few seconds and shows how long each
+shopper has waited and who has the ticket. The agent picks a ticket (or
+pastes any customer message), joins the chat (the shopper sees "Ana from
+our team has joined"), gets N drafts from ``Chatbot.drafts`` with confidence
+and sources, edits one or writes their own, and sends it: the reply appears
+in the shopper's chat or widget, marked as from a person. Sending is
+idempotent (a double click stores one reply). Sent replies are also kept
+beside their drafts as evaluation data. The product/review/recommendation
+tools live in ``ui.tools_panel``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import gradio as gr
 
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, InputError
+from chatbot.tickets import display_name
 
 from .formatting import customer_reply, draft_caption
 from .tools_panel import build_tools_panel
 
 MAX_DRAFTS = 3
+REFRESH_SECONDS = 3.0
 
 
-def _ticket_choices(store) -> list[tuple[str, str]]:
-    return [(f"{t['created_at'][:16]} · {t['reason']} · {t['last_question'][:60]}", t["id"])
-            for t in store.list_tickets("open")]
+def waited(created_at: str, now: datetime | None = None) -> str:
+    """How long a shopper has waited, as an agent reads it at a glance: "just now", "4 min", "2 h 5 min"."""
+    now = now or datetime.now(timezone.utc)
+    minutes = int((now - datetime.fromisoformat(created_at)).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _queue(store) -> tuple[list[tuple[str, str]], str]:
+    """The open tickets, oldest waiting first, as dropdown choices; and a one-line summary."""
+    tickets = sorted(store.list_tickets("open"), key=lambda t: t["created_at"])
+    choices = [(f"{t['ref']} · waiting {waited(t['created_at'])} · "
+                f"{display_name(t['assigned_to']) if t['assigned_to'] else 'unassigned'} · {t['last_question'][:60]}",
+                t["id"]) for t in tickets]
+    if not tickets:
+        return choices, "No open tickets. New ones appear here by themselves."
+    unassigned = sum(1 for t in tickets if not t["assigned_to"])
+    return choices, (f"**{len(tickets)} open** ({unassigned} unassigned) · longest wait "
+                     f"{waited(tickets[0]['created_at'])}")
 
 
 def _transcript_markdown(ticket: dict | None) -> str:
     if not ticket:
         return "_No ticket selected._"
-    lines = [f"**Ticket `{ticket['id']}`** · {ticket['reason']}"]
+    who = f" · with {display_name(ticket['assigned_to'])}" if ticket["assigned_to"] else " · nobody has joined yet"
+    lines = [f"**Ticket {ticket['ref']}** · {ticket['reason']} · waiting {waited(ticket['created_at'])}{who}"]
     for turn in ticket["transcript"]:
-        who = "Customer" if turn["role"] == "user" else "Bot"
-        lines.append(f"**{who}:** {turn['text']}")
+        if turn["role"] == "agent":
+            lines.append(f"**{turn['author']} (team):** {turn['text']}" if turn["kind"] == "reply"
+                         else f"_{turn['text']}_")
+        else:
+            lines.append(f"**{'Customer' if turn['role'] == 'user' else 'Bot'}:** {turn['text']}")
     return "\n\n".join(lines)
 
 
-def build_agent_tab(bot, store, settings) -> dict:
+def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
+    """``who(request)`` names the signed-in agent (the name the shopper sees, and the audit trail)."""
     ticket_id = gr.State(None)
+    summary = gr.Markdown("Loading the queue…", elem_id="queue-summary")
+    tickets = gr.Dropdown(choices=[], value=None, label="Hand-off queue (open tickets, oldest first)",
+                          elem_id="ticket-queue")
     with gr.Row():
-        tickets = gr.Dropdown(choices=_ticket_choices(store), label="Hand-off queue (open tickets)", scale=4,
-                              elem_id="ticket-queue")
-        refresh = gr.Button("Refresh queue", scale=1, elem_id="refresh-queue")
+        join = gr.Button("Join the chat", elem_id="join-ticket", scale=0)
+        close = gr.Button("Close ticket", elem_id="close-ticket", variant="stop", scale=0)
     transcript = gr.Markdown("_No ticket selected._", elem_id="ticket-transcript")
     customer = gr.Textbox(label="Customer message", lines=3, placeholder="Pick a ticket or paste a message",
                           elem_id="customer-message")
@@ -57,37 +90,91 @@ def build_agent_tab(bot, store, settings) -> dict:
     own = gr.Textbox(label="Your own reply", lines=3, elem_id="own-reply")
     send_own = gr.Button("Send my reply", elem_id="send-own")
     status = gr.Markdown(elem_id="agent-status")
+    refresh = gr.Timer(REFRESH_SECONDS)
     build_tools_panel(bot, settings)
     drafted = gr.State([])  # the draft texts as generated, to store beside what the agent sent
+    shown = gr.State([])  # the queue as last drawn, so an unchanged queue is not redrawn
+
+    def find(tid):
+        return next((t for t in store.list_tickets("open") if t["id"] == tid), None) if tid else None
 
     def pick(tid):
-        ticket = next((t for t in store.list_tickets("open") if t["id"] == tid), None)
+        ticket = find(tid)
         return tid, _transcript_markdown(ticket), (ticket or {}).get("last_question", "")
+
+    def tick(tid, drawn):
+        choices, line = _queue(store)
+        queue = gr.update(choices=choices) if choices != drawn else gr.skip()
+        return queue, line, (_transcript_markdown(find(tid)) if tid else gr.skip()), choices
 
     def draft(message: str, n: float):
         try:
             answers = bot.drafts(message, n=int(n))
         except ChatbotError as exc:
-            return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [[], f"⚠️ {exc}"]
+            return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [[], f"⚠ {exc}"]
         texts = [customer_reply(a.text, settings.store_name) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         notes = [draft_caption(a) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         found = f"{len(answers)} draft(s)." if answers else "No grounded draft: the store's documents don't cover this."
         return [*texts, *notes, texts[: len(answers)], found]
 
-    def send(tid, message: str, generated: list, text: str, index: int | None):
-        if not (text or "").strip():
-            return "⚠️ The reply is empty."
-        original = generated[index] if index is not None and index < len(generated) else None
-        store.record_agent_reply(tid, message or "", original, text, sent=True)
-        if tid:
-            store.close_ticket(tid)
-        edited = "" if original is None or original == text else " (edited)"
-        return f"✅ Reply sent{edited} and saved" + (f"; ticket `{tid}` closed." if tid else ".")
+    def join_chat(tid, request: gr.Request):
+        if not tid:
+            return "⚠ Pick a ticket first.", gr.skip()
+        try:
+            joined = store.join_ticket(tid, who(request))
+        except InputError as exc:
+            return f"⚠ {exc}", gr.skip()
+        note = "✓ You joined the chat; the customer sees that a person is here." if joined else "You already have it."
+        return note, _transcript_markdown(find(tid))
 
-    refresh.click(lambda: gr.update(choices=_ticket_choices(store)), None, tickets)
+    def close_ticket(tid, request: gr.Request):
+        if not tid:
+            return "⚠ Pick a ticket first.", gr.skip(), gr.skip()
+        try:
+            store.close_ticket(tid, agent=who(request))
+        except InputError as exc:
+            return f"⚠ {exc}", gr.skip(), gr.skip()
+        return "✓ Ticket closed; the customer was told they can ask again any time.", None, "_No ticket selected._"
+
+    def send(tid, message: str, generated: list, text: str, index: int | None, request: gr.Request):
+        """Deliver the reply (once) to the ticket's conversation; returns the status line and the transcript."""
+        note = _deliver(tid, message, generated, text, index, who(request))
+        return note, (_transcript_markdown(find(tid)) if tid else gr.skip())
+
+    def _deliver(tid, message: str, generated: list, text: str, index: int | None, agent: str) -> str:
+        if not (text or "").strip():
+            return "⚠ The reply is empty."
+        original = generated[index] if index is not None and index < len(generated) else None
+        edited = "" if original is None or original == text else " (edited)"
+        if not tid:  # a pasted message, not a ticket: nobody to deliver to, kept as evaluation data
+            store.record_agent_reply(None, message or "", original, text, sent=False)
+            return f"✓ Saved{edited}. No ticket is selected, so nothing was sent to a customer."
+        try:
+            _, new = store.send_staff_reply(tid, agent, text)
+        except InputError as exc:
+            return f"⚠ {exc}"
+        if not new:
+            return "This reply was already sent; it was not sent twice."
+        store.record_agent_reply(tid, message or "", original, text, sent=True)
+        return f"✓ Reply sent{edited}: it appears in the customer's chat now."
+
+    refresh.tick(tick, [ticket_id, shown], [tickets, summary, transcript, shown], show_progress="hidden")
     tickets.change(pick, tickets, [ticket_id, transcript, customer])
+    join.click(join_chat, ticket_id, [status, transcript])
+    close.click(close_ticket, ticket_id, [status, tickets, transcript])
     make.click(draft, [customer, count], [*boxes, *captions, drafted, status])
     for i, (box, button) in enumerate(zip(boxes, sends)):
-        button.click(lambda tid, m, g, t, i=i: send(tid, m, g, t, i), [ticket_id, customer, drafted, box], status)
-    send_own.click(lambda tid, m, g, t: send(tid, m, g, t, None), [ticket_id, customer, drafted, own], status)
-    return {"tickets": tickets, "refresh": refresh}
+        button.click(_bind(send, i), [ticket_id, customer, drafted, box], [status, transcript])
+    send_own.click(_bind(send, None), [ticket_id, customer, drafted, own], [status, transcript])
+    # on opening the page, the queue as it is now (nothing drawn yet, so it is always drawn)
+    on_load = (lambda: tick(None, None), None, [tickets, summary, transcript, shown])
+    return {"tickets": tickets, "refresh": refresh, "load": on_load}
+
+
+def _bind(send, index: int | None):
+    """``send`` for one draft button (Gradio passes the request to a parameter annotated ``gr.Request``)."""
+
+    def send_this(tid, message: str, generated: list, text: str, request: gr.Request):
+        return send(tid, message, generated, text, index, request)
+
+    return send_this

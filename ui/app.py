@@ -19,7 +19,48 @@ from .auth import signed_in_name
 from .shopper import build_shopper_tab
 
 CSS = """
+/* text contrast of at least 4.5:1 (WCAG AA) for hints, placeholders and an empty picker */
+.gradio-container { --body-text-color-subdued: #55555f; --block-info-text-color: #55555f;
+                    --input-placeholder-color: #5f5f69; }
+.gradio-container input.subdued, .gradio-container ::placeholder { color: #5f5f69 !important; opacity: 1; }
 @media (max-width: 640px) { .gradio-container { padding: 4px !important; } #shopper-chat { height: 60vh !important; } }
+/* no rating buttons on an answer still streaming, or on what the store's team said */
+#shopper-chat .message-row:has(.streaming) + .message-buttons,
+#shopper-chat .message-row:has(.staff-message) + .message-buttons { display: none !important; }
+#shopper-chat .sources { margin-top: .4em; font-size: .92em; }
+#shopper-chat .sources-label { font-weight: 600; margin: 0 0 .2em; }
+#shopper-chat details.source summary { cursor: pointer; }
+#shopper-chat details.source p { margin: .3em 0 .5em 1.2em; }
+#shopper-chat .staff-author { color: #1d4f7a; }
+#handoff-notice { overflow-wrap: anywhere; }
+#page-title h1, #staff-header h1 { font-size: 1.5rem; margin: 0; }
+#shopper-chat .message:has(.staff-message:not(.staff-note)) { background: #eef6ff; border-color: #b9d4f1; }
+#shopper-chat .typing { display: inline-flex; gap: 4px; padding: 4px 0; }
+#shopper-chat .typing span { width: 7px; height: 7px; border-radius: 50%; background: #888; animation: typing 1.2s infinite; }
+#shopper-chat .typing span:nth-child(2) { animation-delay: .2s; }
+#shopper-chat .typing span:nth-child(3) { animation-delay: .4s; }
+@keyframes typing { 0%, 60%, 100% { opacity: .25; } 30% { opacity: 1; } }
+@media (prefers-reduced-motion: reduce) { #shopper-chat .typing span { animation: none; opacity: .6; } }
+"""
+
+
+# Gradio's dropdown blurs itself on Tab, leaving focus on the page body; keyboard users then start over at the top.
+# This moves focus to the next (or, with Shift, the previous) control in page order instead.
+FOCUS_JS = """
+() => {
+  const focusable = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), ' +
+                    'textarea:not([disabled]), select:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab' || !event.target.closest || !event.target.closest('#product-picker')) return;
+    const all = [...document.querySelectorAll(focusable)].filter((e) => e.offsetParent !== null);
+    const here = all.indexOf(event.target);
+    const next = all[here + (event.shiftKey ? -1 : 1)];
+    if (here < 0 || !next) return;
+    event.preventDefault();
+    event.stopPropagation();
+    next.focus();
+  }, true);
+}
 """
 
 
@@ -32,29 +73,41 @@ def create_app(bot, store, settings=None) -> gr.Blocks:
     """The shopper chat: questions, answers with sources, ratings and a hand-off to a person."""
     settings = settings or bot.settings
     with gr.Blocks(title=f"{settings.store_name} assistant") as app:
-        gr.Markdown(f"## {settings.store_name} · customer service")
+        gr.Markdown(f"# {settings.store_name} · customer service", elem_id="page-title")
         shopper = build_shopper_tab(bot, store, settings, product_choices(bot))
 
         def product_from_url(request: gr.Request):
             wanted = (request.query_params.get("product") or "") if request else ""
             known = {pid for _, pid in product_choices(bot)}
-            return wanted if wanted in known else ""
+            return wanted if wanted in known else None
 
         app.load(product_from_url, None, shopper["product"])
-    app.extra_css = CSS  # Gradio 6 takes CSS at launch / mount time; launch.py and ui.server pass it on
+        app.load(shopper["resume"], shopper["saved"], [shopper["chat"], shopper["poll"]])
+    app.extra_css = CSS  # Gradio 6 takes CSS and JS at launch / mount time; ui.server passes them on
+    app.extra_js = FOCUS_JS
     return app
 
 
+def _who(accounts, fallback: str):
+    """The signed-in staff member's name for a Gradio event (``fallback`` when there are no accounts)."""
+    if accounts is None:
+        return lambda request: fallback
+    return lambda request: signed_in_name(request, accounts)
+
+
 def _staff_header(settings, title: str) -> None:
-    gr.Markdown(f"## {settings.store_name} · {title}  \n[Sign out](/signout)", elem_id="staff-header")
+    gr.Markdown(f"# {settings.store_name} · {title}\n\n[Sign out](/signout)", elem_id="staff-header")
 
 
-def create_agent_app(bot, store, settings=None) -> gr.Blocks:
-    """The support agent's window (signed-in agents and admins only; see ``ui.auth``)."""
+def create_agent_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
+    """The support agent's window (signed-in agents and admins only; see ``ui.auth``).
+
+    With ``accounts``, the shopper sees the signed-in agent's name on their replies."""
     settings = settings or bot.settings
     with gr.Blocks(title=f"{settings.store_name} · agent") as app:
         _staff_header(settings, "agent assist")
-        build_agent_tab(bot, store, settings)
+        agent = build_agent_tab(bot, store, settings, _who(accounts, "agent"))
+        app.load(*agent["load"])
     app.extra_css = CSS
     return app
 
@@ -64,10 +117,9 @@ def create_admin_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
 
     With ``accounts``, the audit log names the admin who acted."""
     settings = settings or bot.settings
-    who = (lambda request: signed_in_name(request, accounts)) if accounts is not None else (lambda request: "admin")
     with gr.Blocks(title=f"{settings.store_name} · admin") as app:
         _staff_header(settings, "store admin")
-        admin = build_admin_tab(bot, store, settings, who)
+        admin = build_admin_tab(bot, store, settings, _who(accounts, "admin"))
         app.load(lambda: index_stats_markdown(bot), None, admin["stats"])
     app.extra_css = CSS
     return app

@@ -1,7 +1,8 @@
-"""Render Answers, drafts and tool results as Markdown for the Gradio faces."""
+"""Render Answers, drafts, staff replies and tool results as Markdown for the Gradio faces."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from chatbot.types import Answer
@@ -20,10 +21,42 @@ def sources_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _short(text: str, limit: int = 240) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def answer_markdown(answer: Answer) -> str:
+    """The shopper's view: the answer first, then its sources as titles that open to an excerpt (and a link).
+
+    No internal file ids: a shopper reads "Returns and Refunds", not ``policies/returns.md``."""
     if not answer.citations:
         return answer.text
-    return f"{answer.text}\n\n**Sources**\n{sources_markdown(answer)}"
+    items = []
+    for i, c in enumerate(answer.citations, start=1):
+        link = (f' <a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">Open page</a>'
+                if c.url else "")
+        items.append(f'<details class="source"><summary>[{i}] {html.escape(c.title)}</summary>'
+                     f"<p>{html.escape(_short(c.excerpt))}{link}</p></details>")
+    return f'{answer.text}\n\n<div class="sources"><p class="sources-label">Sources</p>{"".join(items)}</div>'
+
+
+TYPING = ('<span class="streaming typing" role="status" aria-label="The assistant is typing">'
+          '<span></span><span></span><span></span></span>')
+
+
+def streaming_markdown(text: str) -> str:
+    """A partial answer while it streams; the page hides rating buttons on it until the answer is complete."""
+    return f'<span class="streaming">{html.escape(text)}</span>'
+
+
+def staff_markdown(message: dict, store_name: str) -> str:
+    """What the store's team said, marked as from a person: a reply with its author, or a joined/closed note."""
+    text = html.escape(message["text"]).replace("\n", "<br>")
+    if message["kind"] != "reply":
+        return f'<div class="staff-message staff-note"><em>{text}</em></div>'
+    who = html.escape(f"{message['author']} · {store_name} team")
+    return f'<div class="staff-message"><strong class="staff-author">{who}</strong><br>{text}</div>'
 
 
 def customer_reply(text: str, store_name: str) -> str:

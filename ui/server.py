@@ -14,6 +14,10 @@ admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
   stream starts, a malformed body ``422 {"error", "detail"}``; a failure after
   the first token arrives as an ``error`` event ``{"error"}``.
 - ``POST /api/feedback``, ``POST /api/handoff``, ``GET /api/health``.
+- ``GET /api/conversations/{id}``: the transcript (staff replies included) and
+  ticket state, for a returning shopper; ``GET /api/conversations/{id}/updates
+  ?after=SEQ``: staff messages since the last one shown, polled while a
+  ticket is open. A conversation id is the shopper's own random key.
 - ``GET /widget.js``: the embeddable widget (``ui/static/widget.js``).
 - ``/v1/...``: the OpenAI-compatible API, in ``ui.openai_api``.
 
@@ -38,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from chatbot.errors import ChatbotError, InputError
+from chatbot.tickets import ticket_ref
 
 from .origins import OriginGuard, parse_origins
 from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
@@ -142,7 +147,26 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
             ticket_id = await asyncio.to_thread(store.open_ticket, body.conversation_id, "shopper_requested")
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, 404)
-        return {"ticket_id": ticket_id}
+        return {"ticket_id": ticket_id, "ticket_ref": ticket_ref(ticket_id)}
+
+    @app.get("/api/conversations/{conversation_id}/updates")
+    async def updates(conversation_id: str, after: int = 0) -> dict:
+        """What the store's staff said in this conversation since staff message ``after`` (the last ``seq`` the
+        client showed), and the state of its latest ticket. Chat clients poll this while a ticket is open."""
+        try:
+            return await asyncio.to_thread(store.conversation_updates, conversation_id, after)
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, 404)
+
+    @app.get("/api/conversations/{conversation_id}")
+    async def conversation(conversation_id: str) -> dict:
+        """The whole conversation (shopper, bot and staff messages), so a returning shopper sees where it stands."""
+        try:
+            transcript = await asyncio.to_thread(store.get_transcript, conversation_id)
+            latest = await asyncio.to_thread(store.latest_ticket, conversation_id)
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, 404)
+        return {"conversation_id": conversation_id, "transcript": transcript, "ticket": latest}
 
     @app.get("/api/health")
     async def health() -> dict:
@@ -168,7 +192,9 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     # mounted last, "/" last of all: it would otherwise catch every other route
     for blocks, path in [*staff, (gradio_app, "/")]:
         if blocks is not None:
-            app = gr.mount_gradio_app(app, blocks, path=path, css=getattr(blocks, "extra_css", None))
+            # no Gradio footer: shoppers need no API docs or settings page, and its links fail contrast checks
+            app = gr.mount_gradio_app(app, blocks, path=path, css=getattr(blocks, "extra_css", None),
+                                      js=getattr(blocks, "extra_js", None), footer_links=[])
     return app
 
 
@@ -204,7 +230,7 @@ def answer_event(recorded: Recorded) -> dict:
         product_id=answer.product_id,
     )
     if recorded.ticket_id is not None:
-        result["ticket_id"] = recorded.ticket_id
+        result.update(ticket_id=recorded.ticket_id, ticket_ref=ticket_ref(recorded.ticket_id))
     return result
 
 

@@ -1,9 +1,14 @@
-"""The shopper chat tab: streamed, cited answers, thumbs on every answer, and a hand-off to a person.
+"""The shopper chat: streamed, cited answers, thumbs on every answer, a hand-off to a person and their replies.
 
 A thin adapter: answers come from ``Chatbot.stream``; every turn, rating
 and hand-off is recorded in the ConversationStore, where the agent window
-finds the tickets. The product in focus comes from ``?product=ID`` in the
-URL or the product picker.
+finds the tickets. Questions typed while an answer streams are queued and
+answered in order (``ui.chat_session``). Once a ticket is open the page
+polls for the team's replies; once a person has joined, the shopper's
+messages go to them instead of the bot. The conversation id is kept in the
+browser, so a shopper who comes back sees replies that arrived meanwhile;
+the chat's Clear button starts a new conversation. The product in focus
+comes from ``?product=ID`` in the URL or the product picker.
 """
 
 from __future__ import annotations
@@ -12,98 +17,194 @@ import logging
 
 import gradio as gr
 
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, InputError
+from chatbot.tickets import WITH_PERSON, ticket_ref
 from chatbot.types import Answer
 
-from .formatting import answer_markdown
+from .chat_session import ChatSession, ChatSessions
+from .formatting import TYPING, answer_markdown, staff_markdown, streaming_markdown
+from .turns import person_has_the_chat
 
 log = logging.getLogger(__name__)
 
 EXAMPLES = ["How long do I have to return an item?", "Do you ship to Canada?",
             "Which payment methods do you accept?", "Do gift cards expire?"]
 SORRY = "Sorry, something went wrong on our side. Please try again, or ask for a person."
-
-
-def _new_state() -> dict:
-    return {"conversation_id": None, "message_ids": {}, "turns": []}
+NO_PRODUCT = "No product (store questions)"
+POLL_SECONDS = 3.0
 
 
 def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]]) -> dict:
     """Lay out the shopper chat inside the current Blocks; returns the components tests and ``load`` need."""
-    state = gr.State(_new_state())
-    product = gr.Dropdown(choices=[("Store questions (no product)", "")] + products, value="", label="Product page",
-                          elem_id="product-picker")
+    sessions = ChatSessions()
+    saved = gr.BrowserState({"conversation_id": None}, storage_key="store-chat-conversation")
+    product = gr.Dropdown(choices=[(NO_PRODUCT, "")] + products, value=None, label="Product page",
+                          info="Asking about one product? Type to find it.", elem_id="product-picker")
     chat = gr.Chatbot(label=f"{settings.store_name} assistant", height=460, elem_id="shopper-chat",
-                      feedback_options=("Like", "Dislike"))
-    message = gr.Textbox(placeholder="Ask about products, shipping, returns…", show_label=False, submit_btn=True,
-                         elem_id="shopper-input")
-    with gr.Row():
-        person = gr.Button("Talk to a person", variant="secondary", elem_id="talk-to-person", scale=0)
-        notice = gr.Markdown(elem_id="handoff-notice")
+                      feedback_options=("Like", "Dislike"), group_consecutive_messages=False,
+                      buttons=["copy", "copy_all"])
+    message = gr.Textbox(label="Your question", placeholder="Ask about products, shipping, returns…",
+                         submit_btn="Send", elem_id="shopper-input", lines=1, max_lines=4)
+    person = gr.Button("Talk to a person", variant="secondary", elem_id="talk-to-person")
+    notice = gr.Markdown(elem_id="handoff-notice")
+    poll = gr.Timer(POLL_SECONDS, active=False)
     gr.Examples(EXAMPLES, inputs=message, label="Try asking")
 
-    def respond(text: str, history: list, st: dict, product_id: str):
-        history = list(history or [])
-        if not (text or "").strip():
-            yield history, "", st, gr.update()
-            return
-        history += [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
-        yield history, "", st, ""  # a new question: the last one's notice ("Thanks for the feedback") goes
-        answer = None
-        try:
-            for event in bot.stream(text, product_id=product_id or None, history=st["turns"]):
-                if isinstance(event, Answer):
-                    answer = event
-                else:
-                    history[-1]["content"] += event
-                    yield history, "", st, gr.update()
-        except ChatbotError as exc:
-            history[-1]["content"] = f"Sorry, I can't answer that: {exc}"
-            yield history, "", st, gr.update()
-            return
-        except Exception:  # one failing request must not break the chat
-            log.exception("answering failed")
-            history[-1]["content"] = SORRY
-            yield history, "", st, gr.update()
-            return
-        history[-1]["content"] = answer_markdown(answer)
-        st = _remember(store, st, text, answer, len(history) - 1, product_id)
-        note = gr.update()
-        if answer.handoff:
-            ticket = store.open_ticket(st["conversation_id"], answer.reason or "handoff")
-            note = f"**You're being connected to a person** (ticket `{ticket}`). Our team will reply here or by email."
-        elif answer.abstained:
-            note = "Not the answer you need? Press **Talk to a person** and our team will take over."
-        yield history, "", st, note
+    def ask(text: str, product_id: str | None, request: gr.Request):
+        session = sessions.get(request.session_hash)
+        if (text or "").strip():
+            session.add_question(text, product_id or "")
+        return session.snapshot(), ""
 
-    def feedback(data: gr.LikeData, st: dict):
+    def answer_queue(request: gr.Request):
+        """Answer every queued question in order; a second event finds the queue taken and leaves it."""
+        session = sessions.get(request.session_hash)
+        if not session.start_answering():
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # (ending with no yield would blank the chat)
+            return
+        while (item := session.next_question()) is not None:
+            yield from _answer_one(bot, store, settings, session, *item)
+
+    def refresh_from_staff(request: gr.Request):
+        session = sessions.get(request.session_hash)
+        return (*_staff_updates(store, settings, session), gr.Timer(active=session.ticket_open))
+
+    def feedback(data: gr.LikeData, request: gr.Request):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        message_id = st["message_ids"].get(index)
+        message_id = sessions.get(request.session_hash).message_ids.get(index)
         if message_id is None:
             return "Thanks! (That message can't be rated.)"
         store.add_feedback(message_id, 1 if data.liked is True or data.liked == "Like" else -1)
         return "Thanks for the feedback."
 
-    def hand_off(history: list, st: dict, product_id: str):
-        history = list(history or [])
-        if st["conversation_id"] is None:  # asked for a person before any question: that is the first turn
+    def hand_off(product_id: str | None, request: gr.Request):
+        session = sessions.get(request.session_hash)
+        if session.conversation_id is None:  # asked for a person before any question: that is the first turn
             answer = bot.ask("I want to talk to a person")
-            history += [{"role": "user", "content": "Talk to a person"}, {"role": "assistant", "content": answer.text}]
-            st = _remember(store, st, "Talk to a person", answer, len(history) - 1, product_id)
-        ticket = store.open_ticket(st["conversation_id"], "asked_for_person")
-        return history, st, (f"**You're being connected to a person** (ticket `{ticket}`). "
-                             f"Our team will pick up this conversation. You can also reach us at {settings.support_contact}.")
+            session.add_question("Talk to a person", product_id or "")
+            index, _, _ = session.next_question()
+            _record(store, session, "Talk to a person", answer, session.put_answer(index, answer.text), product_id)
+        ticket = store.open_ticket(session.conversation_id, "asked_for_person")
+        session.ticket_open = True
+        return (session.snapshot(), _ticket_notice(ticket, settings), {"conversation_id": session.conversation_id},
+                gr.Timer(active=True))
 
-    message.submit(respond, [message, chat, state, product], [chat, message, state, notice])
-    chat.like(feedback, [state], [notice])
-    person.click(hand_off, [chat, state, product], [chat, state, notice])
-    return {"product": product, "chat": chat, "state": state}
+    def new_conversation(request: gr.Request):
+        sessions.reset(request.session_hash)
+        return [], "", {"conversation_id": None}, gr.Timer(active=False)
+
+    def resume(remembered: dict | None, request: gr.Request):
+        """A returning shopper: the conversation so far, with any reply that arrived while they were away."""
+        session = sessions.get(request.session_hash)
+        conversation_id = (remembered or {}).get("conversation_id")
+        if not conversation_id or session.messages:  # nothing kept, or the shopper already started typing
+            return gr.skip(), gr.skip()
+        try:
+            transcript = store.get_transcript(conversation_id)
+            ticket = store.latest_ticket(conversation_id)
+        except InputError:  # a conversation this store no longer has: start afresh
+            return gr.skip(), gr.skip()
+        _restore(session, conversation_id, transcript, ticket, settings)
+        return session.snapshot(), gr.Timer(active=session.ticket_open)
+
+    asked = message.submit(ask, [message, product], [chat, message], trigger_mode="multiple", queue=False)
+    asked.then(answer_queue, None, [chat, notice, poll, saved], concurrency_limit=settings.max_concurrent,
+               trigger_mode="multiple")
+    chat.like(feedback, None, [notice])
+    chat.clear(new_conversation, None, [chat, notice, saved, poll], queue=False)
+    person.click(hand_off, [product], [chat, notice, saved, poll])
+    poll.tick(refresh_from_staff, None, [chat, notice, poll])
+    return {"product": product, "chat": chat, "saved": saved, "poll": poll, "resume": resume}
 
 
-def _remember(store, st: dict, question: str, answer: Answer, index: int, product_id: str) -> dict:
-    conversation_id, message_id = store.record_turn(st["conversation_id"], question, answer, channel="chat",
-                                                    product_id=product_id or None)
-    st = {**st, "conversation_id": conversation_id, "message_ids": {**st["message_ids"], index: message_id}}
-    st["turns"] = st["turns"] + [{"role": "user", "content": question},
-                                 {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
-    return st
+def _answer_one(bot, store, settings, session: ChatSession, index: int, text: str, product_id: str):
+    """Stream the answer to one queued question into the session, then record it; yields page updates."""
+    session.put_answer(index, TYPING)  # until the first words arrive; no rating buttons on it
+    yield session.snapshot(), "", gr.skip(), _saved(session)
+    answer, streamed = None, ""
+    try:
+        answer = person_has_the_chat(store, session.conversation_id, text)
+        pieces = [answer] if answer else bot.stream(text, product_id=product_id or None, history=session.turns)
+        for event in pieces:
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                streamed += event
+                session.put_answer(index, streaming_markdown(streamed))
+                yield session.snapshot(), gr.skip(), gr.skip(), _saved(session)
+    except ChatbotError as exc:
+        session.put_answer(index, f"Sorry, I can't answer that: {exc}")
+        yield session.snapshot(), gr.skip(), gr.skip(), _saved(session)
+        return
+    except Exception:  # one failing request must not break the chat
+        log.exception("answering failed")
+        session.put_answer(index, SORRY)
+        yield session.snapshot(), gr.skip(), gr.skip(), _saved(session)
+        return
+    shown = (staff_markdown({"kind": "note", "text": answer.text}, settings.store_name)
+             if answer.reason == WITH_PERSON else answer_markdown(answer))
+    at = session.put_answer(index, shown)
+    _record(store, session, text, answer, at, product_id)
+    note = gr.skip()
+    if answer.handoff and answer.reason != WITH_PERSON:
+        ticket = store.open_ticket(session.conversation_id, answer.reason or "handoff")
+        session.ticket_open = True
+        note = _ticket_notice(ticket, settings, automatic=True)
+    elif answer.abstained:
+        note = "Not the answer you need? Press **Talk to a person** and our team will take over."
+    yield session.snapshot(), note, gr.Timer(active=session.ticket_open), _saved(session)
+
+
+def _saved(session: ChatSession) -> dict:
+    """What the browser keeps: the conversation id, sent with every update, so a reload right after an answer
+    (or during one) still finds the conversation."""
+    return {"conversation_id": session.conversation_id}
+
+
+def _record(store, session: ChatSession, question: str, answer: Answer, index: int, product_id: str | None) -> None:
+    try:
+        conversation_id, message_id = store.record_turn(session.conversation_id, question, answer, channel="chat",
+                                                        product_id=product_id or None)
+    except Exception:  # the shopper still has the answer; the operator gets the traceback
+        log.exception("recording the turn failed")
+        return
+    session.record(question, answer.text, answer.product_id, index, conversation_id, message_id, answer.reason)
+
+
+def _ticket_notice(ticket_id: str, settings, automatic: bool = False) -> str:
+    why = "You're being connected to a person" if automatic else "A person from our team will join this chat"
+    return (f"**{why}.** Ticket {ticket_ref(ticket_id)}. Their reply will appear here; "
+            f"you can also reach us at {settings.support_contact}.")
+
+
+def _staff_updates(store, settings, session: ChatSession) -> tuple:
+    """New messages from the store's team since the last poll: (chat, notice) updates."""
+    if session.conversation_id is None:
+        session.ticket_open = False
+        return gr.skip(), gr.skip()
+    try:
+        updates = store.conversation_updates(session.conversation_id, session.staff_seq)
+    except InputError:
+        session.ticket_open = False
+        return gr.skip(), gr.skip()
+    session.ticket_open = bool(updates["ticket"] and updates["ticket"]["status"] == "open")
+    if not updates["messages"]:
+        return gr.skip(), gr.skip()
+    for m in updates["messages"]:
+        session.add_staff(staff_markdown(m, settings.store_name))
+        session.staff_seq = max(session.staff_seq, m["seq"])
+        session.turns.append({"role": "assistant", "content": m["text"]})
+    return session.snapshot(), ""
+
+
+def _restore(session: ChatSession, conversation_id: str, transcript: list[dict], ticket: dict | None,
+             settings) -> None:
+    session.conversation_id = conversation_id
+    session.staff_seq = max((e["seq"] for e in transcript if e["role"] == "agent"), default=0)
+    for entry in transcript[-40:]:
+        if entry["role"] == "agent":
+            session.add_staff(staff_markdown(entry, settings.store_name))
+        else:
+            session.messages.append({"role": entry["role"], "content": entry["text"]})
+        session.turns.append({"role": "user" if entry["role"] == "user" else "assistant", "content": entry["text"]})
+    session.ticket_open = bool(ticket and ticket["status"] == "open")

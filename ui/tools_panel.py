@@ -60,7 +60,7 @@ def build_tools_panel(bot, settings) -> None:
             try:
                 return fn(*args)
             except ChatbotError as exc:
-                return f"⚠️ {exc}"
+                return f"⚠ {exc}"
         return run
 
     write.click(guarded(lambda pid: describe_product(find_product(products, pid or ""), settings.store_name)),

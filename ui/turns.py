@@ -18,12 +18,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.errors import InputError
+from chatbot.tickets import WITH_PERSON, display_name
 from chatbot.types import Answer
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 BUSY = "We're busy right now, please try again in a moment."
+
+
+def person_has_the_chat(store: Any, conversation_id: Any, message: str) -> Answer | None:
+    """When an agent has joined the conversation's open ticket, the shopper's message is for them, not the bot.
+
+    Returns the short note the shopper sees instead of a bot answer (the message itself is recorded with it and
+    shows in the agent's transcript), or None when the bot should answer."""
+    try:
+        ticket = store.ticket_for(conversation_id) if conversation_id else None
+    except Exception:  # the bot answering beats a lost message
+        log.exception("looking up the conversation's ticket failed")
+        return None
+    if not ticket or not ticket["assigned_to"]:
+        return None
+    who = display_name(ticket["assigned_to"])
+    return Answer(question=message, text=f"{who} from our team has your message and will reply here.",
+                  citations=[], confidence=1.0, abstained=False, handoff=True, retrieved=[], latency_ms={},
+                  reason=WITH_PERSON, origin="handoff")
 
 
 class Busy(Exception):
@@ -154,8 +173,9 @@ class AnswerStream:
         request = self._request
         pieces = None
         try:
-            pieces = self._runner.bot.stream(request.message, product_id=request.product_id,
-                                             history=request.history)
+            taken = person_has_the_chat(self._runner.store, request.conversation_id, request.message)
+            pieces = iter([taken]) if taken else self._runner.bot.stream(
+                request.message, product_id=request.product_id, history=request.history)
             for item in pieces:
                 if isinstance(item, Answer):
                     self._put(self._runner.record(request, item))

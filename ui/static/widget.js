@@ -7,7 +7,11 @@
  * It talks to the server the script came from (POST /api/chat, read as a
  * server-sent-event stream through fetch, since EventSource cannot POST),
  * shows the answer as it streams, then its sources, and offers a person on
- * an abstention or hand-off (POST /api/handoff). Everything lives in a
+ * an abstention or hand-off (POST /api/handoff). Once a ticket is open it
+ * polls GET /api/conversations/ID/updates, so a reply from the store's team
+ * appears in the panel, marked as from a person. The conversation id is kept
+ * in localStorage, so a shopper who comes back sees the conversation and any
+ * reply that arrived meanwhile; "New chat" forgets it. Everything lives in a
  * custom element's shadow DOM, so the store's CSS and this widget's CSS
  * cannot affect each other. No build step, no libraries, no cookies.
  * Optional attributes: data-store-name, data-product-id (scopes questions to
@@ -31,6 +35,8 @@
       ? script.getAttribute("data-accent") : "#1f5f4a",
   };
   var MAX_HISTORY = 10; // turns sent back for follow-ups ("and to Canada?"); the server caps it too
+  var POLL_MS = 3000; // how often an open ticket is checked for the team's replies
+  var SAVED = "store-chat-widget:" + API; // localStorage key of this shopper's conversation id
 
   var CSS = [
     ":host { all: initial; font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1d1d1f; }",
@@ -51,6 +57,14 @@
     ".user { align-self: flex-end; background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }",
     ".bot { align-self: flex-start; background: #fff; border: 1px solid #e2e4e7; border-bottom-left-radius: 4px; }",
     ".bot.pending .text:empty::after { content: '…'; color: #888; }",
+    ".agent { align-self: flex-start; background: #eef6ff; border: 1px solid #b9d4f1; border-bottom-left-radius: 4px; }",
+    ".who { display: block; font-size: 12px; font-weight: 600; color: #24527a; margin-bottom: 2px; }",
+    ".status { align-self: center; max-width: 95%; font-size: 13px; color: #444; text-align: center; white-space: normal; }",
+    ".header-actions { display: flex; gap: 4px; align-items: center; }",
+    "header .new-chat { font-size: 13px; border: 1px solid rgba(255,255,255,.7); border-radius: 6px; padding: 3px 8px; }",
+    ".launcher .badge { position: absolute; top: 4px; right: 4px; width: 14px; height: 14px; border-radius: 50%;",
+    "  background: #d93025; border: 2px solid #fff; }",
+    ".launcher { position: fixed; }",
     ".error { align-self: stretch; background: #fdecea; color: #8a1c12; border: 1px solid #f5c2bd; }",
     ".sources { margin: 8px 0 0; padding: 8px 0 0 18px; border-top: 1px solid #eee; font-size: 13px; color: #444; white-space: normal; }",
     ".sources a { color: var(--accent); }",
@@ -151,13 +165,21 @@
       this.panel.setAttribute("aria-label", title);
       var header = el("header");
       header.appendChild(el("span", "title", title));
+      var actions = el("div", "header-actions");
+      var restart = el("button", "new-chat", "New chat");
+      restart.type = "button";
+      restart.setAttribute("aria-label", "Start a new chat");
       var close = el("button", "close", "×");
       close.type = "button";
       close.setAttribute("aria-label", "Close chat");
-      header.appendChild(close);
+      actions.appendChild(restart);
+      actions.appendChild(close);
+      header.appendChild(actions);
       this.log = el("div", "log");
       this.log.setAttribute("role", "log");
       this.log.setAttribute("aria-live", "polite");
+      this.log.setAttribute("aria-label", "Conversation");
+      this.log.tabIndex = 0; // a scrolling region keyboard users can scroll
       this.form = el("form");
       this.input = el("input");
       this.input.type = "text";
@@ -185,20 +207,122 @@
       var self = this;
       this.launcher.addEventListener("click", function () { self.toggle(); });
       close.addEventListener("click", function () { self.toggle(false); });
-      this.panel.addEventListener("keydown", function (e) { if (e.key === "Escape") self.toggle(false); });
+      restart.addEventListener("click", function () { self.restart(); });
+      // Esc closes the panel from anywhere in it, also after a click on its text left focus on the page itself
+      document.addEventListener("keydown", function (e) {
+        if (e.key !== "Escape" || self.panel.hidden) return;
+        var inside = e.composedPath().indexOf(self) >= 0;
+        if (inside || document.activeElement === document.body || document.activeElement === null) self.toggle(false);
+      });
       this.form.addEventListener("submit", function (e) {
         e.preventDefault();
         var text = self.input.value.trim();
         if (text && !self.busy) { self.input.value = ""; self.ask(text); }
       });
+      this.greet();
+      this.lastSeq = 0;
+      this.poller = null;
+      this.resume();
+    }
+
+    greet() {
       this.say("Hi! Ask me about " + CONFIG.storeName + "'s products, shipping, returns and other policies.");
+    }
+
+    remember(conversationId) {
+      this.conversationId = conversationId;
+      try { localStorage.setItem(SAVED, conversationId); } catch (e) { /* storage off: this visit only */ }
+    }
+
+    restart() {
+      this.stopPolling();
+      this.conversationId = null;
+      this.history = [];
+      this.lastSeq = 0;
+      try { localStorage.removeItem(SAVED); } catch (e) { /* nothing kept */ }
+      this.log.textContent = "";
+      this.greet();
+      this.input.focus();
+    }
+
+    // A returning shopper: show the conversation so far, with any reply the team sent meanwhile.
+    async resume() {
+      var saved = null;
+      try { saved = localStorage.getItem(SAVED); } catch (e) { return; }
+      if (!saved) return;
+      try {
+        var res = await fetch(API + "/api/conversations/" + encodeURIComponent(saved));
+        if (res.status === 404) { localStorage.removeItem(SAVED); return; }
+        if (!res.ok) return;
+        var data = await res.json();
+        this.conversationId = saved;
+        var self = this;
+        data.transcript.slice(-30).forEach(function (t) {
+          if (t.role === "agent") self.showStaff(t);
+          else {
+            self.say(t.text, t.role === "user" ? "user" : "bot");
+            self.history.push({ role: t.role, content: t.text });
+          }
+        });
+        if (data.ticket && data.ticket.status === "open") this.startPolling();
+      } catch (e) { /* the server is away: start fresh */ }
+    }
+
+    showStaff(m) {
+      if (m.seq > this.lastSeq) this.lastSeq = m.seq;
+      if (m.kind === "reply") {
+        var bubble = el("div", "msg agent");
+        bubble.appendChild(el("span", "who", m.author + " · " + CONFIG.storeName + " team"));
+        bubble.appendChild(el("div", "text", m.text));
+        this.log.appendChild(bubble);
+        this.history.push({ role: "assistant", content: m.text });
+      } else {
+        this.say(m.text, "status");
+      }
+      if (this.panel.hidden) this.markUnread(true);
+      this.scroll();
+    }
+
+    markUnread(on) {
+      this.unread = on;
+      var badge = this.launcher.querySelector(".badge");
+      if (on && !badge) this.launcher.appendChild(el("span", "badge"));
+      if (!on && badge) badge.remove();
+      this.launcher.setAttribute("aria-label", "Chat with " + CONFIG.storeName + (on ? " (new message)" : ""));
+    }
+
+    startPolling() {
+      if (this.poller || this.conversationId == null) return;
+      var self = this;
+      var busy = false;
+      this.poller = setInterval(async function () {
+        if (busy) return;
+        busy = true;
+        try {
+          var res = await fetch(API + "/api/conversations/" + encodeURIComponent(self.conversationId) +
+            "/updates?after=" + self.lastSeq);
+          if (res.ok) {
+            var data = await res.json();
+            data.messages.forEach(function (m) { if (m.seq > self.lastSeq) self.showStaff(m); });
+            if (!data.ticket || data.ticket.status !== "open") self.stopPolling();
+          } else if (res.status === 404) {
+            self.stopPolling();
+          }
+        } catch (e) { /* offline for a moment: the next tick tries again */ }
+        busy = false;
+      }, POLL_MS);
+    }
+
+    stopPolling() {
+      if (this.poller) clearInterval(this.poller);
+      this.poller = null;
     }
 
     toggle(open) {
       open = open === undefined ? this.panel.hidden : open;
       this.panel.hidden = !open;
       this.launcher.setAttribute("aria-expanded", String(open));
-      if (open) this.input.focus(); else this.launcher.focus();
+      if (open) { this.markUnread(false); this.input.focus(); } else this.launcher.focus();
     }
 
     say(text, className) {
@@ -265,8 +389,15 @@
     }
 
     showAnswer(bubble, question, answer) {
+      if (answer.conversation_id != null) this.remember(answer.conversation_id);
+      if (answer.reason === "with_person") { // a person has the chat: a status line, not a bot answer
+        bubble.className = "msg status";
+        bubble.querySelector(".text").textContent = answer.answer;
+        this.history.push({ role: "user", content: question });
+        this.startPolling();
+        return;
+      }
       bubble.querySelector(".text").textContent = answer.answer; // the verified text is authoritative
-      this.conversationId = answer.conversation_id != null ? answer.conversation_id : this.conversationId;
       this.history.push({ role: "user", content: question });
       var turn = { role: "assistant", content: answer.answer };
       if (answer.product_id) turn.product_id = answer.product_id;
@@ -297,9 +428,10 @@
     offerPerson(bubble, answer) {
       var box = el("div", "handoff");
       if (answer.ticket_id != null) {
-        box.textContent = "We've passed your conversation to our team (ticket #" + answer.ticket_id +
-          "). A person will follow up with you.";
+        box.textContent = "We've passed your conversation to our team (ticket " + (answer.ticket_ref || answer.ticket_id) +
+          "). A person will reply here.";
         bubble.appendChild(box);
+        this.startPolling();
         return;
       }
       box.appendChild(el("div", null, "I couldn't answer this from our store information. A person from our team can help."));
@@ -311,8 +443,9 @@
         try {
           if (self.conversationId == null) throw new Error("Please ask your question first.");
           var data = await postJSON("/api/handoff", { conversation_id: self.conversationId });
-          box.textContent = "Thanks! We've passed your conversation to our team (ticket #" + data.ticket_id +
-            "). A person will follow up with you.";
+          box.textContent = "Thanks! We've passed your conversation to our team (ticket " + (data.ticket_ref || data.ticket_id) +
+            "). A person will reply here.";
+          self.startPolling();
         } catch (err) {
           button.disabled = false;
           self.say(err instanceof TypeError ? "Sorry, that didn't go through. Please try again." : err.message,
