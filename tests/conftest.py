@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import re
 import socket
@@ -106,6 +107,43 @@ def serving(app, sock: socket.socket | None = None):
         thread.join(10)
         if own:
             sock.close()
+
+
+def loopback_socket() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def store_page(sock: socket.socket, widget_url: str):
+    """A store's page on its own origin: nothing but the widget's script tag."""
+    page = (f'<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>Store page</title></head><body><main><h1>Harbor &amp; Pine</h1><p>Our products.</p></main>'
+            f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" defer></script></body></html>').encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(sock.getsockname(), Page, bind_and_activate=False)
+    server.socket.close()
+    server.socket = sock
+    server.server_activate()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 STAFF_PASSWORD = "correct horse battery staple"

@@ -4,7 +4,9 @@ On a phone a shopper sees a typing indicator, then the answer above its
 folded sources; questions sent while one is answered are answered in order;
 Clear starts a new conversation. An agent signs in (pressing Enter), sees a
 new ticket appear in the queue by itself, joins, and a double-clicked reply
-reaches the shopper's open chat once, marked as from a person. A wrong admin
+reaches the shopper's open chat once, marked as from a person; a reply sent
+from the agent window also reaches a shopper's widget on the store's own
+site. A wrong admin
 password is refused, and a policy the admin uploads becomes answerable. The
 accessibility checker (axe-core) finds nothing serious in the shopper chat.
 """
@@ -23,7 +25,7 @@ from chatbot.chunking import Chunker
 from chatbot.config import Settings
 from chatbot.indexer import update_index
 from chatbot.pipeline import Chatbot
-from conftest import KNOWLEDGE, STAFF_PASSWORD, screenshot_path, whole_site
+from conftest import KNOWLEDGE, STAFF_PASSWORD, loopback_socket, screenshot_path, store_page, whole_site
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,17 +35,19 @@ PASSWORD = STAFF_PASSWORD
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, real_embedder):
-    """The whole app as launch.py serves it: shopper chat at /, agents at /agent, admin at /admin, sign-in."""
+    """The whole app as launch.py serves it (shopper chat at /, agents at /agent, admin at /admin, sign-in), and a
+    store's page on another origin that embeds the widget from it."""
     folder = tmp_path_factory.mktemp("site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
+    shop_sock = loopback_socket()
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
-                        uploads_dir=str(folder / "uploads"),
-                        database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
+                        uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}",
+                        allowed_origins=f"http://127.0.0.1:{shop_sock.getsockname()[1]}")
     update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    with whole_site(bot, settings) as (url, store, _):
-        yield {"url": url, "store": store, "folder": folder, "bot": bot}
+    with whole_site(bot, settings) as (url, store, _), store_page(shop_sock, url + "/widget.js") as shop:
+        yield {"url": url, "store": store, "folder": folder, "bot": bot, "shop": shop}
     bot.close()
 
 
@@ -234,6 +238,36 @@ def test_agent_sees_a_new_ticket_live_joins_and_replies_once_into_the_shoppers_o
     prices = [float(p) for p in re.findall(r"\$(\d+\.\d\d), under your \$30 limit", picks)]
     assert prices and all(p <= 30 for p in prices), picks
     agent.close()
+
+
+def test_a_reply_sent_from_the_agent_window_reaches_the_shoppers_widget(site, browser):
+    shopper = browser.new_page(viewport={"width": 390, "height": 844})  # the widget on the store's own site
+    shopper.goto(site["shop"])
+    shopper.locator(".launcher").click()
+    shopper.get_by_label("Your question").fill("Where is my order 48213?")
+    shopper.get_by_label("Your question").press("Enter")
+    expect(shopper.locator(".handoff")).to_contain_text("A person will reply here", timeout=30_000)
+    conversation = shopper.evaluate("document.querySelector('store-chat-widget').conversationId")
+    ref = next(t["ref"] for t in site["store"].list_tickets("open") if t["conversation_id"] == conversation)
+
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(agent, site["url"], "/agent/", "ana")
+    agent.wait_for_selector("#queue-summary")
+    agent.wait_for_function("() => document.querySelector('#queue-summary').innerText.includes('open')")
+    agent.locator("#ticket-queue input").click()
+    agent.get_by_role("option").filter(has_text=ref).click()
+    agent.wait_for_function("() => document.querySelector('#ticket-transcript').innerText.includes('48213')")
+    agent.locator("#own-reply textarea").fill("Hi! Order 48213 is with the courier and arrives tomorrow.")
+    agent.locator("#send-own").click()
+    agent.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('sent')")
+
+    expect(shopper.locator(".msg.status").filter(has_text="Ana from our team has joined")).to_be_visible(
+        timeout=10_000)
+    reply = shopper.locator(".msg.agent").last
+    expect(reply).to_contain_text("arrives tomorrow", timeout=10_000)
+    assert reply.locator(".who").inner_text() == "Ana · Harbor & Pine team"
+    agent.close()
+    shopper.close()
 
 
 def test_the_accessibility_checker_finds_nothing_serious_in_the_shopper_chat(site, browser):

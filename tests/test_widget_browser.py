@@ -12,11 +12,7 @@ Needs ``apt-get install -y chromium`` and ``pip install playwright`` (no
 
 from __future__ import annotations
 
-import http.server
-import socket
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -26,49 +22,12 @@ from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.storage import ConversationStore
 from chatbot.tickets import ticket_ref
-from conftest import serving, screenshot_path
+from conftest import loopback_socket, screenshot_path, serving, store_page
 from ui.server import create_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-
-
-def loopback_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextmanager
-def store_page(sock: socket.socket, widget_url: str):
-    """A store's page on its own origin: nothing but the widget's script tag."""
-    page = (f'<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>Store page</title></head><body><main><h1>Harbor &amp; Pine</h1><p>Our products.</p></main>'
-            f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" defer></script></body></html>').encode()
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args):  # keep test output clean
-            pass
-
-    server = http.server.ThreadingHTTPServer(sock.getsockname(), Page, bind_and_activate=False)
-    server.socket.close()
-    server.socket = sock
-    server.server_activate()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
