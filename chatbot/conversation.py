@@ -26,6 +26,7 @@ class Turn:
     role: str  # "user" or "assistant"
     content: str
     product_id: str | None = None  # the product the turn was about, when known
+    products: tuple[str, ...] = ()  # the product ids an assistant turn listed, in order
 
 
 def as_turns(history: Iterable[Any] | None) -> list[Turn]:
@@ -36,9 +37,19 @@ def as_turns(history: Iterable[Any] | None) -> list[Turn]:
             turns.append(item)
         elif isinstance(item, dict) and item.get("role") in ("user", "assistant"):
             content = item.get("content")
+            listed = item.get("products") or ()
             turns.append(Turn(item["role"], content if isinstance(content, str) else str(content or ""),
-                              item.get("product_id")))
+                              item.get("product_id"),
+                              tuple(str(p) for p in listed) if isinstance(listed, (list, tuple)) else ()))
     return turns
+
+
+def shown_products(history: Iterable[Any] | None) -> tuple[str, ...]:
+    """The products the latest answer that listed any showed ("the second one", "compare them")."""
+    for turn in reversed(as_turns(history)):
+        if turn.role == "assistant" and turn.products:
+            return turn.products
+    return ()
 
 
 def is_follow_up(message: str) -> bool:

@@ -50,9 +50,13 @@ def detect_handoff(message: str, support_contact: str) -> Handoff | None:
         return Handoff("upset", "I'm sorry about this. I'm passing the conversation to a member of our support "
                        f"team so a person can sort it out with you. You can also reach us at {support_contact}.")
     if _OWN_ORDER.search(message):
-        return Handoff("own_order_or_account", "I can't see individual orders or accounts, so I'm passing this to "
-                       f"a member of our team who can check it for you. You can also reach us at {support_contact}.")
+        return own_order_handoff(support_contact)
     return None
+
+
+def own_order_handoff(support_contact: str) -> Handoff:
+    return Handoff("own_order_or_account", "I can't see individual orders or accounts, so I'm passing this to "
+                   f"a member of our team who can check it for you. You can also reach us at {support_contact}.")
 
 
 def _shouting(message: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from .answer_cache import AnswerCache
 from .answering import Draft, extractive_answer, extractive_answer_text, generated_answer
 from .config import Settings
-from .conversation import focus_product, leans_on_context, standalone_question
+from .conversation import focus_product, leans_on_context, shown_products, standalone_question
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
 from .embedding import CachingEmbedder, Embedder, SentenceTransformerEmbedder
@@ -29,14 +29,16 @@ from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
 from .grounding import unmatched_names
 from .guards import cut_message
-from .intents import detect_handoff
+from .intents import detect_handoff, own_order_handoff
 from .language import english_only_reply, foreign
 from .privacy import mask_pii
 from .retrieval import Filters, HybridRetriever
+from .skills import ShopAssistant
 from .store import KnowledgeIndex
 from .types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
+ORDER_CONFIDENCE = 0.8  # the router is this sure a message is about the shopper's own order: hand off
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -61,6 +63,7 @@ class Chatbot:
         self._live_chunks: frozenset[str] = frozenset()
         self._languages = tuple(c.strip() for c in self.settings.answer_languages.split(",") if c.strip())
         self._faq: FaqMatcher | None = None
+        self._shop: ShopAssistant | None = None
 
     # ---- lazily loaded parts
     @property
@@ -73,7 +76,21 @@ class Chatbot:
                 self._retriever = HybridRetriever(self._index, self._phrases, self.settings)
                 self._live_chunks = frozenset(c.id for c in self._index.chunks)
                 self._faq = FaqMatcher(self._index, self.embedder, self.settings.faq_match)
+                self._shop = None  # built from this index on first use
             return self._retriever
+
+    @property
+    def shop(self) -> ShopAssistant:
+        """The catalog skills over the current index (the router's weights are kept in ``model_dir``)."""
+        index = self.retriever.index
+        with self._lock:
+            if self._shop is None:
+                self._shop = ShopAssistant(index.documents, self._phrases, self.settings.store_name,
+                                           self.settings.support_contact, cache_dir=self.settings.model_dir)
+                self._first_chunks = {}
+                for chunk in index.chunks:
+                    self._first_chunks.setdefault(chunk.doc_id, chunk)
+            return self._shop
 
     @property
     def faq(self) -> FaqMatcher:
@@ -122,8 +139,9 @@ class Chatbot:
         return self.retriever.index.documents
 
     def warm_up(self) -> None:
-        """Load the index, the embedder and the model now rather than on the first question."""
+        """Load the index, the embedder, the router and the model now rather than on the first question."""
         self.retriever.search("warm up", k=1)
+        self.shop.router.route_text("warm up")
         _ = self.generator
 
     # ---- answering
@@ -156,6 +174,11 @@ class Chatbot:
             return
         query = standalone_question(message, history)
         product = focus_product(product_id, history)
+        shop = self._shop_answer(message, product, history, clock, notice)
+        if shop is not None:  # a catalog skill answered from structured data: no retrieval, no model
+            yield clock.first(shop.text)
+            yield shop
+            return
         # a question that stands on its own (not a follow-up, not cut) may be answered from the cache or the FAQ
         standalone = query == message and notice is None
         if standalone:
@@ -257,6 +280,34 @@ class Chatbot:
         return first + sorted(results, key=lambda a: -a.confidence)
 
     # ---- helpers
+    def _shop_answer(self, message: str, product: str | None, history: list, clock: "_Clock",
+                     notice: str | None) -> Answer | None:
+        """The catalog skill's Answer when the message asks for one and the skill can answer, else None."""
+        routed = self.shop.answer(message, self._phrases.embed([message])[0], product, shown_products(history))
+        if routed.route.skill == "order" and routed.route.confidence >= ORDER_CONFIDENCE:
+            handoff = own_order_handoff(self.settings.support_contact)
+            return self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
+                                notice=notice, reason=handoff.reason, origin="handoff")
+        reply = routed.reply
+        if reply is None:
+            return None
+        clock.retrieved()
+        answer = self._answer(message, reply.text, Draft(), [], routed.route.confidence, clock,
+                              abstained=reply.abstained, notice=notice, product=reply.focus or product,
+                              reason=reply.reason, origin="catalog")
+        answer.citations = [self._doc_citation(doc_id) for doc_id in reply.sources]
+        answer.citations = [c for c in answer.citations if c is not None]
+        answer.products = [item.card() for item in reply.products]
+        answer.retrieved = list(reply.sources)
+        return answer
+
+    def _doc_citation(self, doc_id: str) -> Citation | None:
+        chunk = self._first_chunks.get(doc_id)
+        if chunk is None:
+            return None
+        return Citation(doc_id=doc_id, chunk_id=chunk.id, title=chunk.title, score=1.0, url=chunk.url,
+                        excerpt=chunk.text[:300])
+
     def _clean(self, message: str) -> tuple[str, str | None]:
         if not isinstance(message, str) or not message.strip():
             raise InputError("the message is empty; type what you would like to know")

@@ -86,7 +86,8 @@ class Answer:
     reason: str | None = None  # why it abstained or handed off (off_topic, not_in_sources, asked_for_person, ...),
     #                            or model_unavailable when the model failed or was busy and the answer was quoted
     removed_sentences: int = 0  # generated sentences that verification dropped
-    origin: str = ""  # how it was answered: model, quoted, faq, cache, handoff or declined
+    origin: str = ""  # how it was answered: model, quoted, faq, cache, catalog, handoff or declined
+    products: list[dict[str, Any]] = field(default_factory=list)  # product cards: {id, name, price, url?, rating?}
 
     def to_result(self, question_id: str | None = None) -> dict[str, Any]:
         """The result JSON contract of DESIGN.md (``ask --json``, ``eval --out``)."""
@@ -104,4 +105,5 @@ class Answer:
             "retrieved": self.retrieved,
             "latency_ms": {k: round(v, 2) for k, v in self.latency_ms.items()},
             "ttft_ms": None if self.ttft_ms is None else round(self.ttft_ms, 2),
+            "products": self.products,
         }

@@ -26,7 +26,7 @@ from ui.server import create_server
 
 SHOP = "http://shop.example"  # the one origin allowed to embed the widget in these tests
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
-                 "latency_ms", "ttft_ms"}
+                 "latency_ms", "ttft_ms", "products"}
 
 
 def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:

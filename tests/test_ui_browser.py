@@ -140,8 +140,8 @@ def test_questions_sent_while_an_answer_streams_are_answered_in_order(site, brow
     for question in questions:
         box.fill(question)
         box.press("Enter")
-        expect(box).to_have_value("")  # taken at once, while the first answer is still in progress
-    expect(page.locator("#shopper-chat .typing")).to_have_count(1)  # the first one is being answered
+        expect(box).to_have_value("", timeout=15_000)  # taken while the first answer is still in progress
+    expect(page.locator("#shopper-chat .typing")).to_have_count(1, timeout=15_000)  # the first is being answered
     release.set()
     page.wait_for_function("""() => { const b = document.querySelectorAll('#shopper-chat .message.bot');
                                      return b.length === 3 && !document.querySelector('#shopper-chat .streaming'); }""",
@@ -151,12 +151,12 @@ def test_questions_sent_while_an_answer_streams_are_answered_in_order(site, brow
     assert "damage" in rows[1].lower() and "19.99" in rows[3] and "expire" in rows[5].lower()
 
     page.reload()  # the conversation is kept in the browser: coming back shows it
-    expect(page.locator("#shopper-chat .message-row")).to_have_count(6, timeout=15_000)
+    expect(page.locator("#shopper-chat .message-row")).to_have_count(6, timeout=30_000)
     page.get_by_role("button", name="Clear").click()  # Gradio's clear: a new conversation
     expect(page.locator("#shopper-chat .message-row")).to_have_count(0)
     ask(page, "Do you ship to Canada?")
     page.reload()
-    expect(page.locator("#shopper-chat .message-row")).to_have_count(2, timeout=15_000)
+    expect(page.locator("#shopper-chat .message-row")).to_have_count(2, timeout=30_000)
     assert page.locator("#shopper-chat .message-row").first.inner_text() == "Do you ship to Canada?"
     page.close()
 
@@ -287,6 +287,32 @@ def test_the_accessibility_checker_finds_nothing_serious_in_the_shopper_chat(sit
         return {body: e === document.body || e === null, after: !!(picker.compareDocumentPosition(e) & 4),
                 where: e.closest('#shopper-chat') ? 'chat' : e.closest('#shopper-input') ? 'input' : e.tagName}; }""")
     assert not focused["body"] and focused["after"] and focused["where"] in ("chat", "input"), focused
+    page.close()
+
+
+def test_a_recommendation_and_a_review_summary_come_with_product_cards(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site["url"])
+    reply = ask(page, "Can you recommend a gift for a 6-year-old under $30?")
+    cards = page.locator("#shopper-chat .message.bot").last.locator(".product-card")
+    assert cards.count() >= 1 and "$" in cards.first.inner_text()
+    assert all(float(t.split("$")[1].split()[0]) <= 30 for t in cards.all_inner_texts())
+    name = cards.first.locator(".card-name").inner_text()
+    assert name in reply
+    summary = ask(page, f"What do reviewers say about the {name}?")
+    assert "on average" in summary and "reviewer wrote" in summary
+    # the whole conversation in one picture (for the README): let the chat grow to its content
+    page.set_viewport_size({"width": 760, "height": 1000})
+    page.add_style_tag(content="#shopper-chat, #shopper-chat .bubble-wrap { height: auto !important; "
+                               "max-height: none !important; }")
+    page.wait_for_timeout(500)
+    page.locator("#shopper-chat").screenshot(path=str(screenshot_path("shopper-recommendation.png")))
+    with page.expect_popup() as opened:  # the card opens the chat on that product's page, in a new tab
+        cards.first.locator(".card-name").click()
+    product_page = opened.value
+    product_page.wait_for_function("() => { const i = document.querySelector('#product-picker input'); "
+                                   f"return i && i.value.includes({name!r}); }}", timeout=30_000)
+    product_page.close()
     page.close()
 
 

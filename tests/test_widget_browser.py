@@ -185,3 +185,21 @@ def test_the_accessibility_checker_finds_nothing_serious_in_the_widget(site, bro
     assert problems == [], problems
     assert results.response["passes"], "axe checked nothing: the widget was not found"
     page.close()
+
+
+def test_a_catalog_question_shows_product_cards_that_set_the_product_in_focus(site, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 760})
+    page.goto(site["shop"])
+    ask(page, "Do you have any toys under $20?")
+    cards = page.locator(".msg.bot .card")
+    expect(cards.first).to_be_visible(timeout=30_000)
+    assert cards.count() >= 3
+    for text in cards.all_inner_texts():
+        price = float(text.split("$")[1].split()[0])
+        assert price <= 20, text
+    first = cards.first.locator(".name").inner_text()
+    cards.first.get_by_role("button", name=f"Ask about {first}").click()
+    page.get_by_label("Your question").fill("What is it made of?")
+    page.get_by_label("Your question").press("Enter")
+    expect(page.locator(".msg.bot .text").last).to_contain_text(f"The {first}", timeout=30_000)
+    page.close()

@@ -73,13 +73,14 @@ class ChatSession:
             self.messages.append({"role": "assistant", "content": content})
 
     def record(self, question: str, answer_text: str, product_id: str | None, index: int, conversation_id: str,
-               message_id: str | None, reason: str | None) -> None:
+               message_id: str | None, reason: str | None, products: list[str] | None = None) -> None:
         with self.lock:
             self.conversation_id = conversation_id
             if message_id is not None and reason != WITH_PERSON:
                 self.message_ids[index] = message_id
             self.turns += [{"role": "user", "content": question},
-                           {"role": "assistant", "content": answer_text, "product_id": product_id}]
+                           {"role": "assistant", "content": answer_text, "product_id": product_id,
+                            "products": list(products or [])}]
 
     def _shift(self, inserted: int) -> None:
         """Indices at or after an inserted message move down one (rated answers, queued questions)."""

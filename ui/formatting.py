@@ -30,19 +30,35 @@ def answer_markdown(answer: Answer) -> str:
     """The shopper's view: the answer first, then its sources as titles that open to an excerpt (and a link).
 
     No internal file ids: a shopper reads "Returns and Refunds", not ``policies/returns.md``."""
+    cards = product_cards(answer.products)
     if not answer.citations:
-        return answer.text
+        return answer.text + (f"\n\n{cards}" if cards else "")
     items = []
     for i, c in enumerate(answer.citations, start=1):
         link = (f' <a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">Open page</a>'
                 if c.url else "")
         items.append(f'<details class="source"><summary>[{i}] {html.escape(c.title)}</summary>'
                      f"<p>{html.escape(_short(c.excerpt))}{link}</p></details>")
-    return f'{answer.text}\n\n<div class="sources"><p class="sources-label">Sources</p>{"".join(items)}</div>'
+    sources = f'<div class="sources"><p class="sources-label">Sources</p>{"".join(items)}</div>'
+    return f"{answer.text}\n\n{cards}{sources}"
 
 
 TYPING = ('<span class="streaming typing" role="status" aria-label="The assistant is typing">'
           '<span></span><span></span><span></span></span>')
+
+
+def product_cards(products: list[dict]) -> str:
+    """Product cards under an answer that names products: name, price, rating, and a link that opens the chat
+    on that product's page (``?product=ID``), or the store's own page when the catalog has one."""
+    cards = []
+    for card in products:
+        rating = (f'<span class="card-rating">★ {card["rating"]:.1f} ({card["reviews"]})</span>'
+                  if card.get("rating") is not None else '<span class="card-rating">No reviews yet</span>')
+        price = "" if card.get("price") is None else f'<span class="card-price">${card["price"]:,.2f}</span>'
+        href = card.get("url") or f"?product={card['id']}"
+        cards.append(f'<div class="product-card"><a class="card-name" href="{html.escape(href, quote=True)}">'
+                     f'{html.escape(card["name"])}</a>{price}{rating}</div>')
+    return f'<div class="product-cards">{"".join(cards)}</div>' if cards else ""
 
 
 def streaming_markdown(text: str) -> str:

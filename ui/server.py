@@ -56,6 +56,7 @@ class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
     product_id: str | None = None  # the product an assistant turn was about, so follow-ups keep it
+    products: list[str] | None = Field(default=None, max_length=20)  # product ids it listed ("the second one")
 
 
 class ChatRequest(BaseModel):
@@ -228,6 +229,7 @@ def answer_event(recorded: Recorded) -> dict:
         origin=answer.origin,
         notices=answer.notices,
         product_id=answer.product_id,
+        products=answer.products,
     )
     if recorded.ticket_id is not None:
         result.update(ticket_id=recorded.ticket_id, ticket_ref=ticket_ref(recorded.ticket_id))

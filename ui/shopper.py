@@ -168,7 +168,8 @@ def _record(store, session: ChatSession, question: str, answer: Answer, index: i
     except Exception:  # the shopper still has the answer; the operator gets the traceback
         log.exception("recording the turn failed")
         return
-    session.record(question, answer.text, answer.product_id, index, conversation_id, message_id, answer.reason)
+    session.record(question, answer.text, answer.product_id, index, conversation_id, message_id, answer.reason,
+                   [card["id"] for card in answer.products])
 
 
 def _ticket_notice(ticket_id: str, settings, automatic: bool = False) -> str:

@@ -65,6 +65,13 @@
     ".launcher .badge { position: absolute; top: 4px; right: 4px; width: 14px; height: 14px; border-radius: 50%;",
     "  background: #d93025; border: 2px solid #fff; }",
     ".launcher { position: fixed; }",
+    ".cards { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; white-space: normal; }",
+    ".card { flex: 1 1 130px; border: 1px solid #d6d9de; border-radius: 10px; padding: 7px 9px; background: #fbfbfc;",
+    "  display: flex; flex-direction: column; gap: 2px; }",
+    ".card .name { font-weight: 600; }",
+    ".card .meta { font-size: 13px; color: #444; }",
+    ".card button, .card a { align-self: flex-start; margin-top: 3px; font-size: 13px; color: var(--accent);",
+    "  background: none; border: 1px solid var(--accent); border-radius: 6px; padding: 2px 7px; cursor: pointer; text-decoration: none; }",
     ".error { align-self: stretch; background: #fdecea; color: #8a1c12; border: 1px solid #f5c2bd; }",
     ".sources { margin: 8px 0 0; padding: 8px 0 0 18px; border-top: 1px solid #eee; font-size: 13px; color: #444; white-space: normal; }",
     ".sources a { color: var(--accent); }",
@@ -239,6 +246,7 @@
       this.conversationId = null;
       this.history = [];
       this.lastSeq = 0;
+      this.focusProduct = null;
       try { localStorage.removeItem(SAVED); } catch (e) { /* nothing kept */ }
       this.log.textContent = "";
       this.greet();
@@ -351,7 +359,8 @@
           method: "POST",
           headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
           body: JSON.stringify({
-            message: question, conversation_id: this.conversationId, product_id: CONFIG.productId,
+            message: question, conversation_id: this.conversationId,
+            product_id: this.focusProduct || CONFIG.productId,
             history: this.history.slice(-MAX_HISTORY), channel: "widget",
           }),
         });
@@ -401,6 +410,10 @@
       this.history.push({ role: "user", content: question });
       var turn = { role: "assistant", content: answer.answer };
       if (answer.product_id) turn.product_id = answer.product_id;
+      if (answer.products && answer.products.length) {
+        turn.products = answer.products.map(function (p) { return p.id; });
+        this.showCards(bubble, answer.products);
+      }
       this.history.push(turn);
 
       if (answer.citations && answer.citations.length) {
@@ -423,6 +436,37 @@
       if (answer.handoff || answer.abstained) this.offerPerson(bubble, answer);
       else if (answer.message_id != null) this.offerRating(bubble, answer.message_id);
       this.scroll();
+    }
+
+    // Product cards: name, price, rating, and a way to ask about that product (its page, when the store has one).
+    showCards(bubble, products) {
+      var self = this;
+      var row = el("div", "cards");
+      products.forEach(function (p) {
+        var card = el("div", "card");
+        card.appendChild(el("span", "name", p.name));
+        var meta = (p.price != null ? "$" + Number(p.price).toFixed(2) : "") +
+          (p.rating != null ? " · ★ " + Number(p.rating).toFixed(1) + " (" + p.reviews + ")" : "");
+        card.appendChild(el("span", "meta", meta));
+        var href = p.url ? safeHref(p.url) : null;
+        if (href) {
+          var link = el("a", null, "View product");
+          link.href = href; link.target = "_blank"; link.rel = "noopener noreferrer";
+          card.appendChild(link);
+        } else {
+          var ask = el("button", null, "Ask about this");
+          ask.type = "button";
+          ask.setAttribute("aria-label", "Ask about " + p.name);
+          ask.addEventListener("click", function () {
+            self.focusProduct = p.id;
+            self.say("Now asking about the " + p.name + ".", "status");
+            self.input.focus();
+          });
+          card.appendChild(ask);
+        }
+        row.appendChild(card);
+      });
+      bubble.appendChild(row);
     }
 
     offerPerson(bubble, answer) {

@@ -1,0 +1,151 @@
+"""A product's attribute, said as a sentence: "Yes, the Silicone Baking Mat Set of 3 is dishwasher safe [1]."
+
+The product is the one the message names, "the second one" of the products last shown, or the one in
+focus. The attribute is the catalog field whose name (or a word shoppers use for it) the question holds:
+"made of" → material, "batteries" → batteries_required, "how old" → age_range, "how much" → price.
+An age question ("is it good for a 5 year old?") is checked against the age range. A field the catalog
+does not list is said to be not listed, with a person offered, unless the description says it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import Stemmer
+
+from ..tools.recommend import age_range
+from .base import ShopContext, SkillReply, money, offer_person
+from .catalog import Listing
+from .targets import target_products
+
+# words shoppers use for a field, by the field's own words (stems are compared)
+_SYNONYMS = {
+    "material": "made make material materials fabric wood plastic metal steel silicone cotton",
+    "batteries": "battery batteries batterie power powered charge charging plug",
+    "age": "age ages old year years older younger kid toddler suitable appropriate",
+    "colors": "color colors colour colours colourway shades",
+    "color": "color colour",
+    "pieces": "pieces piece parts count",
+    "weight": "weigh weight weighs heavy light pounds lbs",
+    "dimensions": "size dimensions big large small tall wide long measure measurements",
+    "capacity": "capacity hold holds volume liters litres ounces",
+    "dishwasher": "dishwasher dishwashers",
+    "oven": "oven ovens",
+    "microwave": "microwave microwaves",
+    "washable": "wash washable washing laundry machine",
+    "water": "waterproof water wet rain splash",
+    "price": "price cost costs much expensive cheap dollars priced",
+    "players": "players people play",
+    "compatibility": "compatible compatibility work works fit fits iphone android ipad samsung",
+    "includes": "include includes included come comes box contents",
+    "wattage": "watts wattage power powerful",
+    "life": "last lasts life long hours",
+}
+_STEM = Stemmer.Stemmer("english").stemWord
+_WORD = re.compile(r"[a-z]+")
+_BOOLEAN_PHRASES = {  # field → (positive, negative) predicate
+    "batteries_required": ("needs batteries", "doesn't need batteries"),
+    "assembly_required": ("needs some assembly", "doesn't need assembly"),
+    "personalized": ("can be personalized", "isn't personalized"),
+    "final_sale": ("is final sale (it can't be returned)", "isn't final sale"),
+    "auto_shutoff": ("shuts off automatically", "doesn't shut off automatically"),
+    "foldable": ("folds up", "doesn't fold"),
+    "adjustable": ("is adjustable", "isn't adjustable"),
+}
+
+
+class AttributeAnswer:
+    name = "attribute"
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        products = target_products(context, want=1)
+        if not products:
+            return None
+        item = products[0]
+        # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question)
+        question = set(_stems(context.message)) - set(_stems(item.product.name))
+        if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
+            return _age_answer(item, context.query.age)
+        field = _best_field(item, question)
+        if field is None:
+            return _from_description(item, context, question)
+        return _say(item, field)
+
+
+_AGE_WORDS = {_STEM(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
+
+
+def _stems(text: str) -> list[str]:
+    return [_STEM(w) for w in _WORD.findall(text.lower())]
+
+
+def _field_words(field: str) -> set[str]:
+    words = set(_stems(field.replace("_", " ")))
+    for key, synonyms in _SYNONYMS.items():
+        if _STEM(key) in words or key in field:
+            words |= set(_stems(synonyms))
+    return words - {_STEM(w) for w in ("safe", "required", "range", "type", "included")}
+
+
+def _best_field(item: Listing, question: set[str]) -> str | None:
+    fields = ["price", *item.product.attributes]
+    scored = [(len(_field_words(f) & question), -i, f) for i, f in enumerate(fields)]
+    best = max(scored)
+    return best[2] if best[0] > 0 else None
+
+
+def _say(item: Listing, field: str) -> SkillReply:
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    name, cite = item.product.name, reply.cite(item.doc_id)
+    if field == "price":
+        reply.text = f"The {name} is {money(item.product.price)} {cite}."
+        return reply
+    value = item.product.attributes[field]
+    words = field.replace("_", " ")
+    if isinstance(value, bool):
+        positive, negative = _BOOLEAN_PHRASES.get(field, (f"is {words}", f"isn't {words}"))
+        reply.text = f"{'Yes' if value else 'No'}, the {name} {positive if value else negative} {cite}."
+    elif field == "age_range":
+        reply.text = f"The {name} is for ages {value} {cite}."
+    elif field in ("material", "frame_material", "bowl_material"):
+        reply.text = f"The {name} is made of {value} {cite}."
+    elif field in ("colors", "color"):
+        reply.text = f"The {name} comes in {value} {cite}."
+    elif field == "includes":
+        reply.text = f"The {name} comes with {value} {cite}."
+    elif isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
+        reply.text = f"The {name} has {value} {words} {cite}."
+    else:
+        reply.text = f"The {name}'s {words} {'are' if words.endswith('s') else 'is'} {value} {cite}."
+    return reply
+
+
+def _age_answer(item: Listing, age: int) -> SkillReply:
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    ages = item.product.attributes.get("age_range")
+    span = age_range(ages)
+    cite = reply.cite(item.doc_id)
+    if span is None:
+        reply.text = f"The catalog doesn't give an age range for the {item.product.name} {cite}."
+    elif span[0] <= age <= span[1]:
+        reply.text = f"Yes: the {item.product.name} is for ages {ages}, so a {age}-year-old is in range {cite}."
+    else:
+        side = "older" if age < span[0] else "younger"
+        reply.text = (f"It's made for {side} children: the {item.product.name} is for ages {ages}, "
+                      f"and {age} is outside that {cite}.")
+    return reply
+
+
+def _from_description(item: Listing, context: ShopContext, question: set[str]) -> SkillReply:
+    """No field fits the question: quote the description's sentence about it, or say it isn't listed."""
+    content = question - {_STEM(w) for w in ("is", "it", "the", "doe", "does", "do", "can", "what", "how", "a")}
+    sentences = re.split(r"(?<=[.!?])\s+", item.product.description)
+    best = max(sentences, key=lambda s: len(set(_stems(s)) & content), default="")
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    if best and len(set(_stems(best)) & content) >= 2:
+        reply.text = f"From the {item.product.name}'s description: \"{best.strip()}\" {reply.cite(item.doc_id)}"
+        return reply
+    reply.text = (f"Our catalog doesn't list that for the {item.product.name} {reply.cite(item.doc_id)}, "
+                  f"so I don't want to guess. {offer_person(context)}")
+    reply.abstained, reply.reason = True, "not_in_catalog"
+    return reply

@@ -1,0 +1,223 @@
+"""The store's catalog as structured data: products, their reviews and ratings, and search over both.
+
+One module the shopper chat, the agent window and the API all use. ``Catalog.from_documents`` reads the
+index's product and review documents back into records (``chatbot.tools.catalog``); ``search`` filters
+by a ``ShopQuery`` (price range, age, the words that name a product type or category) and sorts;
+``mentioned`` finds the products a message names ("the marble run", "Kraken Cove"). Words are compared
+as Snowball stems, so "bikes" finds "Bike" and "toys" the category "Toys & Games".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import Stemmer
+
+from ..tools.catalog import Product, Review, documents_of, products_from, reviews_from
+from ..tools.recommend import age_range
+from .query import ShopQuery
+
+# words that say nothing about which product: function words, shopping talk, audience words
+_NOISE = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
+its me my of on or our please should so than that the their them then there these they this those to up was we what
+when where which who why will with would you your yours any anything some something stuff thing things item items
+product products one ones sell selling sold carry stock offer got show see find looking look want wanted need
+needs buy buying get gift gifts present presents idea ideas recommend recommendation suggest suggestion good nice
+great cool fun best better top rated rating price priced prices cost costs cheap cheapest expensive under over
+less more than between around about dollars dollar bucks usd kid kids child children boy boys girl girls son
+daughter nephew niece grandson granddaughter baby toddler teen teens old year years age ages available range
+options option list all also just really very much many lot lots like love loves store shop harbor pine hi hello
+hey thanks thank ok okay yes no not don't dont i'm im what's whats there's theres tell know let us else other
+another new newest latest""".split())
+_SPEC = re.compile(r"^(?:\d[\d,.:x/\"-]*[a-z\"]*|set|sets|pack|packs|piece|pieces|pc|pcs|inch|in|oz|lb|lbs|ft|mah|"
+                   r"scale|l|qt|quart|cup|w)$")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A product with what the shopper sees beside it: its rating and review count, and its document id."""
+
+    product: Product
+    rating: float | None
+    reviews: int
+    doc_id: str
+
+    def card(self) -> dict:
+        """The product card of the result JSON: ``{id, name, price, url?, rating?, reviews}``."""
+        card = {"id": self.product.id, "name": self.product.name, "price": self.product.price,
+                "reviews": self.reviews}
+        if self.product.url:
+            card["url"] = self.product.url
+        if self.rating is not None:
+            card["rating"] = round(self.rating, 1)
+        return card
+
+
+class Catalog:
+    def __init__(self, products: list[Product], reviews: list[Review]):
+        self._stem = Stemmer.Stemmer("english").stemWord
+        by_product: dict[str, list[Review]] = defaultdict(list)
+        for review in reviews:
+            by_product[review.product_id].append(review)
+        self.reviews = dict(by_product)
+        self.listings = [Listing(p, _average(by_product.get(p.id, [])), len(by_product.get(p.id, [])),
+                                 f"product:{p.id}") for p in products]
+        self.by_id = {item.product.id: item for item in self.listings}
+        self._name_stems = {item.product.id: self._stems(_name_core(item.product.name)) for item in self.listings}
+        self._heads = {pid: stems[-1] if stems else "" for pid, stems in self._name_stems.items()}
+        self._full_name_stems = {item.product.id: self._stems(item.product.name) for item in self.listings}
+        self._category_stems = {item.product.id: self._stems(item.product.category or "") for item in self.listings}
+        self._text_stems = {item.product.id: set(self._stems(_product_text(item.product))) for item in self.listings}
+        counts: dict[str, int] = defaultdict(int)
+        for stems in self._full_name_stems.values():
+            for s in set(stems):
+                counts[s] += 1
+        self._name_frequency = dict(counts)
+
+    @classmethod
+    def from_documents(cls, source: Any) -> "Catalog":
+        """The catalog records among the documents: products loaded from a catalog file (``product:ID``, with
+        a name, price and attributes), not loose product snippets such as hetPQA's evidence."""
+        documents = [d for d in documents_of(source) if d.kind != "product" or d.id == f"product:{d.product_id}"]
+        return cls(products_from(documents), reviews_from(documents))
+
+    def __len__(self) -> int:
+        return len(self.listings)
+
+    # ---- words and products
+    def _stems(self, text: str) -> list[str]:
+        return [self._stem(t.strip("'’-")) for t in _TOKEN.findall(text.lower().replace("’", "'"))
+                if t.strip("'’-") and not t.isdigit()]
+
+    def content_terms(self, terms: list[str]) -> list[str]:
+        """The words of a query that could name a product type, a category or a feature."""
+        return [t for t in terms if t not in _NOISE and len(t) > 1 and not t.isdigit()]
+
+    def match_terms(self, terms: list[str]) -> tuple[set[str] | None, list[str], list[str], bool]:
+        """Which products the words allow: (product ids or None for "any", words matched only as a modifier of
+        a name ("laptop" in "Laptop Sleeve"), words that match nothing in the catalog, whether a word named a
+        product type or category rather than only a feature from a description)."""
+        allowed: set[str] | None = None
+        modifiers, unknown, named = [], [], False
+        for term in self.content_terms(terms):
+            stem = self._stem(term)
+            heads = {pid for pid, head in self._heads.items() if head == stem}
+            in_category = {pid for pid, stems in self._category_stems.items() if stem in stems}
+            in_name = {pid for pid, stems in self._full_name_stems.items() if stem in stems}
+            in_text = {pid for pid, stems in self._text_stems.items() if stem in stems}
+            named = named or bool(heads or in_category or in_name)
+            if heads:  # "puzzles": the puzzles, not every product in "Books & Puzzles"
+                match = heads
+            elif in_category:
+                match = in_category
+            elif in_name:
+                match = in_name
+                modifiers.append(term)
+            elif in_text:
+                match = in_text
+            else:
+                unknown.append(term)
+                continue
+            allowed = match if allowed is None else allowed & match
+        return allowed, modifiers, unknown, named
+
+    def mentioned(self, text: str, limit: int = 4) -> list[Listing]:
+        """The products the text names, best match first: by their distinctive name words, so "the marble run"
+        and "Kraken Cove" find their products, and "a game" finds none."""
+        words = set(self._stems(text))
+        scored = []
+        for pid, stems in self._full_name_stems.items():
+            distinctive = [s for s in dict.fromkeys(stems) if s not in _GENERIC_STEMS and not _SPEC.match(s)]
+            hit = [s for s in distinctive if s in words]
+            if not hit:
+                continue
+            rare = [s for s in hit if self._name_frequency.get(s, 0) == 1]
+            if len(hit) >= 2 or rare:
+                # rare words and the share of the name matched; the position breaks ties by where it was named
+                scored.append((len(rare) * 2 + len(hit) + len(hit) / len(distinctive), pid))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        if not scored:
+            return []
+        best = scored[0][0]
+        keep = [pid for score, pid in scored if score >= best * 0.6][:limit]
+        order = {pid: _first_position(self._full_name_stems[pid], list(self._stems(text))) for pid in keep}
+        return [self.by_id[pid] for pid in sorted(keep, key=lambda pid: order[pid])]
+
+    # ---- search
+    def search(self, query: ShopQuery, within: set[str] | None = None) -> "SearchResult":
+        """Products matching the query's words, inside its price range and age, sorted as asked."""
+        allowed, modifiers, unknown, named = self.match_terms(query.terms)
+        pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
+                and (within is None or item.product.id in within)]
+        fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)]
+        return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
+                            modifiers, unknown)
+
+
+@dataclass
+class SearchResult:
+    query: ShopQuery
+    matches: list[Listing]  # inside every limit, sorted
+    pool: list[Listing]  # of the asked type, before the price and age limits
+    typed: bool  # the message named a product type or category the catalog has (a feature alone is not enough)
+    modifiers: list[str]  # words found only as part of other products' names ("laptop" → laptop sleeve)
+    unknown: list[str]  # words the catalog has nothing for
+
+
+_GENERIC_STEMS = set(Stemmer.Stemmer("english").stemWords(
+    """kid kids child children with for and of the set pack piece pieces inch mini little big large small
+    wooden kit toy game harbor pine""".split()))
+
+
+def _name_core(name: str) -> str:
+    """The words that say what a product is: "Coastline Balance Bike 12-inch" → "Coastline Balance Bike";
+    "Kids' Bike Helmet with LED Rear Light" → "Kids' Bike Helmet"."""
+    core = re.split(r"\s(?:with|for|and)\s|\(|,", name, maxsplit=1)[0]
+    words = core.split()
+    while len(words) > 1 and (_SPEC.match(words[-1].lower()) or words[-1].lower() in ("of", "set", "kit")):
+        words.pop()
+    return " ".join(words)
+
+
+def _product_text(product: Product) -> str:
+    attributes = " ".join(f"{k.replace('_', ' ')} {v}" for k, v in product.attributes.items()
+                          if not isinstance(v, bool) or v)
+    return f"{product.name} {product.category or ''} {attributes} {product.description}"
+
+
+def _average(reviews: list[Review]) -> float | None:
+    return sum(r.rating for r in reviews) / len(reviews) if reviews else None
+
+
+def _in_price(item: Listing, query: ShopQuery) -> bool:
+    price = item.product.price
+    if price is None:
+        return query.min_price is None and query.max_price is None
+    return (query.min_price is None or price >= query.min_price) and (query.max_price is None or
+                                                                       price <= query.max_price)
+
+
+def _fits_age(item: Listing, age: int | None) -> bool:
+    if age is None:
+        return True
+    span = age_range(item.product.attributes.get("age_range"))
+    return span is not None and span[0] <= age <= span[1]
+
+
+def _sorted(items: list[Listing], sort: str | None) -> list[Listing]:
+    if sort == "price_asc":
+        return sorted(items, key=lambda i: (i.product.price if i.product.price is not None else float("inf"),
+                                            i.product.id))
+    if sort == "price_desc":
+        return sorted(items, key=lambda i: (-(i.product.price or 0), i.product.id))
+    # best rated first (also the default: what shoppers liked most), more reviews breaking ties
+    return sorted(items, key=lambda i: (-(i.rating or 0), -i.reviews, i.product.id))
+
+
+def _first_position(name_stems: list[str], text_stems: list[str]) -> int:
+    positions = [text_stems.index(s) for s in name_stems if s in text_stems]
+    return min(positions) if positions else len(text_stems)

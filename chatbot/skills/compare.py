@@ -1,0 +1,55 @@
+"""Two or more products side by side: prices, ratings and the attributes they share.
+
+"Which is cheaper, the Kraken Cove Family Board Game or the Spark Lab Electronics Kit?" → "The Kraken Cove
+Family Board Game is cheaper: $32.99 [1] against $49.99 for the Spark Lab Electronics Kit 75 Projects
+[2]." then a line per shared attribute. The products are the ones named, or "them" of the last list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import ShopContext, SkillReply, money, rating_words
+from .catalog import Listing
+from .targets import target_products
+
+_CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|lower price|costs? less|more affordable)\b", re.I)
+_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more)\b", re.I)
+_BETTER = re.compile(r"\b(?:better|best|higher rated|rated higher|which one|recommend)\b", re.I)
+
+
+class Comparison:
+    name = "compare"
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        products = target_products(context, want=3)
+        if len(products) < 2:
+            return None
+        products = products[:3]
+        reply = SkillReply("", products=list(products))
+        marks = {i.product.id: reply.cite(i.doc_id) for i in products}
+        priced = [i for i in products if i.product.price is not None]
+        lead = ""
+        if len(priced) >= 2 and (_CHEAPER.search(context.message) or _PRICIER.search(context.message)):
+            ordered = sorted(priced, key=lambda i: i.product.price, reverse=bool(_PRICIER.search(context.message)))
+            first, second = ordered[0], ordered[1]
+            word = "more expensive" if _PRICIER.search(context.message) else "cheaper"
+            lead = (f"The {first.product.name} is {word}: {money(first.product.price)} {marks[first.product.id]} "
+                    f"against {money(second.product.price)} for the {second.product.name} "
+                    f"{marks[second.product.id]}.")
+        elif _BETTER.search(context.message) and all(i.reviews for i in products):
+            best = max(products, key=lambda i: (i.rating or 0, i.reviews))
+            lead = (f"By reviews, the {best.product.name} comes out ahead ({rating_words(best)}) "
+                    f"{marks[best.product.id]}; which is better for you depends on what you need it for.")
+        lines = [f"- {i.product.name}: {money(i.product.price)}, {rating_words(i)}{_facts(i, products)} "
+                 f"{marks[i.product.id]}" for i in products]
+        reply.text = (lead + "\n" if lead else "Here they are side by side:\n") + "\n".join(lines)
+        return reply
+
+
+def _facts(item: Listing, products: list[Listing]) -> str:
+    """The attributes every compared product lists (age range, material, ...), in this product's words."""
+    shared = [k for k in item.product.attributes
+              if all(k in other.product.attributes for other in products) and not isinstance(
+                  item.product.attributes[k], bool)][:3]
+    return "".join(f", {k.replace('_', ' ')} {item.product.attributes[k]}" for k in shared)

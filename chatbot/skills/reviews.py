@@ -1,0 +1,72 @@
+"""What reviewers say about a product, attributed and weighed by counts, never stated as store facts.
+
+"Reviewers rate the Tidepool Marble Run 4.5 of 5 on average (4 reviews). 3 of them praise ease of use and
+2 mention value; 1 criticises durability. One wrote: "…" [2]." Praise and complaints are both reported
+with their counts, so a summary never quotes only one side. "Would you recommend it?" gets the same
+summary, said to be the reviewers' view rather than the store's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..guards import looks_like_instruction
+from ..tools.reviews import analyze_reviews
+from .base import ShopContext, SkillReply, join_words
+from .targets import target_products
+
+_OPINION = re.compile(r"\b(?:recommend|worth|good|any good|like it|love|should i (?:buy|get))\b", re.I)
+
+
+class ReviewSummary:
+    name = "reviews"
+
+    def __init__(self, documents):
+        self.documents = documents  # the index's documents, where the reviews live
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        products = target_products(context, want=1)
+        if not products:
+            return None
+        item = products[0]
+        reply = SkillReply("", products=[item], focus=item.product.id)
+        name = item.product.name
+        reviews = context.catalog.reviews.get(item.product.id, [])
+        if not reviews:
+            reply.text = (f"The {name} has no reviews yet {reply.cite(item.doc_id)}, so I can't tell you what "
+                          "other shoppers think of it.")
+            return reply
+        analysis = analyze_reviews(self.documents, item.product.id, max_aspects=3, max_examples=1)
+        n = analysis.total
+        lead = "I can't give a personal opinion, but here is what shoppers say. " if _OPINION.search(
+            context.message) else ""
+        parts = [f"{lead}Reviewers rate the {name} {analysis.average_rating:.1f} of 5 on average "
+                 f"({n} review{'s' if n != 1 else ''})."]
+        positive = analysis.sentiment["positive"]["count"]
+        negative = analysis.sentiment["negative"]["count"] + analysis.sentiment["neutral"]["count"]
+        parts.append(f"{positive} of {n} gave 4 or 5 stars" + (f" and {negative} gave 3 or fewer." if negative
+                                                               else "."))
+        praised = [f"{a.aspect} ({a.count})" for a in analysis.praised[:3]]
+        criticised = [f"{a.aspect} ({a.count})" for a in analysis.criticised[:2]]
+        if praised:
+            parts.append(f"They praise {join_words(praised)}.")
+        if criticised:
+            parts.append(f"Complaints mention {join_words(criticised)}.")
+        quotes = _quotes(analysis)
+        for label, quote in quotes:
+            parts.append(f"{label} wrote: \"{quote.text}\" {reply.cite('review:' + quote.review_id)}")
+        reply.text = " ".join(parts)
+        return reply
+
+
+def _quotes(analysis) -> list[tuple[str, object]]:
+    """One praising and (when there is one) one critical quote, so both sides are heard."""
+    chosen = []
+    # a "review" that gives the bot orders is not quoted (it still counts in the rating it gave)
+    good = next((q for a in analysis.praised for q in a.examples if not looks_like_instruction(q.text)), None)
+    bad = next((q for a in analysis.criticised for q in a.examples if not looks_like_instruction(q.text)), None)
+    if good is not None:
+        chosen.append((f"One {good.rating:g}-star reviewer", good))
+    if bad is not None and (good is None or bad.review_id != good.review_id):
+        chosen.append((f"A {bad.rating:g}-star reviewer", bad))
+    return chosen

@@ -1,0 +1,186 @@
+"""Catalog search and recommendations: the products that fit what the shopper asked, in sentences.
+
+"What's the cheapest bike?" → "Our cheapest bike is the Coastline Balance Bike 12-inch at $129.00 [1]."
+"Any toys under $20?" → how many fit, and the best rated of them as a list. A limit nothing meets gets
+"nothing matches" and the closest products, said to be outside the limit; a product type the store does
+not sell gets "we don't sell that". A need in words with no product type ("a gift for a 6-year-old
+under $30") is ranked by meaning (``chatbot.tools.recommend``), with the same hard price and age limits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..embedding import Embedder
+from ..tools.recommend import recommend
+from .base import ShopContext, SkillReply, join_words, money, rating_words
+from .catalog import Listing, SearchResult
+
+SHOW = 5  # products listed when the shopper did not say how many
+# words that would make a "girl" and a "boy" of the same age get different gifts: ignored unless they are
+# the only thing the shopper said about the gift
+_GENDERED = re.compile(r"\b(?:girls?|boys?|daughters?|sons?|nieces?|nephews?|granddaughters?|grandsons?|"
+                       r"sisters?|brothers?|her|him|she|he|his|hers)\b", re.I)
+
+
+class CatalogSearch:
+    name = "catalog_search"
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        result = context.catalog.search(context.query)
+        if not result.typed:
+            if result.unknown and not context.query.constrained:
+                return _not_sold(context, result.unknown)
+            if not context.query.constrained:
+                return None  # nothing to search on: the grounded path may know
+        return _listing_reply(context, result)
+
+
+class Recommend:
+    name = "recommend"
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        result = context.catalog.search(context.query)
+        if result.typed:  # "a tent for two kids": a product type was named, so search it
+            return _listing_reply(context, result, recommending=True)
+        need = _GENDERED.sub(" ", context.message)
+        catalog = context.catalog
+        picks = recommend(need if need.strip() else context.message, [i.product for i in catalog.listings],
+                          self.embedder, k=context.query.count or 3)
+        listings = [catalog.by_id[p.product.id] for p in picks if _within(catalog.by_id[p.product.id], context)]
+        if not listings:
+            return _listing_reply(context, result, recommending=True)
+        reply = SkillReply("", products=listings)
+        lines = [_line(item, context.query.age, reply) for item in listings]
+        reply.text = f"Here {'is' if len(listings) == 1 else 'are'} {len(listings)} idea" \
+                     f"{'' if len(listings) == 1 else 's'} {_limits(context)}:\n" + "\n".join(lines)
+        return reply
+
+
+def _listing_reply(context: ShopContext, result: SearchResult, recommending: bool = False) -> SkillReply:
+    query = context.query
+    what = _what(context, result)
+    if not result.matches:
+        return _nothing_fits(context, result, what)
+    matches = result.matches
+    reply = SkillReply("", products=[])
+    if query.count == 1 or (query.sort in ("price_asc", "price_desc") and len(matches) == 1):
+        item = matches[0]
+        reply.products = [item]
+        reply.focus = item.product.id
+        superlative = {"price_asc": "cheapest", "price_desc": "most expensive", "rating": "best rated"}.get(
+            query.sort or "", "")
+        if len(result.pool) == 1 and not query.constrained:
+            reply.text = (f"We have one {what}: the {item.product.name}, at {money(item.product.price)} "
+                          f"{reply.cite(item.doc_id)}.")
+        elif superlative:
+            reply.text = (f"Our {superlative} {what} is the {item.product.name} at {money(item.product.price)} "
+                          f"{reply.cite(item.doc_id)}.")
+        else:
+            reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
+        if len(result.pool) > 1 and superlative:
+            reply.text += f" We have {len(result.pool)} {_plural(what)} in all."
+        return reply
+    shown = matches[: query.count or SHOW]
+    reply.products = list(shown)
+    order = {"price_asc": "cheapest first", "price_desc": "most expensive first"}.get(query.sort or "",
+                                                                                       "best rated first")
+    count = f"{len(matches)} {_plural(what) if len(matches) != 1 else what}"
+    head = (f"Here are some {_plural(what)} {_limits(context)}" if recommending
+            else f"We have {count} {_limits(context)}".rstrip())
+    if len(shown) < len(matches):
+        head += f". The {len(shown)} {order}"
+    lines = [_line(i, query.age, reply) for i in shown]
+    if result.modifiers:  # "laptops": we sell laptop sleeves and stands, not laptops
+        head = (f"We don't sell {_plural(result.modifiers[0])} themselves, but we have {len(matches)} "
+                f"product{'s' if len(matches) != 1 else ''} for them")
+    reply.text = head.strip() + ":\n" + "\n".join(lines)
+    return reply
+
+
+def _line(item: Listing, age: int | None, reply: SkillReply) -> str:
+    """One product in a list: name, price, rating (and ages, when the shopper gave one), cited."""
+    return (f"- {item.product.name}, {money(item.product.price)}, {rating_words(item)}{_age_note(item, age)} "
+            f"{reply.cite(item.doc_id)}")
+
+
+def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> SkillReply:
+    """No product meets the limits: say so, and name the closest ones as outside them."""
+    query = context.query
+    reply = SkillReply("", abstained=False, reason="no_match")
+    limits = _limits(context)
+    if not result.pool:
+        reply.text = f"We don't have any {_plural(what)} {limits}.".replace("  ", " ")
+        return reply
+    closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
+    reply.products = closest
+    names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)} "
+                        f"{reply.cite(i.doc_id)}" for i in closest])
+    reply.text = (f"Nothing we sell matches {_plural(what)} {limits}. "
+                  f"The closest, outside that limit, {'is' if len(closest) == 1 else 'are'} {names}.")
+    return reply
+
+
+def _not_sold(context: ShopContext, unknown: list[str]) -> SkillReply:
+    categories = join_words(sorted({i.product.category for i in context.catalog.listings if i.product.category}))
+    return SkillReply(f"Sorry, we don't sell {join_words(unknown)}. {context.store_name} sells {categories}; "
+                      "tell me what you're looking for there and I'll find it.", abstained=True, reason="not_sold")
+
+
+def _what(context: ShopContext, result: SearchResult) -> str:
+    """The shopper's own words for what they want ("bike", "kitchen", "laptops"), singular; or "product"."""
+    named = [t for t in context.catalog.content_terms(result.query.terms) if t not in result.unknown]
+    return _singular(" ".join(named[-2:])) if named else "product"
+
+
+def _singular(words: str) -> str:
+    if words.endswith("ies"):
+        return words[:-3] + "y"
+    if words.endswith(("ches", "shes", "xes")):
+        return words[:-2]
+    if words.endswith("s") and not words.endswith(("ss", "phones", "us")):
+        return words[:-1]
+    return words
+
+
+def _plural(word: str) -> str:
+    if word.endswith("s") or word in ("stuff", "gear"):
+        return word
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
+
+
+def _limits(context: ShopContext) -> str:
+    q = context.query
+    parts = []
+    if q.min_price is not None and q.max_price is not None:
+        parts.append(f"between {money(q.min_price)} and {money(q.max_price)}")
+    elif q.max_price is not None:
+        parts.append(f"under {money(q.max_price)}")
+    elif q.min_price is not None:
+        parts.append(f"over {money(q.min_price)}")
+    if q.age is not None:
+        parts.append(f"for a {q.age}-year-old")
+    return " ".join(parts)
+
+
+def _age_note(item: Listing, age: int | None) -> str:
+    ages = item.product.attributes.get("age_range")
+    return f", ages {ages}" if age is not None and ages else ""
+
+
+def _within(item: Listing, context: ShopContext) -> bool:
+    q, price = context.query, item.product.price
+    return price is None or ((q.max_price is None or price <= q.max_price) and
+                             (q.min_price is None or price >= q.min_price))
+
+
+def _distance(item: Listing, context: ShopContext) -> tuple:
+    q, price = context.query, item.product.price or 0.0
+    over = (price - q.max_price) if q.max_price is not None and price > q.max_price else 0.0
+    under = (q.min_price - price) if q.min_price is not None and price < q.min_price else 0.0
+    return (over + under, price)
