@@ -4,6 +4,7 @@
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
+    python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
 Errors from the core become one readable line on stderr and exit code 2.
@@ -31,6 +32,8 @@ from .indexer import update_index
 from .generation import NAMES as GENERATORS
 from .pipeline import Chatbot, make_embedder
 from .types import Answer
+
+SHOPPER_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "shopper_questions.jsonl"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write one result JSON per line here")
     p.add_argument("--limit", type=int, help="only the first N questions")
 
+    p = sub.add_parser("eval-shopper", help="check answers to the shopper acceptance set against the catalog")
+    p.add_argument("--questions", default=str(SHOPPER_QUESTIONS), help="acceptance set JSONL")
+    p.add_argument("--index", help="index folder of the store the set is about (default: settings index_dir)")
+    p.add_argument("--generator", choices=GENERATORS)
+    p.add_argument("--failures", action="store_true", help="also list each failed message, its answer and why")
+
     p = sub.add_parser("users", help="agent and admin accounts for /agent and /admin")
     users = p.add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="create an account (asks for its password)")
@@ -84,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         workers = None if "CHATBOT_GENERATOR_WORKERS" in os.environ else 1
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
-        commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "users": _users}
+        commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
+                    "users": _users}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -105,6 +115,23 @@ def _index(args, settings: Settings) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"{settings.index_dir}: {report.summary()}")
     return 1 if args.strict and report.problems else 0
+
+
+def _eval_shopper(args, settings: Settings) -> int:
+    from .shopper_eval import read_shopper_questions, run_shopper_eval
+
+    rows = read_shopper_questions(args.questions)
+    bot = Chatbot(settings)
+    try:
+        bot.warm_up()
+        report = run_shopper_eval(bot, rows)
+    finally:
+        bot.close()
+    failures = report.pop("failures")
+    if args.failures:
+        report["failures"] = failures
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
 
 
 def _ask(args, settings: Settings) -> int:

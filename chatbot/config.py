@@ -81,6 +81,8 @@ class Settings:
     faq_match: float = 0.9  # cosine between a message and an FAQ question at which that FAQ answer is given as is;
     #                         above 1 = never
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
+    shop_skills: bool = True  # catalog questions answered by the skills in chatbot/skills (off = every message
+    #                           takes the grounded path, as before the skills existed)
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 

@@ -17,16 +17,21 @@ import numpy as np
 from .errors import InputError
 
 
-def read_questions(path: str | Path) -> list[dict[str, Any]]:
-    """Questions JSONL (DESIGN.md contract); a malformed line is an error naming the line."""
-    questions = []
+def jsonl_rows(path: str | Path):
+    """(line number, parsed object) for each non-blank line; a line that is not JSON is an error naming it."""
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            q = json.loads(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number} is not valid JSON ({exc.msg})") from None
+            raise InputError(f"{path}:{number} is not valid JSON ({exc.msg}); write one JSON object per line") from None
+
+
+def read_questions(path: str | Path) -> list[dict[str, Any]]:
+    """Questions JSONL (DESIGN.md contract); a malformed line is an error naming the line."""
+    questions = []
+    for number, q in jsonl_rows(path):
         if not isinstance(q, dict) or not str(q.get("question", "")).strip():
             raise InputError(f"{path}:{number} has no 'question' field")
         q.setdefault("id", f"line-{number}")

@@ -29,6 +29,10 @@ _OWN_ORDER = re.compile(
     r"still (not|hasn'?t)|not (yet )?(arrived|received|shipped|come)|is (late|missing|lost|delayed|wrong)|"
     r"was (lost|stolen|damaged)|arrived (broken|damaged))"
     r"|\border\s*(number|no\.?|#)\s*:?\s*#?\w*\d"
+    r"|\border\s*#?\d{4,}\b"  # "order 88431"
+    r"|\b(the|an?) order (i|we) (just )?(placed|made)\b|\b(my|the) (last|latest|recent) order\b"
+    r"|\b(can you|could you|please|pls|i want to|i need to|i'd like to|help me)\b.{0,15}"
+    r"\b(change|cancel|update|edit|add to|modify)\b.{0,30}\bmy order\b"  # asks us to act on their order
     r"|\b(charged|billed) (me )?(twice|double|two times|wrong)"
     r"|\bmy account\b.{0,30}\b(locked|hacked|suspended|blocked|disabled|doesn'?t work|not working|compromised)"
     r"|\b(cancel|change|modify) my (order|subscription)\b.{0,30}\b(\d{4,}|now|asap|please)\b",

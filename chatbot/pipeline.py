@@ -85,7 +85,7 @@ class Chatbot:
         index = self.retriever.index
         with self._lock:
             if self._shop is None:
-                self._shop = ShopAssistant(index.documents, self._phrases, self.settings.store_name,
+                self._shop = ShopAssistant(index, self._phrases, self.settings.store_name,
                                            self.settings.support_contact, cache_dir=self.settings.model_dir)
                 self._first_chunks = {}
                 for chunk in index.chunks:
@@ -283,6 +283,8 @@ class Chatbot:
     def _shop_answer(self, message: str, product: str | None, history: list, clock: "_Clock",
                      notice: str | None) -> Answer | None:
         """The catalog skill's Answer when the message asks for one and the skill can answer, else None."""
+        if not self.settings.shop_skills:
+            return None
         routed = self.shop.answer(message, self._phrases.embed([message])[0], product, shown_products(history))
         if routed.route.skill == "order" and routed.route.confidence >= ORDER_CONFIDENCE:
             handoff = own_order_handoff(self.settings.support_contact)

@@ -128,3 +128,24 @@ def test_history_file_and_interactive_chat_keep_the_context(demo_index, tmp_path
     history.write_text("{not json")
     bad = cli("ask", "hi", "--history", str(history), "--index", str(demo_index))
     assert bad.returncode == 2 and "--history" in bad.stderr
+
+
+def test_eval_shopper_prints_pass_rates_by_skill(demo_index, tmp_path):
+    rows = [{"id": "a", "message": "What's the cheapest bike you have?", "skill": "catalog_search",
+             "check": {"type": "cheapest", "match": {"name_regex": "^(?!.*helmet).*\\bbike\\b"}}},
+            {"id": "b", "message": "Is it dishwasher safe?", "product_id": "HP-1039", "skill": "attribute",
+             "check": {"type": "boolean", "product": "HP-1039", "attribute": "dishwasher_safe"}},
+            {"id": "c", "message": "Is it dishwasher safe?", "product_id": "HP-1039", "skill": "attribute",
+             "check": {"type": "value", "product": "HP-1039", "attribute": "price"}}]  # fails: no price said
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    proc = cli("eval-shopper", "--questions", str(questions), "--index", str(demo_index), "--failures",
+               "--generator", "extractive")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["questions"] == 3 and report["by_skill"]["catalog_search"]["pass_rate"] == 1.0
+    assert report["by_skill"]["attribute"]["pass_rate"] == 0.5 and [f["id"] for f in report["failures"]] == ["c"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"message": "hi"}\n')
+    proc = cli("eval-shopper", "--questions", str(bad), "--index", str(demo_index))
+    assert proc.returncode == 2 and "needs a 'message' and a 'check'" in proc.stderr

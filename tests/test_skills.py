@@ -18,7 +18,7 @@ from chatbot.skills import parse_query
 from chatbot.skills.catalog import Catalog
 from chatbot.store import KnowledgeIndex
 from chatbot.tools.recommend import age_range
-from conftest import KNOWLEDGE
+from conftest import KNOWLEDGE, ROOT
 
 PRODUCTS = [json.loads(line) for line in (KNOWLEDGE / "catalog" / "products.jsonl").read_text().splitlines()]
 REVIEWS = [json.loads(line) for line in (KNOWLEDGE / "reviews" / "reviews.jsonl").read_text().splitlines()]
@@ -179,3 +179,40 @@ def test_the_catalog_reads_only_catalog_records_and_finds_named_products(bot):
 def test_the_router_is_accurate_on_its_held_out_split(bot):
     accuracy, size = bot.shop.router.held_out_accuracy()
     assert size >= 100 and accuracy >= 0.85, accuracy
+
+
+def test_the_acceptance_set_passes_overall_and_for_every_skill(bot):
+    from chatbot.shopper_eval import read_shopper_questions, run_shopper_eval
+
+    rows = read_shopper_questions(ROOT / "eval" / "shopper_questions.jsonl")
+    assert len(rows) >= 150 and len({r["skill"] for r in rows}) >= 8
+    report = run_shopper_eval(bot, rows)
+    weakest = min(report["by_skill"].items(), key=lambda kv: kv[1]["pass_rate"])
+    assert report["pass_rate"] >= 0.9, report["failures"]
+    assert weakest[1]["pass_rate"] >= 0.8, (weakest, report["failures"])
+
+
+def test_a_check_that_does_not_hold_fails(bot):
+    from chatbot.shopper_eval import check_answer
+
+    catalog = Catalog.from_documents(bot.documents)
+    answer = bot.ask("Do you have any toys under $20?")
+    assert check_answer({"check": {"type": "within", "match": {"category": "Toys & Games"}, "max_price": 20}},
+                        answer, catalog)[0]
+    passed, why = check_answer({"check": {"type": "within", "match": {"category": "Toys & Games"},
+                                          "max_price": 13}}, answer, catalog)
+    assert not passed and "outside" in why
+    passed, _ = check_answer({"check": {"type": "cheapest", "match": {"category": "Toys & Games"}}}, answer, catalog)
+    assert not passed  # best rated first is not cheapest first
+
+
+def test_the_cheapest_one_after_a_list_is_the_cheapest_of_that_list(bot):
+    tents = bot.ask("Show me your puzzles")
+    shown = [p["id"] for p in tents.products]
+    history = [{"role": "user", "content": "Show me your puzzles"},
+               {"role": "assistant", "content": tents.text, "products": shown}]
+    cheapest = bot.ask("What's the cheapest one?", history=history)
+    prices = {p["id"]: p["price"] for p in PRODUCTS}
+    assert len(shown) >= 2 and cheapest.products[0]["id"] == min(shown, key=prices.get)
+    fresh = bot.ask("Do you have any toys under $20?", history=history)  # a new question on its own terms
+    assert all(p["price"] <= 20 for p in fresh.products) and set(p["id"] for p in fresh.products) - set(shown)

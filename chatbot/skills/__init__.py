@@ -8,6 +8,7 @@ one module with a ``reply(context)`` method, an entry in ``_skills`` and router 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,12 @@ from .search import CatalogSearch, Recommend
 __all__ = ["Catalog", "Listing", "Route", "Router", "ShopAssistant", "ShopContext", "ShopQuery", "Skill",
            "SkillReply", "Routed", "LABELS", "parse_query"]
 
-MIN_CONFIDENCE = 0.4  # below this the router is unsure, and the grounded path (which can abstain) answers
+MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path (which can abstain) answers
+# skills whose question, when no product is named or in focus, is a catalog search ("which toy has the best
+# reviews?", "cheapest puzzle?" routed to attribute)
+_SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare")
+_AGE_QUESTION = re.compile(r"\b(?:ok|okay|good|suitable|right|safe|appropriate|work|too (?:young|old))\b.{0,20}"
+                           r"\b(?:for )?(?:a |my )?\d{1,2}\s*-?\s*(?:years?|yrs?|y/?o)", re.I)
 
 
 @dataclass
@@ -38,22 +44,35 @@ class Routed:
 
 
 class ShopAssistant:
-    def __init__(self, documents: Any, embedder: Embedder, store_name: str = "our store",
+    def __init__(self, source: Any, embedder: Embedder, store_name: str = "our store",
                  support_contact: str = "", cache_dir: str | Path | None = None):
-        self.catalog = Catalog.from_documents(documents)
+        """``source``: the KnowledgeIndex (or its documents) whose catalog records and reviews the skills use."""
+        self.catalog = Catalog.from_documents(source)
         self.router = Router(embedder, cache_dir)
         self.store_name, self.support_contact = store_name, support_contact
         self._skills: dict[str, Skill] = {s.name: s for s in (
-            CatalogSearch(), Recommend(embedder), AttributeAnswer(), ReviewSummary(documents), Comparison(),
+            CatalogSearch(), Recommend(embedder, source), AttributeAnswer(), ReviewSummary(source), Comparison(),
             Availability())}
 
     def answer(self, message: str, vector: np.ndarray, focus: str | None = None,
                shown: tuple[str, ...] = ()) -> Routed:
         """Route ``message`` (its embedding is ``vector``) and let the chosen skill answer it."""
         route = self.router.route(vector)
+        if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):
+            # "is it ok for a 2-year-old?", "would the second one work for a 7 year old?": a catalog fact
+            route = Route("attribute", route.confidence)
         skill = self._skills.get(route.skill)
-        if skill is None or route.confidence < MIN_CONFIDENCE or not len(self.catalog):
+        if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= 0.6:
             return Routed(route, None)
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
                               shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact)
-        return Routed(route, skill.reply(context))
+        if skill is None or route.confidence < MIN_CONFIDENCE:
+            # unsure, or not a catalog skill: a question about a field of the product in focus is still one
+            # ("is it noise cancelling?"); anything else goes to the grounded path
+            fact = self._skills["attribute"].reply(context) if focus else None
+            return Routed(route, fact if fact is not None and not fact.abstained else None)
+        reply = skill.reply(context) if skill is not None else None
+        if reply is None and route.skill in _SEARCH_INSTEAD:
+            search = self._skills["catalog_search"].reply(context)
+            reply = search if search is not None and search.products else None
+        return Routed(route, reply)

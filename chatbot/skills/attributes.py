@@ -10,6 +10,7 @@ does not list is said to be not listed, with a person offered, unless the descri
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 
 import Stemmer
 
@@ -40,7 +41,18 @@ _SYNONYMS = {
     "includes": "include includes included come comes box contents",
     "wattage": "watts wattage power powerful",
     "life": "last lasts life long hours",
+    "cable": "cable cord wire lead long length",
+    "length": "long length",
+    "foldable": "fold folds folding foldable collapsible collapse",
+    "certification": "certified certification safety standard",
+    "height": "tall height high",
+    "run_time": "last lasts long minutes hours runtime battery life",
 }
+# words that ask about one property; when the product lists no field for it, the answer is "not listed",
+# never another field that merely shares a word with the question
+_PROPERTIES = {"dishwasher", "oven", "microwave", "waterproof", "washable", "batteries", "battery", "foldable",
+               "fold", "assembly", "bluetooth", "wireless", "rechargeable", "noise", "cancelling", "certified",
+               "weigh", "weight", "heavy", "thread", "warranty"}
 _STEM = Stemmer.Stemmer("english").stemWord
 _WORD = re.compile(r"[a-z]+")
 _BOOLEAN_PHRASES = {  # field → (positive, negative) predicate
@@ -62,11 +74,13 @@ class AttributeAnswer:
         if not products:
             return None
         item = products[0]
-        # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question)
-        question = set(_stems(context.message)) - set(_stems(item.product.name))
+        # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
+        # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
+        words = set(_stems(context.message))
+        question = words - set(_stems(item.product.name))
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
-        field = _best_field(item, question)
+        field = _best_field(item, question) or _best_field(item, words)
         if field is None:
             return _from_description(item, context, question)
         return _say(item, field)
@@ -87,11 +101,28 @@ def _field_words(field: str) -> set[str]:
     return words - {_STEM(w) for w in ("safe", "required", "range", "type", "included")}
 
 
+def _overlap(field_words: set[str], question: set[str]) -> int:
+    """Shared words, counting "fold"/"foldabl" and near-typos ("dishwas" for "dishwash") as shared."""
+    shared = 0
+    for word in question:
+        if word in field_words or any(len(word) >= 4 and len(f) >= 4 and (f.startswith(word) or word.startswith(f))
+                                      for f in field_words) or (len(word) >= 6 and get_close_matches(
+                                          word, field_words, n=1, cutoff=0.85)):
+            shared += 1
+    return shared
+
+
 def _best_field(item: Listing, question: set[str]) -> str | None:
     fields = ["price", *item.product.attributes]
-    scored = [(len(_field_words(f) & question), -i, f) for i, f in enumerate(fields)]
+    scored = [(_overlap(_field_words(f), question), -i, f) for i, f in enumerate(fields)]
     best = max(scored)
-    return best[2] if best[0] > 0 else None
+    if best[0] <= 0:
+        return None
+    asked = {w for w in question if any(w == _STEM(p) or (len(w) >= 6 and get_close_matches(w, [_STEM(p)], 1, 0.85))
+                                         for p in _PROPERTIES)}
+    if asked and not _overlap(_field_words(best[2]), asked):
+        return None  # "is the mixer bowl dishwasher safe?": no dishwasher field; "bowl material" is not it
+    return best[2]
 
 
 def _say(item: Listing, field: str) -> SkillReply:

@@ -6,16 +6,22 @@
 
 from __future__ import annotations
 
+import re
+
 from .base import ShopContext, SkillReply, offer_person
 from .targets import target_products
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
+_ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
+                         r"on hand|inventory|how many (?:do you )?have|have any more|run out|out of)\b", re.I)
 
 
 class Availability:
     name = "availability"
 
     def reply(self, context: ShopContext) -> SkillReply | None:
+        if not _ASKS_STOCK.search(context.message):
+            return None  # routed here, but not about stock ("a physical store in Boston?")
         products = target_products(context, want=1)
         item = products[0] if products else None
         reply = SkillReply("", products=[item] if item else [], focus=item.product.id if item else None)

@@ -31,7 +31,7 @@ less more than between around about dollars dollar bucks usd kid kids child chil
 daughter nephew niece grandson granddaughter baby toddler teen teens old year years age ages available range
 options option list all also just really very much many lot lots like love loves store shop harbor pine hi hello
 hey thanks thank ok okay yes no not don't dont i'm im what's whats there's theres tell know let us else other
-another new newest latest""".split())
+another new newest latest first second third fourth fifth last work works""".split())
 _SPEC = re.compile(r"^(?:\d[\d,.:x/\"-]*[a-z\"]*|set|sets|pack|packs|piece|pieces|pc|pcs|inch|in|oz|lb|lbs|ft|mah|"
                    r"scale|l|qt|quart|cup|w)$")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
@@ -97,60 +97,75 @@ class Catalog:
         """The words of a query that could name a product type, a category or a feature."""
         return [t for t in terms if t not in _NOISE and len(t) > 1 and not t.isdigit()]
 
-    def match_terms(self, terms: list[str]) -> tuple[set[str] | None, list[str], list[str], bool]:
+    def match_terms(self, terms: list[str], either: bool = False) -> tuple[set[str] | None, list[str], list[str], bool]:
         """Which products the words allow: (product ids or None for "any", words matched only as a modifier of
         a name ("laptop" in "Laptop Sleeve"), words that match nothing in the catalog, whether a word named a
-        product type or category rather than only a feature from a description)."""
-        allowed: set[str] | None = None
-        modifiers, unknown, named = [], [], False
+        product type or category rather than only a feature from a description). ``either``: the shopper
+        said "A or B", so either word's products count."""
+        matches: list[tuple[int, set[str]]] = []  # (strength: 3 head noun, 2 name, 1 category, 0 text, ids)
+        modifiers, unknown = [], []
         for term in self.content_terms(terms):
             stem = self._stem(term)
             heads = {pid for pid, head in self._heads.items() if head == stem}
             in_category = {pid for pid, stems in self._category_stems.items() if stem in stems}
             in_name = {pid for pid, stems in self._full_name_stems.items() if stem in stems}
             in_text = {pid for pid, stems in self._text_stems.items() if stem in stems}
-            named = named or bool(heads or in_category or in_name)
             if heads:  # "puzzles": the puzzles, not every product in "Books & Puzzles"
-                match = heads
+                matches.append((3, heads))
             elif in_category:
-                match = in_category
+                matches.append((1, in_category))
             elif in_name:
-                match = in_name
+                matches.append((2, in_name))
                 modifiers.append(term)
             elif in_text:
-                match = in_text
+                matches.append((0, in_text))
             else:
                 unknown.append(term)
-                continue
-            allowed = match if allowed is None else allowed & match
+        if not matches:
+            return None, modifiers, unknown, False
+        named = any(strength > 0 for strength, _ in matches)
+        if either:
+            return set().union(*(ids for _, ids in matches)), modifiers, unknown, named
+        allowed = set.intersection(*(ids for _, ids in matches))
+        if not allowed:  # "a game for family night", "outdoor toys": the strongest, most specific word decides
+            strongest = max(strength for strength, _ in matches)
+            allowed = min((ids for strength, ids in matches if strength == strongest), key=len)
         return allowed, modifiers, unknown, named
 
-    def mentioned(self, text: str, limit: int = 4) -> list[Listing]:
-        """The products the text names, best match first: by their distinctive name words, so "the marble run"
-        and "Kraken Cove" find their products, and "a game" finds none."""
-        words = set(self._stems(text))
+    def mentioned(self, text: str, limit: int = 4, by_position: bool = False, loose: bool = True) -> list[Listing]:
+        """The products the text names, best match first (or in the order named): by their distinctive name
+        words, so "the marble run", "Kraken Cove" and "the kids' headphones" find their products and "a game"
+        finds none. ``loose=False`` leaves out products named only by their head noun ("play" in "how many
+        players can play?" is not the Pretend Play Set)."""
+        words = self._stems(text)
+        present = set(words)
         scored = []
         for pid, stems in self._full_name_stems.items():
-            distinctive = [s for s in dict.fromkeys(stems) if s not in _GENERIC_STEMS and not _SPEC.match(s)]
-            hit = [s for s in distinctive if s in words]
+            distinctive = [s for s in dict.fromkeys(stems)
+                           if s not in _GENERIC_STEMS and s not in _NOISE_STEMS and not _SPEC.match(s)]
+            hit = [s for s in distinctive if s in present]
             if not hit:
                 continue
             rare = [s for s in hit if self._name_frequency.get(s, 0) == 1]
-            if len(hit) >= 2 or rare:
-                # rare words and the share of the name matched; the position breaks ties by where it was named
-                scored.append((len(rare) * 2 + len(hit) + len(hit) / len(distinctive), pid))
+            if len(hit) >= 2 or rare or (loose and self._heads[pid] in hit):
+                generic = sum(1 for s in set(stems) & present if s in _GENERIC_STEMS)
+                score = len(rare) * 2 + len(hit) + len(hit) / len(distinctive) + 0.5 * generic
+                scored.append((score, pid))
         scored.sort(key=lambda x: (-x[0], x[1]))
         if not scored:
             return []
         best = scored[0][0]
-        keep = [pid for score, pid in scored if score >= best * 0.6][:limit]
-        order = {pid: _first_position(self._full_name_stems[pid], list(self._stems(text))) for pid in keep}
-        return [self.by_id[pid] for pid in sorted(keep, key=lambda pid: order[pid])]
+        # several products named at once (a comparison) may be named more or less fully than each other
+        keep = [pid for score, pid in scored if score >= best * (0.3 if by_position else 0.6)][:limit]
+        if by_position:
+            keep.sort(key=lambda pid: _first_position(self._full_name_stems[pid], words))
+        return [self.by_id[pid] for pid in keep]
 
     # ---- search
     def search(self, query: ShopQuery, within: set[str] | None = None) -> "SearchResult":
         """Products matching the query's words, inside its price range and age, sorted as asked."""
-        allowed, modifiers, unknown, named = self.match_terms(query.terms)
+        either = bool(re.search(r"\b(?:or|and/or)\b", query.text, re.I))
+        allowed, modifiers, unknown, named = self.match_terms(query.terms, either)
         pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
                 and (within is None or item.product.id in within)]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)]
@@ -168,6 +183,7 @@ class SearchResult:
     unknown: list[str]  # words the catalog has nothing for
 
 
+_NOISE_STEMS = set(Stemmer.Stemmer("english").stemWords(sorted(_NOISE)))
 _GENERIC_STEMS = set(Stemmer.Stemmer("english").stemWords(
     """kid kids child children with for and of the set pack piece pieces inch mini little big large small
     wooden kit toy game harbor pine""".split()))

@@ -30,7 +30,9 @@ class Comparison:
         marks = {i.product.id: reply.cite(i.doc_id) for i in products}
         priced = [i for i in products if i.product.price is not None]
         lead = ""
-        if len(priced) >= 2 and (_CHEAPER.search(context.message) or _PRICIER.search(context.message)):
+        asks_price = _CHEAPER.search(context.message) or _PRICIER.search(context.message)
+        if len(priced) >= 2 and (asks_price or not _BETTER.search(context.message)) \
+                and len({i.product.price for i in priced}) > 1:
             ordered = sorted(priced, key=lambda i: i.product.price, reverse=bool(_PRICIER.search(context.message)))
             first, second = ordered[0], ordered[1]
             word = "more expensive" if _PRICIER.search(context.message) else "cheaper"

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import re
 
+import Stemmer
+
 from ..guards import looks_like_instruction
 from ..tools.reviews import analyze_reviews
 from .base import ShopContext, SkillReply, join_words
 from .targets import target_products
 
 _OPINION = re.compile(r"\b(?:recommend|worth|good|any good|like it|love|should i (?:buy|get))\b", re.I)
+_STEM = Stemmer.Stemmer("english").stemWord
+_WORD = re.compile(r"[a-z]+")
+# words of asking about reviews in general; what is left names a topic ("leaks", "the noise", "assembly")
+_GENERAL = {_STEM(w) for w in """a an the is are do does did say says said think thinks people folks customers
+shoppers buyers parents reviewers reviewer review reviews rating ratings rated rate stars star what whats how any
+about it its this that they them of on for to in with and or would you recommend worth money good bad really
+complaints complaint complain problems problem issues issue opinion opinions feedback like love hate mention
+mentions mentioned according generally overall anyone there other others products product""".split()}
 
 
 class ReviewSummary:
@@ -55,6 +65,9 @@ class ReviewSummary:
         quotes = _quotes(analysis)
         for label, quote in quotes:
             parts.append(f"{label} wrote: \"{quote.text}\" {reply.cite('review:' + quote.review_id)}")
+        topic = _topic(context.message, name)
+        if topic:
+            parts.insert(1 if lead else 0, _about_topic(topic, reviews, reply))
         reply.text = " ".join(parts)
         return reply
 
@@ -70,3 +83,24 @@ def _quotes(analysis) -> list[tuple[str, object]]:
     if bad is not None and (good is None or bad.review_id != good.review_id):
         chosen.append((f"A {bad.rating:g}-star reviewer", bad))
     return chosen
+
+
+def _topic(message: str, product_name: str) -> list[str]:
+    """The words that name what the shopper wants to hear about, beyond reviews in general ("leaks")."""
+    name = {_STEM(w) for w in _WORD.findall(product_name.lower())}
+    return [w for w in _WORD.findall(message.lower()) if len(w) > 2 and _STEM(w) not in _GENERAL | name]
+
+
+def _about_topic(topic: list[str], reviews, reply: SkillReply) -> str:
+    """"2 of 7 reviews mention leaks; one wrote: ..." or "None of the 7 reviews mention leaks."."""
+    stems = {_STEM(w) for w in topic}
+    mentioning = [r for r in reviews if stems & {_STEM(w) for w in _WORD.findall(f"{r.title} {r.text}".lower())}
+                  and not looks_like_instruction(r.text)]
+    words = " ".join(topic)
+    if not mentioning:
+        return f"None of its {len(reviews)} reviews mention {words}."
+    example = min(mentioning, key=lambda r: r.rating)  # the most critical mention says the most about a worry
+    sentence = next((s for s in re.split(r"(?<=[.!?])\s+", example.text)
+                     if stems & {_STEM(w) for w in _WORD.findall(s.lower())}), example.text)
+    return (f"{len(mentioning)} of its {len(reviews)} reviews mention {words}; a {example.rating:g}-star reviewer "
+            f"wrote: \"{sentence.strip()}\" {reply.cite('review:' + example.id)}")

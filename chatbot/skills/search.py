@@ -17,6 +17,7 @@ from .base import ShopContext, SkillReply, join_words, money, rating_words
 from .catalog import Listing, SearchResult
 
 SHOW = 5  # products listed when the shopper did not say how many
+_REFERS_BACK = re.compile(r"\b(?:one|ones|them|those|these|of them|which)\b", re.I)
 # words that would make a "girl" and a "boy" of the same age get different gifts: ignored unless they are
 # the only thing the shopper said about the gift
 _GENDERED = re.compile(r"\b(?:girls?|boys?|daughters?|sons?|nieces?|nephews?|granddaughters?|grandsons?|"
@@ -28,6 +29,10 @@ class CatalogSearch:
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.catalog.search(context.query)
+        if not result.typed and context.shown and _REFERS_BACK.search(context.message):
+            # "what's the cheapest one?" after a list: among the products just shown
+            result = context.catalog.search(context.query, within=set(context.shown))
+            result.typed = True
         if not result.typed:
             if result.unknown and not context.query.constrained:
                 return _not_sold(context, result.unknown)
@@ -39,18 +44,21 @@ class CatalogSearch:
 class Recommend:
     name = "recommend"
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Embedder, source=None):
         self.embedder = embedder
+        self.source = source  # the KnowledgeIndex: its stored product vectors save embedding the catalog
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.catalog.search(context.query)
-        if result.typed:  # "a tent for two kids": a product type was named, so search it
-            return _listing_reply(context, result, recommending=True)
+        if result.typed or context.query.sort:  # "a tent for two kids", "the cheapest gift for a 9-year-old"
+            return _listing_reply(context, result, recommending=not context.query.sort)
         need = _GENDERED.sub(" ", context.message)
         catalog = context.catalog
-        picks = recommend(need if need.strip() else context.message, [i.product for i in catalog.listings],
-                          self.embedder, k=context.query.count or 3)
-        listings = [catalog.by_id[p.product.id] for p in picks if _within(catalog.by_id[p.product.id], context)]
+        products = self.source if self.source is not None else [i.product for i in catalog.listings]
+        picks = recommend(need if need.strip() else context.message, products, self.embedder,
+                          k=context.query.count or 3)
+        listings = [catalog.by_id[p.product.id] for p in picks
+                    if p.product.id in catalog.by_id and _within(catalog.by_id[p.product.id], context)]
         if not listings:
             return _listing_reply(context, result, recommending=True)
         reply = SkillReply("", products=listings)

@@ -9,21 +9,27 @@ from .catalog import Listing
 
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "last": -1}
-_ORDINAL = re.compile(r"\b(%s)\s+(?:one|1|option|pick|product|item)?\b" % "|".join(_ORDINALS), re.I)
-_ALL_SHOWN = re.compile(r"\b(?:them|these|those|both|all of them|the two|the three)\b", re.I)
+_ORDINAL = re.compile(r"\b(%s)\b" % "|".join(_ORDINALS), re.I)
+_FIRST_N = re.compile(r"\b(?:first|top) (two|three|2|3)\b", re.I)
+_ALL_SHOWN = re.compile(r"\b(?:them|these|those|both|all of them|the two|the three|which one|which of)\b", re.I)
 
 
 def target_products(context: ShopContext, want: int = 1) -> list[Listing]:
     """Up to ``want`` products, or more when the message names more (comparisons)."""
     catalog = context.catalog
-    named = catalog.mentioned(context.message)
+    # a product named only by its head noun ("the headphones") counts when nothing else points at one
+    loose = not (context.focus or context.shown)
+    named = catalog.mentioned(context.message, by_position=want > 1, loose=loose)
     if named:
-        return named
+        return named[:1] if want == 1 else named
     shown = [catalog.by_id[p] for p in context.shown if p in catalog.by_id]
-    if shown and (m := _ORDINAL.search(context.message)):
-        index = _ORDINALS[m.group(1).lower()]
-        if -len(shown) <= index < len(shown):
-            return [shown[index]]
+    if shown and (m := _FIRST_N.search(context.message)):
+        return shown[: {"two": 2, "three": 3}.get(m.group(1).lower(), int(m.group(1)) if m.group(1).isdigit() else 2)]
+    picked = [shown[_ORDINALS[m.group(1).lower()]] for m in _ORDINAL.finditer(context.message)
+              if shown and -len(shown) <= _ORDINALS[m.group(1).lower()] < len(shown)]
+    if picked:
+        unique = list({item.product.id: item for item in picked}.values())
+        return unique[:max(want, 1)]
     if shown and want > 1 and _ALL_SHOWN.search(context.message):
         return shown
     if context.focus and context.focus in catalog.by_id:
