@@ -239,6 +239,7 @@ class Chatbot:
                history: Iterable[Any] | None = None) -> list[Answer]:
         """Up to ``n`` different verified, cited draft replies for a support agent, best first."""
         message, _ = self._clean(message)
+        history = list(history or [])
         query = standalone_question(message, history)
         started = time.perf_counter()
         product = focus_product(product_id, history)
@@ -249,7 +250,11 @@ class Chatbot:
         evidence = gather_evidence(query, top, self._phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
         first, seen = [], set()
-        faq = self.faq.match(vector, product) if query == message else None
+        shop = self._shop_answer(message, product, history, _Clock(started), None)
+        if shop is not None and not shop.handoff and not shop.abstained:  # a catalog answer leads, with its cards
+            seen.add(shop.text)
+            first.append(shop)
+        faq = self.faq.match(vector, product) if query == message and not first else None
         if faq is not None:  # the store's own answer to this very question leads, whatever the model writes
             clock, draft = _Clock(started), Draft()
             clock.retrieved()

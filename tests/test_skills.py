@@ -216,3 +216,19 @@ def test_the_cheapest_one_after_a_list_is_the_cheapest_of_that_list(bot):
     assert len(shown) >= 2 and cheapest.products[0]["id"] == min(shown, key=prices.get)
     fresh = bot.ask("Do you have any toys under $20?", history=history)  # a new question on its own terms
     assert all(p["price"] <= 20 for p in fresh.products) and set(p["id"] for p in fresh.products) - set(shown)
+
+
+def test_an_agents_first_draft_for_a_catalog_question_is_the_catalog_answer(bot):
+    drafts = bot.drafts("What's the cheapest bike you have?", n=3)
+    assert drafts[0].origin == "catalog" and drafts[0].products[0]["id"] == "HP-1017"
+    assert "Coastline Balance Bike" in drafts[0].text and len({d.text for d in drafts}) == len(drafts)
+
+
+def test_and_in_a_colour_after_a_list_filters_that_list(bot):
+    listed = bot.ask("Do you have any toys under $40?")
+    shown = [p["id"] for p in listed.products]
+    history = [{"role": "user", "content": "Do you have any toys under $40?"},
+               {"role": "assistant", "content": listed.text, "products": shown}]
+    teal = bot.ask("and in teal?", history=history)
+    colours = {p["id"]: str(p["attributes"].get("colors", p["attributes"].get("color", ""))) for p in PRODUCTS}
+    assert teal.products and all(p["id"] in shown and "teal" in colours[p["id"]] for p in teal.products)

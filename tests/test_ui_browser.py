@@ -316,6 +316,20 @@ def test_a_recommendation_and_a_review_summary_come_with_product_cards(site, bro
     page.close()
 
 
+def test_the_agents_draft_for_a_catalog_question_shows_product_cards(site, browser):
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(agent, site["url"], "/agent/", "ana")
+    agent.wait_for_selector("#customer-message")
+    agent.locator("#customer-message textarea").fill("What's the cheapest bike you have?")
+    agent.locator("#draft-replies").click()
+    agent.wait_for_function("() => document.querySelector('#draft-1 textarea').value.includes('Balance Bike')",
+                            timeout=60_000)
+    card = agent.locator(".product-card").first
+    expect(card).to_contain_text("Coastline Balance Bike")
+    expect(card).to_contain_text("$129.00")
+    agent.close()
+
+
 def test_typing_in_the_product_picker_filters_the_products(site, browser):
     page = browser.new_page()
     page.goto(site["url"])

@@ -33,12 +33,12 @@ CSS = """
 #shopper-chat details.source p { margin: .3em 0 .5em 1.2em; }
 #shopper-chat .staff-author { color: #1d4f7a; }
 #handoff-notice { overflow-wrap: anywhere; }
-#shopper-chat .product-cards { display: flex; flex-wrap: wrap; gap: 8px; margin: .5em 0; }
-#shopper-chat .product-card { display: flex; flex-direction: column; gap: 2px; padding: 8px 10px; min-width: 140px;
+.product-cards { display: flex; flex-wrap: wrap; gap: 8px; margin: .5em 0; }
+.product-card { display: flex; flex-direction: column; gap: 2px; padding: 8px 10px; min-width: 140px;
   flex: 1 1 140px; max-width: 220px; border: 1px solid #d6d9de; border-radius: 10px; background: #fff; }
-#shopper-chat .card-name { font-weight: 600; }
-#shopper-chat .card-price { font-size: 1.05em; }
-#shopper-chat .card-rating { font-size: .9em; color: #55555f; }
+.card-name { font-weight: 600; }
+.card-price { font-size: 1.05em; }
+.card-rating { font-size: .9em; color: #55555f; }
 #page-title h1, #staff-header h1 { font-size: 1.5rem; margin: 0; }
 #shopper-chat .message:has(.staff-message:not(.staff-note)) { background: #eef6ff; border-color: #b9d4f1; }
 #shopper-chat .typing { display: inline-flex; gap: 4px; padding: 4px 0; }

@@ -84,4 +84,6 @@ def customer_reply(text: str, store_name: str) -> str:
 
 
 def draft_caption(answer: Answer) -> str:
-    return f"Confidence {answer.confidence:.0%}\n\n{sources_markdown(answer) or 'No sources.'}"
+    cards = product_cards(answer.products)
+    return (f"Confidence {answer.confidence:.0%}" + (" · from the catalog" if answer.origin == "catalog" else "")
+            + f"\n\n{cards}\n\n{sources_markdown(answer) or 'No sources.'}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..conversation import is_follow_up
 from ..embedding import Embedder
 from ..tools.recommend import recommend
 from .base import ShopContext, SkillReply, join_words, money, rating_words
@@ -29,8 +30,9 @@ class CatalogSearch:
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.catalog.search(context.query)
-        if not result.typed and context.shown and _REFERS_BACK.search(context.message):
-            # "what's the cheapest one?" after a list: among the products just shown
+        if not result.typed and context.shown and (_REFERS_BACK.search(context.message)
+                                                   or is_follow_up(context.message)):
+            # "what's the cheapest one?", "and in blue?" after a list: among the products just shown
             result = context.catalog.search(context.query, within=set(context.shown))
             result.typed = True
         if not result.typed:
