@@ -143,13 +143,11 @@ def test_policy_questions_still_take_the_grounded_path(bot):
 
 
 def test_the_second_one_and_compare_them_follow_the_last_list(bot):
-    listed = bot.ask("Do you have any toys under $20?")
-    history = [{"role": "user", "content": "Do you have any toys under $20?"},
-               {"role": "assistant", "content": listed.text, "products": [p["id"] for p in listed.products]}]
+    shown, history = after_a_list(bot, "Do you have any toys under $20?")
     second = bot.ask("how many pieces does the second one have?", history=history)
-    assert second.products[0]["id"] == listed.products[1]["id"]
+    assert second.products[0]["id"] == shown[1]
     both = bot.ask("compare them", history=history)
-    assert [p["id"] for p in both.products] == [p["id"] for p in listed.products[:3]]
+    assert [p["id"] for p in both.products] == shown[:3]
 
 
 @pytest.mark.parametrize("text,low,high,age", [
@@ -206,11 +204,16 @@ def test_a_check_that_does_not_hold_fails(bot):
     assert not passed  # best rated first is not cheapest first
 
 
+def after_a_list(bot, question: str) -> tuple[list[str], list[dict]]:
+    """Ask ``question``; return the product ids it listed and the history a follow-up carries."""
+    listed = bot.ask(question)
+    shown = [p["id"] for p in listed.products]
+    return shown, [{"role": "user", "content": question},
+                   {"role": "assistant", "content": listed.text, "products": shown}]
+
+
 def test_the_cheapest_one_after_a_list_is_the_cheapest_of_that_list(bot):
-    tents = bot.ask("Show me your puzzles")
-    shown = [p["id"] for p in tents.products]
-    history = [{"role": "user", "content": "Show me your puzzles"},
-               {"role": "assistant", "content": tents.text, "products": shown}]
+    shown, history = after_a_list(bot, "Show me your puzzles")
     cheapest = bot.ask("What's the cheapest one?", history=history)
     prices = {p["id"]: p["price"] for p in PRODUCTS}
     assert len(shown) >= 2 and cheapest.products[0]["id"] == min(shown, key=prices.get)
@@ -225,10 +228,7 @@ def test_an_agents_first_draft_for_a_catalog_question_is_the_catalog_answer(bot)
 
 
 def test_and_in_a_colour_after_a_list_filters_that_list(bot):
-    listed = bot.ask("Do you have any toys under $40?")
-    shown = [p["id"] for p in listed.products]
-    history = [{"role": "user", "content": "Do you have any toys under $40?"},
-               {"role": "assistant", "content": listed.text, "products": shown}]
+    shown, history = after_a_list(bot, "Do you have any toys under $40?")
     teal = bot.ask("and in teal?", history=history)
     colours = {p["id"]: str(p["attributes"].get("colors", p["attributes"].get("color", ""))) for p in PRODUCTS}
     assert teal.products and all(p["id"] in shown and "teal" in colours[p["id"]] for p in teal.products)
