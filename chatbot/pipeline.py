@@ -38,7 +38,7 @@ from .store import KnowledgeIndex
 from .types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
-ORDER_CONFIDENCE = 0.8  # the router is this sure a message is about the shopper's own order: hand off
+ORDER_CONFIDENCE = 0.6  # the router is this sure a message is about the shopper's own order: hand off
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -301,7 +301,7 @@ class Chatbot:
         clock.retrieved()
         answer = self._answer(message, reply.text, Draft(), [], routed.route.confidence, clock,
                               abstained=reply.abstained, notice=notice, product=reply.focus or product,
-                              reason=reply.reason, origin="catalog")
+                              reason=reply.reason, origin="smalltalk" if routed.route.skill == "smalltalk" else "catalog")
         answer.citations = [self._doc_citation(doc_id) for doc_id in reply.sources]
         answer.citations = [c for c in answer.citations if c is not None]
         answer.products = [item.card() for item in reply.products]

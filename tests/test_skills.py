@@ -232,3 +232,23 @@ def test_and_in_a_colour_after_a_list_filters_that_list(bot):
     teal = bot.ask("and in teal?", history=history)
     colours = {p["id"]: str(p["attributes"].get("colors", p["attributes"].get("color", ""))) for p in PRODUCTS}
     assert teal.products and all(p["id"] in shown and "teal" in colours[p["id"]] for p in teal.products)
+
+
+@pytest.mark.parametrize("message,start", [("thanks!", "You're welcome!"), ("hi there", "Hi! I can help"),
+                                           ("are you a bot?", "I'm Harbor & Pine's virtual assistant")])
+def test_small_talk_is_answered_as_a_person_would(bot, message, start):
+    answer = bot.ask(message)
+    assert answer.text.startswith(start) and answer.citations == [] and answer.origin == "smalltalk"
+
+
+def test_a_need_in_a_sentence_keeps_the_age_and_the_budget(bot):
+    answer = bot.ask("hi, looking for something for my nephew, he's 8 and loves science, budget 50 bucks")
+    shown = named(answer.products)
+    assert shown and all(p["price"] <= 50 and age_range(p["attributes"]["age_range"])[0] <= 8 for p in shown)
+    assert "cheapest first" not in answer.text  # a budget is a limit, not a request for the cheapest
+
+
+def test_the_cheaper_one_of_the_last_list_is_the_product_a_field_question_is_about(bot):
+    _, history = after_a_list(bot, "show me your headphones")
+    answer = bot.ask("does the cheaper one have a volume limit?", history=history)
+    assert answer.text == "The volume limit of the Kids' Volume-Limited Headphones is 85 dB [1]."

@@ -25,6 +25,7 @@ from .query import ShopQuery, parse_query
 from .reviews import ReviewSummary
 from .router import LABELS, Route, Router
 from .search import CatalogSearch, Recommend
+from .smalltalk import SmallTalk
 
 __all__ = ["Catalog", "Listing", "Route", "Router", "ShopAssistant", "ShopContext", "ShopQuery", "Skill",
            "SkillReply", "Routed", "LABELS", "parse_query"]
@@ -33,6 +34,9 @@ MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path 
 # skills whose question, when no product is named or in focus, is a catalog search ("which toy has the best
 # reviews?", "cheapest puzzle?" routed to attribute)
 _SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare")
+# words that ask what reviewers think: with a product to talk about, a review summary whatever the router said
+_ASKS_REVIEWS = re.compile(r"\b(?:reviews?|reviewers?|(?:people|customers|folks|parents|others|buyers) "
+                           r"(?:say|think|said)|ratings?)\b", re.I)
 _AGE_QUESTION = re.compile(r"\b(?:ok|okay|good|suitable|right|safe|appropriate|work|too (?:young|old))\b.{0,20}"
                            r"\b(?:for )?(?:a |my )?\d{1,2}\s*-?\s*(?:years?|yrs?|y/?o)", re.I)
 
@@ -52,7 +56,7 @@ class ShopAssistant:
         self.store_name, self.support_contact = store_name, support_contact
         self._skills: dict[str, Skill] = {s.name: s for s in (
             CatalogSearch(), Recommend(embedder, source), AttributeAnswer(), ReviewSummary(source), Comparison(),
-            Availability())}
+            Availability(), SmallTalk())}
 
     def answer(self, message: str, vector: np.ndarray, focus: str | None = None,
                shown: tuple[str, ...] = ()) -> Routed:
@@ -61,6 +65,9 @@ class ShopAssistant:
         if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):
             # "is it ok for a 2-year-old?", "would the second one work for a 7 year old?": a catalog fact
             route = Route("attribute", route.confidence)
+        if route.skill in ("catalog_search", "attribute", "compare") and _ASKS_REVIEWS.search(message) \
+                and not re.search(r"\b(?:best|top|highest)[- ]?rated\b", message, re.I):
+            route = Route("reviews", route.confidence)  # "what do people say about the second one?"
         skill = self._skills.get(route.skill)
         if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= 0.6:
             return Routed(route, None)
@@ -72,7 +79,17 @@ class ShopAssistant:
             fact = self._skills["attribute"].reply(context) if focus else None
             return Routed(route, fact if fact is not None and not fact.abstained else None)
         reply = skill.reply(context) if skill is not None else None
+        if route.skill == "catalog_search" and (focus or shown) and reply is not None:
+            # "does the cheaper one have a volume limit?": a field of one product already shown, not a search
+            fact = self._skills["attribute"].reply(context)
+            if fact is not None and not fact.abstained and _points_at_one(message):
+                reply = fact
         if reply is None and route.skill in _SEARCH_INSTEAD:
             search = self._skills["catalog_search"].reply(context)
             reply = search if search is not None and search.products else None
         return Routed(route, reply)
+
+
+def _points_at_one(message: str) -> bool:
+    return bool(re.search(r"\b(?:it|its|the (?:first|second|third|last|cheaper|cheapest|pricier|more expensive) "
+                          r"one|this one|that one)\b", message, re.I))

@@ -17,7 +17,7 @@ import Stemmer
 from ..tools.recommend import age_range
 from .base import ShopContext, SkillReply, money, offer_person
 from .catalog import Listing
-from .targets import target_products
+from .targets import target_products, without_pointers
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {
@@ -76,7 +76,7 @@ class AttributeAnswer:
         item = products[0]
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
-        words = set(_stems(context.message))
+        words = set(_stems(without_pointers(context.message)))
         question = words - set(_stems(item.product.name))
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
@@ -147,7 +147,7 @@ def _say(item: Listing, field: str) -> SkillReply:
     elif isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
         reply.text = f"The {name} has {value} {words} {cite}."
     else:
-        reply.text = f"The {name}'s {words} {'are' if words.endswith('s') else 'is'} {value} {cite}."
+        reply.text = f"The {words} of the {name} {'are' if words.endswith('s') else 'is'} {value} {cite}."
     return reply
 
 

@@ -33,12 +33,13 @@ _AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{_AMOUNT}",
 _AGE = [re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*olds?\b", re.I),
         re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?)\b(?!\s*(?:warranty|guarantee))", re.I),
         re.compile(r"\bages?\s*(\d{1,2})\b", re.I), re.compile(r"\b(\d{1,2})\s*y/?o\b", re.I),
-        re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? birthday\b", re.I)]
+        re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? birthday\b", re.I),
+        re.compile(r"\b(?:he|she|they)(?:'s|’s| is| are|'re)\s+(\d{1,2})\b(?!\s*(?:%|dollars|bucks|\$))", re.I)]
 _AGE_WORDS = {"baby": 1, "babies": 1, "infant": 1, "toddler": 2, "toddlers": 2, "preschooler": 4,
               "preschoolers": 4, "kindergartener": 5, "teen": 14, "teens": 14, "teenager": 14, "teenagers": 14,
               "tween": 11, "tweens": 11}
 _SORTS = [("price_asc", re.compile(r"\b(?:cheapest|cheap|least expensive|lowest[- ]price[d]?|inexpensive|"
-                                   r"affordable|budget|chepest|cheapst|lowest cost)\b", re.I)),
+                                   r"affordable|chepest|cheapst|lowest cost)\b", re.I)),
           ("price_desc", re.compile(r"\b(?:most expensive|priciest|highest[- ]price[d]?|premium|luxury|fanciest|"
                                     r"top of the line)\b", re.I)),
           ("rating", re.compile(r"\b(?:best|top|highest)[- ]?(?:rated|reviewed|ranked)|\bbest\b|\bmost popular\b|"

@@ -25,7 +25,8 @@ _GENERAL = {_STEM(w) for w in """a an the is are do does did say says said think
 shoppers buyers parents reviewers reviewer review reviews rating ratings rated rate stars star what whats how any
 about it its this that they them of on for to in with and or would you recommend worth money good bad really
 complaints complaint complain problems problem issues issue opinion opinions feedback like love hate mention
-mentions mentioned according generally overall anyone there other others products product""".split()}
+mentions mentioned according generally overall anyone there other others products product one ones first second
+third last cheaper cheapest pricier more expensive""".split()}
 
 
 class ReviewSummary:
