@@ -68,6 +68,16 @@ def browser():
         b.close()
 
 
+def chat_ready(page) -> None:
+    """The shopper chat has drawn and run its page-load events (the product from the URL, a kept conversation).
+
+    Not "networkidle": Gradio may keep a connection open, so the network need never go quiet."""
+    page.wait_for_selector("#shopper-input textarea", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#shopper-chat .pending, #shopper-chat .generating')",
+                           timeout=30_000)
+    page.wait_for_timeout(500)
+
+
 def ask(page, question: str, timeout: float = 90_000) -> str:
     """Type a question in the shopper chat; return the bot's last message once its sources (or answer) show."""
     bubbles = page.locator("#shopper-chat .message.bot")
@@ -134,7 +144,7 @@ def test_questions_sent_while_an_answer_streams_are_answered_in_order(site, brow
     monkeypatch.setattr(bot, "stream", held_stream)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(site["url"])
-    page.wait_for_load_state("networkidle")
+    chat_ready(page)
     box = page.locator("#shopper-input textarea")
     questions = ["What should I do if my item arrives damaged?", "Do you ship to Canada?", "Do gift cards expire?"]
     for question in questions:
@@ -333,7 +343,7 @@ def test_the_agents_draft_for_a_catalog_question_shows_product_cards(site, brows
 def test_typing_in_the_product_picker_filters_the_products(site, browser):
     page = browser.new_page()
     page.goto(site["url"])
-    page.wait_for_load_state("networkidle")
+    chat_ready(page)
     picker = page.locator("#product-picker input")
     assert picker.input_value() == ""  # nothing typed-looking to get in the way
     picker.click()
