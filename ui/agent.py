@@ -37,9 +37,9 @@ def waited(created_at: str, now: datetime | None = None) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-def _queue(store) -> tuple[list[tuple[str, str]], str]:
+def _queue(open_tickets: list[dict]) -> tuple[list[tuple[str, str]], str]:
     """The open tickets, oldest waiting first, as dropdown choices; and a one-line summary."""
-    tickets = sorted(store.list_tickets("open"), key=lambda t: t["created_at"])
+    tickets = sorted(open_tickets, key=lambda t: t["created_at"])
     choices = [(f"{t['ref']} · waiting {waited(t['created_at'])} · "
                 f"{display_name(t['assigned_to']) if t['assigned_to'] else 'unassigned'} · {t['last_question'][:60]}",
                 t["id"]) for t in tickets]
@@ -95,17 +95,21 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
     drafted = gr.State([])  # the draft texts as generated, to store beside what the agent sent
     shown = gr.State([])  # the queue as last drawn, so an unchanged queue is not redrawn
 
-    def find(tid):
-        return next((t for t in store.list_tickets("open") if t["id"] == tid), None) if tid else None
+    def find(tid, open_tickets: list[dict] | None = None):
+        if not tid:
+            return None
+        tickets = store.list_tickets("open") if open_tickets is None else open_tickets
+        return next((t for t in tickets if t["id"] == tid), None)
 
     def pick(tid):
         ticket = find(tid)
         return tid, _transcript_markdown(ticket), (ticket or {}).get("last_question", "")
 
     def tick(tid, drawn):
-        choices, line = _queue(store)
+        open_tickets = store.list_tickets("open")  # once per tick: the queue and the open transcript share it
+        choices, line = _queue(open_tickets)
         queue = gr.update(choices=choices) if choices != drawn else gr.skip()
-        return queue, line, (_transcript_markdown(find(tid)) if tid else gr.skip()), choices
+        return queue, line, (_transcript_markdown(find(tid, open_tickets)) if tid else gr.skip()), choices
 
     def draft(message: str, n: float):
         try:

@@ -78,7 +78,7 @@ class ShopAssistant:
             # ("is it noise cancelling?"); anything else goes to the grounded path
             fact = self._skills["attribute"].reply(context) if focus else None
             return Routed(route, fact if fact is not None and not fact.abstained else None)
-        reply = skill.reply(context) if skill is not None else None
+        reply = skill.reply(context)
         if route.skill == "catalog_search" and (focus or shown) and reply is not None:
             # "does the cheaper one have a volume limit?": a field of one product already shown, not a search
             fact = self._skills["attribute"].reply(context)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from difflib import get_close_matches
 
-import Stemmer
-
 from ..tools.recommend import age_range
 from .base import ShopContext, SkillReply, money, offer_person
 from .catalog import Listing
 from .targets import target_products, without_pointers
+from .words import stem, stems
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {
@@ -53,8 +52,6 @@ _SYNONYMS = {
 _PROPERTIES = {"dishwasher", "oven", "microwave", "waterproof", "washable", "batteries", "battery", "foldable",
                "fold", "assembly", "bluetooth", "wireless", "rechargeable", "noise", "cancelling", "certified",
                "weigh", "weight", "heavy", "thread", "warranty"}
-_STEM = Stemmer.Stemmer("english").stemWord
-_WORD = re.compile(r"[a-z]+")
 _BOOLEAN_PHRASES = {  # field → (positive, negative) predicate
     "batteries_required": ("needs batteries", "doesn't need batteries"),
     "assembly_required": ("needs some assembly", "doesn't need assembly"),
@@ -76,8 +73,8 @@ class AttributeAnswer:
         item = products[0]
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
-        words = set(_stems(without_pointers(context.message)))
-        question = words - set(_stems(item.product.name))
+        words = set(stems(without_pointers(context.message)))
+        question = words - set(stems(item.product.name))
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
         field = _best_field(item, question) or _best_field(item, words)
@@ -86,19 +83,15 @@ class AttributeAnswer:
         return _say(item, field)
 
 
-_AGE_WORDS = {_STEM(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
-
-
-def _stems(text: str) -> list[str]:
-    return [_STEM(w) for w in _WORD.findall(text.lower())]
+_AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
 
 def _field_words(field: str) -> set[str]:
-    words = set(_stems(field.replace("_", " ")))
+    words = set(stems(field.replace("_", " ")))
     for key, synonyms in _SYNONYMS.items():
-        if _STEM(key) in words or key in field:
-            words |= set(_stems(synonyms))
-    return words - {_STEM(w) for w in ("safe", "required", "range", "type", "included")}
+        if stem(key) in words or key in field:
+            words |= set(stems(synonyms))
+    return words - {stem(w) for w in ("safe", "required", "range", "type", "included")}
 
 
 def _overlap(field_words: set[str], question: set[str]) -> int:
@@ -118,7 +111,7 @@ def _best_field(item: Listing, question: set[str]) -> str | None:
     best = max(scored)
     if best[0] <= 0:
         return None
-    asked = {w for w in question if any(w == _STEM(p) or (len(w) >= 6 and get_close_matches(w, [_STEM(p)], 1, 0.85))
+    asked = {w for w in question if any(w == stem(p) or (len(w) >= 6 and get_close_matches(w, [stem(p)], 1, 0.85))
                                          for p in _PROPERTIES)}
     if asked and not _overlap(_field_words(best[2]), asked):
         return None  # "is the mixer bowl dishwasher safe?": no dishwasher field; "bowl material" is not it
@@ -169,11 +162,11 @@ def _age_answer(item: Listing, age: int) -> SkillReply:
 
 def _from_description(item: Listing, context: ShopContext, question: set[str]) -> SkillReply:
     """No field fits the question: quote the description's sentence about it, or say it isn't listed."""
-    content = question - {_STEM(w) for w in ("is", "it", "the", "doe", "does", "do", "can", "what", "how", "a")}
+    content = question - {stem(w) for w in ("is", "it", "the", "doe", "does", "do", "can", "what", "how", "a")}
     sentences = re.split(r"(?<=[.!?])\s+", item.product.description)
-    best = max(sentences, key=lambda s: len(set(_stems(s)) & content), default="")
+    best = max(sentences, key=lambda s: len(set(stems(s)) & content), default="")
     reply = SkillReply("", products=[item], focus=item.product.id)
-    if best and len(set(_stems(best)) & content) >= 2:
+    if best and len(set(stems(best)) & content) >= 2:
         reply.text = f"From the {item.product.name}'s description: \"{best.strip()}\" {reply.cite(item.doc_id)}"
         return reply
     reply.text = (f"Our catalog doesn't list that for the {item.product.name} {reply.cite(item.doc_id)}, "

@@ -14,10 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import Stemmer
-
 from ..tools.catalog import Product, Review, documents_of, products_from, reviews_from
 from ..tools.recommend import age_range
+from .words import stem
 from .query import ShopQuery
 
 # words that say nothing about which product: function words, shopping talk, audience words
@@ -59,7 +58,6 @@ class Listing:
 
 class Catalog:
     def __init__(self, products: list[Product], reviews: list[Review]):
-        self._stem = Stemmer.Stemmer("english").stemWord
         by_product: dict[str, list[Review]] = defaultdict(list)
         for review in reviews:
             by_product[review.product_id].append(review)
@@ -90,7 +88,7 @@ class Catalog:
 
     # ---- words and products
     def _stems(self, text: str) -> list[str]:
-        return [self._stem(t.strip("'’-")) for t in _TOKEN.findall(text.lower().replace("’", "'"))
+        return [stem(t.strip("'’-")) for t in _TOKEN.findall(text.lower().replace("’", "'"))
                 if t.strip("'’-") and not t.isdigit()]
 
     def content_terms(self, terms: list[str]) -> list[str]:
@@ -105,11 +103,11 @@ class Catalog:
         matches: list[tuple[int, set[str]]] = []  # (strength: 3 head noun, 2 name, 1 category, 0 text, ids)
         modifiers, unknown = [], []
         for term in self.content_terms(terms):
-            stem = self._stem(term)
-            heads = {pid for pid, head in self._heads.items() if head == stem}
-            in_category = {pid for pid, stems in self._category_stems.items() if stem in stems}
-            in_name = {pid for pid, stems in self._full_name_stems.items() if stem in stems}
-            in_text = {pid for pid, stems in self._text_stems.items() if stem in stems}
+            root = stem(term)
+            heads = {pid for pid, head in self._heads.items() if head == root}
+            in_category = {pid for pid, stems in self._category_stems.items() if root in stems}
+            in_name = {pid for pid, stems in self._full_name_stems.items() if root in stems}
+            in_text = {pid for pid, stems in self._text_stems.items() if root in stems}
             if heads:  # "puzzles": the puzzles, not every product in "Books & Puzzles"
                 matches.append((3, heads))
             elif in_category:
@@ -183,8 +181,8 @@ class SearchResult:
     unknown: list[str]  # words the catalog has nothing for
 
 
-_NOISE_STEMS = set(Stemmer.Stemmer("english").stemWords(sorted(_NOISE)))
-_GENERIC_STEMS = set(Stemmer.Stemmer("english").stemWords(
+_NOISE_STEMS = {stem(w) for w in _NOISE}
+_GENERIC_STEMS = set(map(stem,
     """kid kids child children with for and of the set pack piece pieces inch mini little big large small
     wooden kit toy game harbor pine""".split()))
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 
-import Stemmer
-
 from ..guards import looks_like_instruction
 from ..tools.reviews import analyze_reviews
 from .base import ShopContext, SkillReply, join_words
 from .targets import target_products
+from .words import stem, stems
 
 _OPINION = re.compile(r"\b(?:recommend|worth|good|any good|like it|love|should i (?:buy|get))\b", re.I)
-_STEM = Stemmer.Stemmer("english").stemWord
-_WORD = re.compile(r"[a-z]+")
 # words of asking about reviews in general; what is left names a topic ("leaks", "the noise", "assembly")
-_GENERAL = {_STEM(w) for w in """a an the is are do does did say says said think thinks people folks customers
+_GENERAL = {stem(w) for w in """a an the is are do does did say says said think thinks people folks customers
 shoppers buyers parents reviewers reviewer review reviews rating ratings rated rate stars star what whats how any
 about it its this that they them of on for to in with and or would you recommend worth money good bad really
 complaints complaint complain problems problem issues issue opinion opinions feedback like love hate mention
@@ -88,20 +85,19 @@ def _quotes(analysis) -> list[tuple[str, object]]:
 
 def _topic(message: str, product_name: str) -> list[str]:
     """The words that name what the shopper wants to hear about, beyond reviews in general ("leaks")."""
-    name = {_STEM(w) for w in _WORD.findall(product_name.lower())}
-    return [w for w in _WORD.findall(message.lower()) if len(w) > 2 and _STEM(w) not in _GENERAL | name]
+    name = set(stems(product_name))
+    return [w for w in re.findall(r"[a-z]+", message.lower()) if len(w) > 2 and stem(w) not in _GENERAL | name]
 
 
 def _about_topic(topic: list[str], reviews, reply: SkillReply) -> str:
     """"2 of 7 reviews mention leaks; one wrote: ..." or "None of the 7 reviews mention leaks."."""
-    stems = {_STEM(w) for w in topic}
-    mentioning = [r for r in reviews if stems & {_STEM(w) for w in _WORD.findall(f"{r.title} {r.text}".lower())}
-                  and not looks_like_instruction(r.text)]
+    wanted = {stem(w) for w in topic}
+    mentioning = [r for r in reviews if wanted & set(stems(f"{r.title} {r.text}")) and not looks_like_instruction(r.text)]
     words = " ".join(topic)
     if not mentioning:
         return f"None of its {len(reviews)} reviews mention {words}."
     example = min(mentioning, key=lambda r: r.rating)  # the most critical mention says the most about a worry
     sentence = next((s for s in re.split(r"(?<=[.!?])\s+", example.text)
-                     if stems & {_STEM(w) for w in _WORD.findall(s.lower())}), example.text)
+                     if wanted & set(stems(s))), example.text)
     return (f"{len(mentioning)} of its {len(reviews)} reviews mention {words}; a {example.rating:g}-star reviewer "
             f"wrote: \"{sentence.strip()}\" {reply.cite('review:' + example.id)}")
