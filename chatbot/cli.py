@@ -119,12 +119,16 @@ def _index(args, settings: Settings) -> int:
 
 def _eval_shopper(args, settings: Settings) -> int:
     from .shopper_eval import read_shopper_questions, run_shopper_eval
+    from .skills.router import TEST_SPLITS
 
     rows = read_shopper_questions(args.questions)
     bot = Chatbot(settings)
     try:
         bot.warm_up()
         report = run_shopper_eval(bot, rows)
+        router = bot.shop.router
+        report["router_held_out"] = {split: dict(zip(("accuracy", "messages"), router.held_out_accuracy((split,))))
+                                     for split in TEST_SPLITS}
     finally:
         bot.close()
     failures = report.pop("failures")

@@ -82,3 +82,9 @@ def focus_product(product_id: str | None, history: Iterable[Any] | None) -> str 
         if turn.product_id:
             return turn.product_id
     return None
+
+
+def answered_turns(question: str, product_id: str | None, answer: Any) -> list[Turn]:
+    """The two turns a question and its Answer add to the history (the product and the products listed)."""
+    return [Turn("user", question, product_id),
+            Turn("assistant", answer.text, answer.product_id, tuple(str(p["id"]) for p in answer.products))]

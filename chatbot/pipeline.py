@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from .answer_cache import AnswerCache
 from .answering import Draft, extractive_answer, extractive_answer_text, generated_answer
 from .config import Settings
-from .conversation import focus_product, leans_on_context, shown_products, standalone_question
+from .conversation import answered_turns, focus_product, leans_on_context, shown_products, standalone_question
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
 from .embedding import CachingEmbedder, Embedder, SentenceTransformerEmbedder
@@ -32,6 +32,7 @@ from .guards import cut_message
 from .intents import detect_handoff, own_order_handoff
 from .language import english_only_reply, foreign
 from .privacy import mask_pii
+from .question_parts import combine_answers, question_parts
 from .retrieval import Filters, HybridRetriever
 from .skills import ShopAssistant
 from .store import KnowledgeIndex
@@ -155,16 +156,8 @@ class Chatbot:
         """Yield the answer's text pieces as they are ready, then the final Answer."""
         history = list(history or [])
         message, notice = self._clean(message)
-        retriever, generator = self.retriever, self.generator  # loads happen outside the timings
-        started = time.perf_counter()
-        start_by = time.monotonic() + self.settings.model_wait_s  # no free model by then: quote the sources
-        clock = _Clock(started)
-        handoff = detect_handoff(message, self.settings.support_contact)
-        if handoff is not None:
-            yield clock.first(handoff.message)
-            yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
-                               notice=notice, reason=handoff.reason, origin="handoff")
-            return
+        _ = self.retriever, self.generator  # loads happen outside the timings
+        clock = _Clock(time.perf_counter())
         other = foreign(message, self._languages)
         if other is not None:
             text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
@@ -172,6 +165,32 @@ class Chatbot:
             yield self._answer(message, text, Draft(), [], 0.0, clock, abstained=True, notice=notice,
                                reason=f"not_english:{other.code}", origin="declined")
             return
+        parts = question_parts(message)
+        if len(parts) == 1:
+            yield from self._stream_one(message, notice, product_id, history, clock)
+            return
+        # several questions in one message: each answered on its own terms, then said together
+        answers, turns = [], list(history)
+        for part in parts:
+            *_, answer = self._stream_one(part, None, product_id, turns, _Clock(time.perf_counter()))
+            answers.append(answer)
+            turns += answered_turns(part, product_id, answer)
+        clock.done()
+        combined = combine_answers(message, parts, answers, self.settings, notice, clock.latency())
+        yield clock.first(combined.text)
+        yield combined
+
+    def _stream_one(self, message: str, notice: str | None, product_id: str | None, history: list,
+                    clock: "_Clock") -> Iterator[str | Answer]:
+        """One question: a catalog skill, the cache, the FAQ, or retrieval and a verified answer."""
+        retriever, generator = self.retriever, self.generator
+        handoff = detect_handoff(message, self.settings.support_contact)
+        if handoff is not None:
+            yield clock.first(handoff.message)
+            yield self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
+                               notice=notice, reason=handoff.reason, origin="handoff")
+            return
+        start_by = time.monotonic() + self.settings.model_wait_s  # no free model by then: quote the sources
         query = standalone_question(message, history)
         product = focus_product(product_id, history)
         shop = self._shop_answer(message, product, history, clock, notice)
@@ -250,7 +269,12 @@ class Chatbot:
         evidence = gather_evidence(query, top, self._phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
         first, seen = [], set()
-        shop = self._shop_answer(message, product, history, _Clock(started), None)
+        if len(question_parts(message)) > 1:  # several questions: the shopper's own combined answer leads
+            combined = self.ask(message, product_id=product_id, history=history)
+            if not combined.abstained:
+                seen.add(combined.text)
+                first.append(combined)
+        shop = self._shop_answer(message, product, history, _Clock(started), None) if not first else None
         if shop is not None and not shop.handoff and not shop.abstained:  # a catalog answer leads, with its cards
             seen.add(shop.text)
             first.append(shop)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -198,6 +199,28 @@ def _policy(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
     return ok, "" if ok else f"first citation {first}, expected one of {spec['gold_doc_ids']}"
 
 
+def _parts(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """A message of several questions: each paragraph of the answer passes its own check, in order. A part
+    handed to a person is the hand-off message (said once, whichever part needed it)."""
+    paragraphs = [p for p in answer.text.split("\n\n") if p.strip()]
+    checks = spec["checks"]
+    if len(paragraphs) < len(checks):
+        return False, f"{len(paragraphs)} paragraphs for {len(checks)} questions"
+    closing = "\n\n".join(paragraphs[len(checks):])  # the one offer of a person, after every part
+    for n, (check, paragraph) in enumerate(zip(checks, paragraphs), 1):
+        if check.get("type") == "not_listed":
+            paragraph = f"{paragraph}\n\n{closing}"
+        numbers = dict.fromkeys(int(m) for m in re.findall(r"\[(\d+)\]", paragraph))
+        cited = [answer.citations[m - 1] for m in numbers if 0 < m <= len(answer.citations)]
+        part = replace(answer, text=paragraph, citations=cited,
+                       abstained=answer.abstained or check.get("type") in ("not_listed", "not_sold"),
+                       products=[c for c in answer.products if c["name"] in paragraph])
+        passed, why = check_answer({"check": check}, part, catalog)
+        if not passed:
+            return False, f"part {n}: {why}"
+    return True, ""
+
+
 def _cites(answer: Answer, doc_id: str) -> bool:
     return any(c.doc_id == doc_id for c in answer.citations)
 
@@ -213,4 +236,5 @@ _CHECKS = {
     "best_rated": _extreme(lambda i: None if i.rating is None else -i.rating, "best rated"),
     "within": _within, "boolean": _boolean, "value": _value, "age_fit": _age_fit, "reviews": _reviews,
     "compare": _compare, "not_listed": _not_listed, "not_sold": _not_sold, "handoff": _handoff, "policy": _policy,
+    "parts": _parts,
 }

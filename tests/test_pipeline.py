@@ -129,7 +129,7 @@ def test_extractive_real_path_answers_abstains_and_redirects(demo_index, real_em
     returns = bot.ask("How long do I have to return an item?")
     assert "30 days" in returns.text and returns.citations[0].doc_id == "policies/returns-and-refunds.md"
     playstation = bot.ask("Do you sell the PlayStation 5?")
-    assert playstation.abstained and "PlayStation" in playstation.text and "person" in playstation.text
+    assert playstation.abstained and "we don't sell PlayStation" in playstation.text
     australia = bot.ask("What is the capital of Australia?")
     assert australia.abstained and not australia.handoff and australia.reason == "off_topic"
     result = returns.to_result("q1")

@@ -22,7 +22,7 @@ from .base import ShopContext, Skill, SkillReply
 from .catalog import Catalog, Listing
 from .compare import Comparison
 from .query import ShopQuery, parse_query
-from .reviews import ReviewSummary
+from .reviews import ReviewSummary, asks_opinion
 from .router import LABELS, Route, Router
 from .search import CatalogSearch, Recommend
 from .smalltalk import SmallTalk
@@ -31,9 +31,10 @@ __all__ = ["Catalog", "Listing", "Route", "Router", "ShopAssistant", "ShopContex
            "SkillReply", "Routed", "LABELS", "parse_query"]
 
 MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path (which can abstain) answers
+SURE_OF_REVIEWS = 0.5  # below this, a message with no words about reviews or opinions may ask for a field
 # skills whose question, when no product is named or in focus, is a catalog search ("which toy has the best
-# reviews?", "cheapest puzzle?" routed to attribute)
-_SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare")
+# reviews?", "cheapest puzzle?" routed to attribute, "is there a stand mixer under $20?" routed to stock)
+_SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare", "availability")
 # words that ask what reviewers think: with a product to talk about, a review summary whatever the router said
 _ASKS_REVIEWS = re.compile(r"\b(?:reviews?|reviewers?|(?:people|customers|folks|parents|others|buyers) "
                            r"(?:say|think|said)|ratings?)\b", re.I)
@@ -61,7 +62,7 @@ class ShopAssistant:
     def answer(self, message: str, vector: np.ndarray, focus: str | None = None,
                shown: tuple[str, ...] = ()) -> Routed:
         """Route ``message`` (its embedding is ``vector``) and let the chosen skill answer it."""
-        route = self.router.route(vector)
+        route = self.router.route(message, vector)
         if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):
             # "is it ok for a 2-year-old?", "would the second one work for a 7 year old?": a catalog fact
             route = Route("attribute", route.confidence)
@@ -78,6 +79,14 @@ class ShopAssistant:
             # ("is it noise cancelling?"); anything else goes to the grounded path
             fact = self._skills["attribute"].reply(context) if focus else None
             return Routed(route, fact if fact is not None and not fact.abstained else None)
+        if route.skill in _SEARCH_INSTEAD and not (focus or shown) and self.catalog.search(context.query).unsold:
+            # "an electric guitar please": a product we don't sell, not the Electric Kettle's fields
+            return Routed(route, self._skills["catalog_search"].reply(context))
+        if route.skill == "reviews" and route.confidence < SURE_OF_REVIEWS and focus \
+                and not _ASKS_REVIEWS.search(message) and not asks_opinion(message):
+            fact = self._skills["attribute"].reply(context)  # "is it noise cancelling?": a field that answers it
+            if fact is not None and not fact.abstained:
+                return Routed(route, fact)
         reply = skill.reply(context)
         if route.skill == "catalog_search" and (focus or shown) and reply is not None:
             # "does the cheaper one have a volume limit?": a field of one product already shown, not a search
@@ -86,7 +95,9 @@ class ShopAssistant:
                 reply = fact
         if reply is None and route.skill in _SEARCH_INSTEAD:
             search = self._skills["catalog_search"].reply(context)
-            reply = search if search is not None and search.products else None
+            # a search's "we don't sell car tires" stands; a bare unknown word ("who founded...") is no product
+            reply = search if search is not None and (search.products or context.catalog.search(
+                context.query).unsold) else None
         return Routed(route, reply)
 
 

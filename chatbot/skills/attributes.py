@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from difflib import get_close_matches
 
+from ..grounding import unmatched_names
 from ..tools.recommend import age_range
 from .base import ShopContext, SkillReply, money, offer_person
 from .catalog import Listing
@@ -120,28 +121,33 @@ def _best_field(item: Listing, question: set[str]) -> str | None:
 
 def _say(item: Listing, field: str) -> SkillReply:
     reply = SkillReply("", products=[item], focus=item.product.id)
-    name, cite = item.product.name, reply.cite(item.doc_id)
+    value = item.product.price if field == "price" else item.product.attributes[field]
+    reply.text = f"{attribute_sentence(item.product.name, field, value)} {reply.cite(item.doc_id)}."
+    return reply
+
+
+def attribute_sentence(name: str, field: str, value) -> str:
+    """One field of a product said in words, without the final full stop (the citation goes before it):
+    "Yes, the Silicone Baking Mat Set of 3 is dishwasher safe", "The Tidepool Marble Run is for ages 6-12 years".
+    ``name`` may be "product" for a product with no name (the phrasing check over semiPQA's attributes)."""
+    the = "the " if name == "product" or not name.lower().startswith("the ") else ""
     if field == "price":
-        reply.text = f"The {name} is {money(item.product.price)} {cite}."
-        return reply
-    value = item.product.attributes[field]
+        return f"{the.capitalize()}{name} is {money(value)}"
     words = field.replace("_", " ")
     if isinstance(value, bool):
         positive, negative = _BOOLEAN_PHRASES.get(field, (f"is {words}", f"isn't {words}"))
-        reply.text = f"{'Yes' if value else 'No'}, the {name} {positive if value else negative} {cite}."
-    elif field == "age_range":
-        reply.text = f"The {name} is for ages {value} {cite}."
-    elif field in ("material", "frame_material", "bowl_material"):
-        reply.text = f"The {name} is made of {value} {cite}."
-    elif field in ("colors", "color"):
-        reply.text = f"The {name} comes in {value} {cite}."
-    elif field == "includes":
-        reply.text = f"The {name} comes with {value} {cite}."
-    elif isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
-        reply.text = f"The {name} has {value} {words} {cite}."
-    else:
-        reply.text = f"The {words} of the {name} {'are' if words.endswith('s') else 'is'} {value} {cite}."
-    return reply
+        return f"{'Yes' if value else 'No'}, {the}{name} {positive if value else negative}"
+    if field == "age_range":
+        return f"{the.capitalize()}{name} is for ages {value}"
+    if field in ("material", "frame_material", "bowl_material"):
+        return f"{the.capitalize()}{name} is made of {value}"
+    if field in ("colors", "color"):
+        return f"{the.capitalize()}{name} comes in {value}"
+    if field == "includes":
+        return f"{the.capitalize()}{name} comes with {value}"
+    if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
+        return f"{the.capitalize()}{name} has {value} {words}"
+    return f"The {words} of {the}{name} {'are' if words.endswith('s') else 'is'} {value}"
 
 
 def _age_answer(item: Listing, age: int) -> SkillReply:
@@ -166,7 +172,9 @@ def _from_description(item: Listing, context: ShopContext, question: set[str]) -
     sentences = re.split(r"(?<=[.!?])\s+", item.product.description)
     best = max(sentences, key=lambda s: len(set(stems(s)) & content), default="")
     reply = SkillReply("", products=[item], focus=item.product.id)
-    if best and len(set(stems(best)) & content) >= 2:
+    # "compatible with Magna-Tiles?": a sentence about tiles does not answer for a brand it never names
+    other_brand = unmatched_names(context.message, [item.product.name, item.product.description])
+    if best and len(set(stems(best)) & content) >= 2 and not other_brand:
         reply.text = f"From the {item.product.name}'s description: \"{best.strip()}\" {reply.cite(item.doc_id)}"
         return reply
     reply.text = (f"Our catalog doesn't list that for the {item.product.name} {reply.cite(item.doc_id)}, "

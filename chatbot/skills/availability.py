@@ -13,7 +13,7 @@ from .targets import target_products
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
-                         r"on hand|inventory|how many (?:do you )?have|have any more|run out|out of)\b", re.I)
+                         r"on hand|inventory|how many\b.{0,40}\b(?:have|got)|have any more|run out|out of)\b", re.I)
 
 
 class Availability:

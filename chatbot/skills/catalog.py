@@ -9,6 +9,7 @@ as Snowball stems, so "bikes" finds "Bike" and "toys" the category "Toys & Games
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ less more than between around about dollars dollar bucks usd kid kids child chil
 daughter nephew niece grandson granddaughter baby toddler teen teens old year years age ages available range
 options option list all also just really very much many lot lots like love loves store shop harbor pine hi hello
 hey thanks thank ok okay yes no not don't dont i'm im what's whats there's theres tell know let us else other
-another new newest latest first second third fourth fifth last work works""".split())
+another new newest latest first second third fourth fifth last work works gear equipment supplies goods merch
+essentials you've you'd you'll ya u vs versus compare compares compared comparing cheaper pricier better worse
+bigger smaller lighter heavier""".split())
 _SPEC = re.compile(r"^(?:\d[\d,.:x/\"-]*[a-z\"]*|set|sets|pack|packs|piece|pieces|pc|pcs|inch|in|oz|lb|lbs|ft|mah|"
                    r"scale|l|qt|quart|cup|w)$")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
@@ -75,6 +78,13 @@ class Catalog:
             for s in set(stems):
                 counts[s] += 1
         self._name_frequency = dict(counts)
+        described: dict[str, int] = defaultdict(int)
+        for stems in self._text_stems.values():
+            for s in stems:
+                described[s] += 1
+        self._text_frequency = dict(described)
+        self._vocabulary = sorted({t.strip("'’-") for item in self.listings
+                                   for t in _TOKEN.findall(_product_text(item.product).lower())})
 
     @classmethod
     def from_documents(cls, source: Any) -> "Catalog":
@@ -101,6 +111,7 @@ class Catalog:
         product type or category rather than only a feature from a description). ``either``: the shopper
         said "A or B", so either word's products count."""
         matches: list[tuple[int, set[str]]] = []  # (strength: 3 head noun, 2 name, 1 category, 0 text, ids)
+        in_names: list[set[str]] = []  # per word, the products with it anywhere in their names
         modifiers, unknown = [], []
         for term in self.content_terms(terms):
             root = stem(term)
@@ -108,6 +119,7 @@ class Catalog:
             in_category = {pid for pid, stems in self._category_stems.items() if root in stems}
             in_name = {pid for pid, stems in self._full_name_stems.items() if root in stems}
             in_text = {pid for pid, stems in self._text_stems.items() if root in stems}
+            in_names.append(in_name)
             if heads:  # "puzzles": the puzzles, not every product in "Books & Puzzles"
                 matches.append((3, heads))
             elif in_category:
@@ -125,10 +137,52 @@ class Catalog:
         if either:
             return set().union(*(ids for _, ids in matches)), modifiers, unknown, named
         allowed = set.intersection(*(ids for _, ids in matches))
+        if not allowed and all(in_names):  # "bike lights": the helmet named "Bike Helmet with LED Rear Light"
+            allowed = set.intersection(*in_names)
         if not allowed:  # "a game for family night", "outdoor toys": the strongest, most specific word decides
             strongest = max(strength for strength, _ in matches)
             allowed = min((ids for strength, ids in matches if strength == strongest), key=len)
         return allowed, modifiers, unknown, named
+
+    def unsold_phrase(self, terms: list[str], unknown: list[str]) -> str | None:
+        """The thing asked for when the store does not sell it though a word before it matches: in "electric
+        guitars" or "kettle descaler" the last word naming a product is one the catalog lacks. A misspelling
+        of a catalog word ("headphons") does not count."""
+        asked = self.content_terms(terms)
+        for before, term in zip(terms, terms[1:]):
+            if "'" in term or not self.content_terms([before]) or before in unknown or term != asked[-1]:
+                continue  # only the last word naming a product is the thing asked for
+            if term in unknown and not self._misspelled(term) or self._only_described(term):
+                return f"{before} {term}"
+        return None
+
+    def is_product_type(self, term: str) -> bool:
+        """Whether ``term`` is what some product is (the head noun of its name: "bike", "puzzle")."""
+        return stem(term) in self._heads.values()
+
+    def modifies_names(self, term: str, listings: list["Listing"]) -> bool:
+        """Whether ``term`` comes before the head noun in each listing's name: "laptop" in "Laptop Sleeve", but
+        not "kit" in "Spark Lab Electronics Kit" (a kit) or "bike" for a helmet's "LED Rear Light"."""
+        root = stem(term)
+        for item in listings:
+            core = self._name_stems[item.product.id]
+            head = self._heads[item.product.id]
+            if root not in core or head not in core or core.index(root) >= core.index(head):
+                return False
+        return bool(listings)
+
+    def _only_described(self, term: str) -> bool:
+        """A plural noun found in descriptions but in no name or category: "car tires" (a mount that "never
+        tires") is not a product type the store has."""
+        root = stem(term)
+        return term.endswith("s") and not term.endswith("ss") and self.content_terms([term]) != [] \
+            and any(root in stems for stems in self._text_stems.values()) \
+            and not any(root in stems for stems in (*self._full_name_stems.values(), *self._category_stems.values()))
+
+    def _misspelled(self, term: str) -> bool:
+        """Whether ``term`` is a near spelling of a catalog word with the same first letter ("headphons")."""
+        return any(word[0] == term[0] for word in difflib.get_close_matches(term, self._vocabulary, n=3,
+                                                                            cutoff=0.85))
 
     def mentioned(self, text: str, limit: int = 4, by_position: bool = False, loose: bool = True) -> list[Listing]:
         """The products the text names, best match first (or in the order named): by their distinctive name
@@ -144,7 +198,10 @@ class Catalog:
             hit = [s for s in distinctive if s in present]
             if not hit:
                 continue
-            rare = [s for s in hit if self._name_frequency.get(s, 0) == 1]
+            # with a product in focus, a rare name word must also be rare in the descriptions: "how many watts
+            # can they charge at?" on the cable's page is about the cable, not the Charging Stand
+            rare = [s for s in hit if self._name_frequency.get(s, 0) == 1 and (loose or
+                                                                             self._text_frequency.get(s, 0) <= 1)]
             if len(hit) >= 2 or rare or (loose and self._heads[pid] in hit):
                 generic = sum(1 for s in set(stems) & present if s in _GENERIC_STEMS)
                 score = len(rare) * 2 + len(hit) + len(hit) / len(distinctive) + 0.5 * generic
@@ -168,7 +225,7 @@ class Catalog:
                 and (within is None or item.product.id in within)]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)]
         return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
-                            modifiers, unknown)
+                            modifiers, unknown, self.unsold_phrase(query.terms, unknown))
 
 
 @dataclass
@@ -179,6 +236,7 @@ class SearchResult:
     typed: bool  # the message named a product type or category the catalog has (a feature alone is not enough)
     modifiers: list[str]  # words found only as part of other products' names ("laptop" → laptop sleeve)
     unknown: list[str]  # words the catalog has nothing for
+    unsold: str | None = None  # "electric guitars": a product type named with a word the catalog lacks
 
 
 _NOISE_STEMS = {stem(w) for w in _NOISE}

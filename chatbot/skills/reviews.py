@@ -26,6 +26,11 @@ mentions mentioned according generally overall anyone there other others product
 third last cheaper cheapest pricier more expensive""".split()}
 
 
+def asks_opinion(message: str) -> bool:
+    """"Would you recommend it?", "is it worth it?": the reviewers' view is the answer."""
+    return bool(_OPINION.search(message))
+
+
 class ReviewSummary:
     name = "reviews"
 

@@ -30,6 +30,8 @@ class CatalogSearch:
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.catalog.search(context.query)
+        if result.unsold:
+            return _not_sold(context, [_plural(result.unsold)])
         if not result.typed and context.shown and (_REFERS_BACK.search(context.message)
                                                    or is_follow_up(context.message)):
             # "what's the cheapest one?", "and in blue?" after a list: among the products just shown
@@ -37,7 +39,7 @@ class CatalogSearch:
             result.typed = True
         if not result.typed:
             if result.unknown and not context.query.constrained:
-                return _not_sold(context, result.unknown)
+                return _not_sold(context, _phrases(context, result.unknown))
             if not context.query.constrained:
                 return None  # nothing to search on: the grounded path may know
         return _listing_reply(context, result)
@@ -52,6 +54,8 @@ class Recommend:
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.catalog.search(context.query)
+        if result.unsold:
+            return _not_sold(context, [_plural(result.unsold)])
         if result.typed or context.query.sort:  # "a tent for two kids", "the cheapest gift for a 9-year-old"
             return _listing_reply(context, result, recommending=not context.query.sort)
         need = _GENDERED.sub(" ", context.message)
@@ -87,12 +91,18 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
             reply.text = (f"We have one {what}: the {item.product.name}, at {money(item.product.price)} "
                           f"{reply.cite(item.doc_id)}.")
         elif superlative:
-            reply.text = (f"Our {superlative} {what} is the {item.product.name} at {money(item.product.price)} "
+            reply.text = (f"Our {superlative} {what} {_limits(context)}".strip() +
+                          f" is the {item.product.name} at {money(item.product.price)}{_age_note(item, query.age)} "
                           f"{reply.cite(item.doc_id)}.")
         else:
             reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
         if len(result.pool) > 1 and superlative:
-            reply.text += f" We have {len(result.pool)} {_plural(what)} in all."
+            if not _limits(context):
+                reply.text += f" We have {len(result.pool)} {_plural(what)} in all."
+            elif len(matches) == 1:
+                reply.text += f" It's the only one of our {len(result.pool)} {_plural(what)} that fits."
+            else:
+                reply.text += f" {len(matches)} of our {len(result.pool)} {_plural(what)} fit."
         return reply
     shown = matches[: query.count or SHOW]
     reply.products = list(shown)
@@ -104,11 +114,20 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
     if len(shown) < len(matches):
         head += f". The {len(shown)} {order}"
     lines = [_line(i, query.age, reply) for i in shown]
-    if result.modifiers:  # "laptops": we sell laptop sleeves and stands, not laptops
+    if _asks_for_modifier(context, result):  # "laptops": we sell laptop sleeves and stands, not laptops
         head = (f"We don't sell {_plural(result.modifiers[0])} themselves, but we have {len(matches)} "
                 f"product{'s' if len(matches) != 1 else ''} for them")
     reply.text = head.strip() + ":\n" + "\n".join(lines)
     return reply
+
+
+def _asks_for_modifier(context: ShopContext, result: SearchResult) -> bool:
+    """Whether the thing asked for (the last word naming a product) is only part of other products' names:
+    "laptops" finds laptop sleeves; in "wooden toys" or "camping tents" the thing asked for is found."""
+    named = context.catalog.content_terms(result.query.terms)
+    return bool(result.modifiers) and bool(named) and named[-1] in result.modifiers \
+        and context.catalog.modifies_names(named[-1], result.matches) \
+        and not context.catalog.mentioned(context.message, loose=False)  # "Kraken Cove" names the game itself
 
 
 def _line(item: Listing, age: int | None, reply: SkillReply) -> str:
@@ -136,13 +155,40 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
 
 def _not_sold(context: ShopContext, unknown: list[str]) -> SkillReply:
     categories = join_words(sorted({i.product.category for i in context.catalog.listings if i.product.category}))
+    unknown = [_as_written(context.message, words) for words in unknown]
     return SkillReply(f"Sorry, we don't sell {join_words(unknown)}. {context.store_name} sells {categories}; "
                       "tell me what you're looking for there and I'll find it.", abstained=True, reason="not_sold")
+
+
+def _phrases(context: ShopContext, unknown: list[str]) -> list[str]:
+    """Unknown words side by side in the message as one phrase: "mobile app", not "mobile and app"."""
+    phrases: list[list[str]] = []
+    previous = None
+    for term in context.catalog.content_terms(context.query.terms):
+        if term in unknown:
+            if previous in unknown and phrases:
+                phrases[-1].append(term)
+            else:
+                phrases.append([term])
+        previous = term
+    return [" ".join(words) for words in phrases] or unknown
+
+
+def _as_written(message: str, words: str) -> str:
+    """``words`` with the shopper's own capitals ("PlayStation", not "playstation")."""
+    pattern = r"(?:\s+\d+)?\s+".join(re.escape(w.rstrip("s")) + r"\w*" for w in words.split())
+    found = re.search(rf"\b{pattern}", message, re.I)
+    if not found or re.sub(r"\s+\d+", "", found.group(0)).lower().rstrip("s") != words.lower().rstrip("s"):
+        return words
+    return found.group(0) + ("s" if words.endswith("s") and not found.group(0).endswith("s") else "")
 
 
 def _what(context: ShopContext, result: SearchResult) -> str:
     """The shopper's own words for what they want ("bike", "kitchen", "laptops"), singular; or "product"."""
     named = [t for t in context.catalog.content_terms(result.query.terms) if t not in result.unknown]
+    types = [i for i, t in enumerate(named) if context.catalog.is_product_type(t)]
+    if types:  # "a game for family night": a game
+        named = named[: types[-1] + 1]
     return _singular(" ".join(named[-2:])) if named else "product"
 
 

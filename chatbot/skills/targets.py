@@ -28,6 +28,8 @@ def target_products(context: ShopContext, want: int = 1) -> list[Listing]:
     loose = not (context.focus or context.shown)
     named = catalog.mentioned(context.message, by_position=want > 1, loose=loose)
     if named:
+        if want > 1 and len(named) == 1 and context.focus in catalog.by_id and context.focus != named[0].product.id:
+            return [catalog.by_id[context.focus], named[0]]  # "how does it compare to Kraken Cove?"
         return named[:1] if want == 1 else named
     shown = [catalog.by_id[p] for p in context.shown if p in catalog.by_id]
     if shown and (m := _FIRST_N.search(context.message)):
@@ -46,4 +48,4 @@ def target_products(context: ShopContext, want: int = 1) -> list[Listing]:
         return shown
     if context.focus and context.focus in catalog.by_id:
         return [catalog.by_id[context.focus]]
-    return []
+    return shown if len(shown) == 1 else []  # the one product just shown is "it"
