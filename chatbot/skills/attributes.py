@@ -142,12 +142,50 @@ def attribute_sentence(name: str, field: str, value) -> str:
     if field in ("material", "frame_material", "bowl_material"):
         return f"{the.capitalize()}{name} is made of {value}"
     if field in ("colors", "color"):
-        return f"{the.capitalize()}{name} comes in {value}"
+        return f"{the.capitalize()}{name} comes in {_listed(str(value))}"
     if field == "includes":
         return f"{the.capitalize()}{name} comes with {value}"
     if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
         return f"{the.capitalize()}{name} has {value} {words}"
-    return f"The {words} of {the}{name} {'are' if words.endswith('s') else 'is'} {value}"
+    return _generic_sentence(f"{the}{name}", words, value)
+
+
+def _generic_sentence(subject: str, words: str, value) -> str:
+    """Any other field, phrased as people phrase product attributes (checked against semiPQA's data-to-text
+    sentences in ``benchmarks/phrasing.py``): "The product has 6 fans", "The dial of the product is yellow",
+    "It works with iPhone 11 and iPhone 12", "The size of the product is 12-inch"."""
+    said = _listed(str(value))
+    count = re.fullmatch(r"(?:number of (.+)|(.+) count)", words)
+    if count and re.fullmatch(r"\d[\d,.]*", str(value)):  # "number of keys: 28" → "has 28 keys"
+        noun = count.group(1) or _plural(count.group(2))
+        return f"{subject[0].upper()}{subject[1:]} has {said} {noun}"
+    part = re.fullmatch(r"(.+) colou?r", words)
+    if part:  # "dial color: Yellow" → "The dial of the product is yellow"
+        return f"The {part.group(1)} of {subject} is {said.lower() if said.istitle() else said}"
+    part = re.fullmatch(r"(.*?)\s*material(?: type)?", words)
+    if part:
+        where = f"The {part.group(1)} of {subject}" if part.group(1) else f"{subject[0].upper()}{subject[1:]}"
+        return f"{where} is made of {said}"
+    if words.startswith(("compatible", "compatibility", "works with")):
+        return f"{subject[0].upper()}{subject[1:]} works with {said}"
+    if words.startswith("included") or words in ("includes", "in the box", "contents"):
+        return f"{subject[0].upper()}{subject[1:]} comes with {said}"
+    plural = words.endswith("s") and not words.endswith("ss") and " of " not in words
+    return f"The {words} of {subject} {'are' if plural else 'is'} {said}"
+
+
+def _listed(value: str) -> str:
+    """"midnight, sand, sage" → "midnight, sand and sage" (a list of short items, not a sentence)."""
+    items = [v.strip() for v in value.split(",")]
+    if len(items) < 2 or any(not v or len(v.split()) > 4 for v in items):
+        return value
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith("s"):
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
 def _age_answer(item: Listing, age: int) -> SkillReply:
