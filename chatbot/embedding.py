@@ -77,6 +77,75 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class _Request:
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.turn = threading.Event()  # set when the vectors (or an error) are in, or when it is this one's turn
+
+
+class BatchingEmbedder:
+    """Embeds the texts of concurrent calls in one forward pass.
+
+    With many shoppers at once, each answer embeds its question separately; on 2 cores eight such calls
+    took about 77 ms a round against 16 ms for one batch of the eight. The first caller runs the model for
+    every call waiting then (no extra thread, no added wait for a lone call); calls arriving meanwhile wait,
+    and the next of them runs the following batch. Thread-safe; ``max_texts`` bounds one batch.
+    """
+
+    def __init__(self, inner: Embedder, max_texts: int = 64):
+        self.inner = inner
+        self.name = inner.name
+        self.max_texts = max_texts
+        self._lock = threading.Lock()
+        self._waiting: list[_Request] = []
+        self._running = False
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        request = _Request(list(texts))
+        if not request.texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            self._waiting.append(request)
+            lead = not self._running
+            self._running = True
+        if not lead:
+            request.turn.wait()
+        if request.vectors is None and request.error is None:
+            self._run_batch()  # this call's turn to run the model (its own texts are in the batch)
+        if request.error is not None:
+            raise request.error
+        return request.vectors
+
+    def _run_batch(self) -> None:
+        with self._lock:
+            batch, size = [], 0
+            while self._waiting and (not batch or size + len(self._waiting[0].texts) <= self.max_texts):
+                batch.append(self._waiting.pop(0))
+                size += len(batch[-1].texts)
+        try:
+            vectors = self.inner.embed([t for r in batch for t in r.texts])
+            offset = 0
+            for r in batch:
+                r.vectors = vectors[offset: offset + len(r.texts)]
+                offset += len(r.texts)
+        except BaseException as exc:  # each waiting call gets the model's error, not a hang
+            for r in batch:
+                r.error = exc
+        with self._lock:
+            following = self._waiting[0] if self._waiting else None
+            self._running = following is not None
+        for r in batch:
+            r.turn.set()
+        if following is not None:
+            following.turn.set()  # its vectors are not in yet: it runs the next batch
+
+
 class CachingEmbedder:
     """Remembers the vectors of texts it has embedded (least recently used out first), for answering.
 

@@ -24,7 +24,7 @@ from .config import Settings
 from .conversation import answered_turns, focus_product, leans_on_context, shown_products, standalone_question
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
-from .embedding import CachingEmbedder, Embedder, SentenceTransformerEmbedder
+from .embedding import BatchingEmbedder, CachingEmbedder, Embedder, SentenceTransformerEmbedder
 from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
 from .grounding import unmatched_names
@@ -52,8 +52,9 @@ class Chatbot:
                  index: KnowledgeIndex | None = None, generator: Generator | None = None):
         self.settings = settings or Settings.load()
         self.embedder = embedder or make_embedder(self.settings)
-        # questions, source sentences and answer sentences recur: their vectors are computed once
-        self._phrases = CachingEmbedder(self.embedder)
+        # questions, source sentences and answer sentences recur: their vectors are computed once; shoppers
+        # asking at the same time share one forward pass
+        self._phrases = CachingEmbedder(BatchingEmbedder(self.embedder))
         self._index = index
         self._retriever: HybridRetriever | None = None
         self._generator = generator if generator is not None else make_generator(self.settings)

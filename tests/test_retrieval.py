@@ -95,3 +95,72 @@ def test_caching_embedder_embeds_each_text_once_and_keeps_the_inner_vectors(fake
     cached.embed(["return policy"])
     assert fake_embedder.calls[-1] == ["return policy"]
     assert cached.embed([]).shape == (0, fake_embedder.dimension) and cached.name == fake_embedder.name
+
+
+class _SlowEmbedder:
+    """The hashing embedder behind a gate: the first call holds the model until the others are waiting."""
+
+    def __init__(self, inner, fail_on: str | None = None):
+        import threading
+
+        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
+        self.calls: list[list[str]] = []
+        self.gate = threading.Event()
+        self.fail_on = fail_on
+
+    def embed(self, texts):
+        self.calls.append(list(texts))
+        if len(self.calls) == 1:
+            self.gate.wait(5)
+        if self.fail_on in texts:
+            raise RuntimeError("model crashed")
+        return self.inner.embed(texts)
+
+
+def _embed_at_once(batching, texts: list[str], started_gate) -> dict:
+    import threading
+    import time
+
+    results: dict = {}
+
+    def call(text):
+        try:
+            results[text] = batching.embed([text])[0]
+        except RuntimeError as exc:
+            results[text] = exc
+
+    first = threading.Thread(target=call, args=(texts[0],))
+    first.start()
+    time.sleep(0.1)  # the first call is now inside the model
+    others = [threading.Thread(target=call, args=(t,)) for t in texts[1:]]
+    for thread in others:
+        thread.start()
+    time.sleep(0.2)  # the others are waiting for it
+    started_gate.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    return results
+
+
+def test_calls_at_the_same_time_share_one_forward_pass_and_each_gets_its_own_vectors(fake_embedder):
+    from chatbot.embedding import BatchingEmbedder
+
+    slow = _SlowEmbedder(fake_embedder)
+    texts = ["return policy", "shipping to Canada", "gift cards", "warranty", "dishwasher safe"]
+    results = _embed_at_once(BatchingEmbedder(slow), texts, slow.gate)
+    assert slow.calls[0] == ["return policy"] and sorted(slow.calls[1]) == sorted(texts[1:])  # 2 passes, not 5
+    for text in texts:
+        assert np.allclose(results[text], fake_embedder.embed([text])[0])
+    alone = BatchingEmbedder(fake_embedder)
+    assert alone.embed([]).shape == (0, fake_embedder.dimension) and alone.name == fake_embedder.name
+
+
+def test_a_model_error_reaches_every_call_of_its_batch_and_the_next_calls_still_run(fake_embedder):
+    from chatbot.embedding import BatchingEmbedder
+
+    slow = _SlowEmbedder(fake_embedder, fail_on="warranty")
+    batching = BatchingEmbedder(slow)
+    results = _embed_at_once(batching, ["return policy", "warranty", "gift cards"], slow.gate)
+    assert not isinstance(results["return policy"], Exception)
+    assert isinstance(results["warranty"], RuntimeError) and isinstance(results["gift cards"], RuntimeError)
+    assert np.allclose(batching.embed(["gift cards"])[0], fake_embedder.embed(["gift cards"])[0])  # no hang
