@@ -45,11 +45,12 @@ def as_turns(history: Iterable[Any] | None) -> list[Turn]:
 
 
 def shown_products(history: Iterable[Any] | None) -> tuple[str, ...]:
-    """The products the latest answer that listed any showed ("the second one", "compare them")."""
-    for turn in reversed(as_turns(history)):
-        if turn.role == "assistant" and turn.products:
-            return turn.products
-    return ()
+    """The products of the latest list shown ("the second one", "compare them"): the latest answer that
+    showed two or more, so "does the first one need batteries?" (one product) keeps the list; else the
+    latest that showed any."""
+    showing = [turn.products for turn in as_turns(history) if turn.role == "assistant" and turn.products]
+    lists = [products for products in showing if len(products) > 1]
+    return lists[-1] if lists else (showing[-1] if showing else ())
 
 
 def is_follow_up(message: str) -> bool:

@@ -141,7 +141,8 @@ def _value(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
         if value is None:
             raise InputError(f"{spec['product']} has no attribute {spec['attribute']!r}; fix the check")
         wanted = str(value)
-    ok = wanted.lower() in answer.text.lower()
+    # a list ("navy, sage") may be said as "navy and sage": every item must be there
+    ok = all(item.strip().lower() in answer.text.lower() for item in wanted.split(", "))
     return ok, "" if ok else f"expected {wanted!r} in the answer"
 
 

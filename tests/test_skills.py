@@ -296,3 +296,49 @@ def test_the_cheaper_one_of_the_last_list_is_the_product_a_field_question_is_abo
     _, history = after_a_list(bot, "show me your headphones")
     answer = bot.ask("does the cheaper one have a volume limit?", history=history)
     assert answer.text == "The volume limit of the Kids' Volume-Limited Headphones is 85 dB [1]."
+
+
+def test_a_bare_pointer_after_a_list_describes_that_product(bot):
+    listed = bot.ask("any toys under $20?")
+    history = [{"role": "user", "content": "any toys under $20?"},
+               {"role": "assistant", "content": listed.text, "products": [p["id"] for p in listed.products]}]
+    answer = bot.ask("the second one", history=history)
+    second = next(p for p in PRODUCTS if p["id"] == listed.products[1]["id"])
+    assert answer.text.startswith(f"The {second['name']}: ${second['price']:.2f}") and not answer.abstained
+    assert answer.products[0]["id"] == second["id"]
+
+
+def test_which_is_best_rated_after_a_list_names_one_product_of_that_list(bot):
+    listed = bot.ask("toys between 10 and 30")
+    history = [{"role": "user", "content": "toys between 10 and 30"},
+               {"role": "assistant", "content": listed.text, "products": [p["id"] for p in listed.products]}]
+    answer = bot.ask("which is best rated", history=history)
+    best = max(listed.products, key=lambda p: (p["rating"], p["reviews"]))
+    assert answer.text.startswith(f"Of those, the best rated is the {best['name']}") and len(answer.products) == 1
+
+
+def test_reviews_of_them_after_a_list_sum_up_each_product(bot):
+    listed = bot.ask("do you have headphones for kids")
+    history = [{"role": "user", "content": "do you have headphones for kids"},
+               {"role": "assistant", "content": listed.text, "products": [p["id"] for p in listed.products]}]
+    answer = bot.ask("what do reviewers say about them?", history=history)
+    assert len(answer.products) == len(listed.products) >= 2
+    for card in listed.products:
+        assert re.search(re.escape(card["name"]) + r": \d\.\d of 5 from \d+ review", answer.text), answer.text
+    assert all(c.doc_id.startswith("review:") for c in answer.citations)
+
+
+def test_compare_them_after_a_single_product_answer_still_compares_the_list(bot):
+    listed = bot.ask("Can you recommend a gift for a 6-year-old under $30?")
+    ids = [p["id"] for p in listed.products]
+    history = [{"role": "user", "content": "Can you recommend a gift for a 6-year-old under $30?"},
+               {"role": "assistant", "content": listed.text, "products": ids},
+               {"role": "user", "content": "does the first one need batteries?"},
+               {"role": "assistant", "content": "No, it doesn't [1].", "products": ids[:1], "product_id": ids[0]}]
+    answer = bot.ask("compare them", history=history)
+    assert [p["id"] for p in answer.products] == ids
+
+
+def test_a_product_named_then_judged_is_not_taken_for_a_product_we_do_not_sell(bot):
+    answer = bot.ask("is the weighted blanket worth it?")
+    assert "don't sell" not in answer.text and "Chunky Knit Weighted Blanket" in answer.text

@@ -14,7 +14,7 @@ from difflib import get_close_matches
 
 from ..grounding import unmatched_names
 from ..tools.recommend import age_range
-from .base import ShopContext, SkillReply, money, offer_person
+from .base import ShopContext, SkillReply, money, offer_person, rating_words
 from .catalog import Listing
 from .targets import target_products, without_pointers
 from .words import stem, stems
@@ -75,6 +75,8 @@ class AttributeAnswer:
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
         words = set(stems(without_pointers(context.message)))
+        if not words - _BARE:  # "the second one", "what about the first one?", "tell me more about it"
+            return _overview(item)
         question = words - set(stems(item.product.name))
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
@@ -84,6 +86,10 @@ class AttributeAnswer:
         return _say(item, field)
 
 
+# words that only point at a product and ask to hear about it
+_BARE = {stem(w) for w in """a an the and or what whats what's about how hows how's is it its it's this that
+one ones tell me more show see more details detail info information about on please pls ok okay so then
+product item""".split()}
 _AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
 
@@ -186,6 +192,19 @@ def _plural(noun: str) -> str:
     if noun.endswith("s"):
         return noun
     return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
+def _overview(item: Listing) -> SkillReply:
+    """The product in a few words: price, rating, ages, and its description's first sentence."""
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    product = item.product
+    ages = product.attributes.get("age_range")
+    first = re.split(r"(?<=[.!?])\s+", product.description.strip())[0] if product.description.strip() else ""
+    details = ", ".join(filter(None, [money(product.price) if product.price is not None else "",
+                                      rating_words(item), f"for ages {ages}" if ages else ""]))
+    said = f"The {product.name}: {details}. {first.rstrip('.!')}".strip().rstrip(".")
+    reply.text = f"{said} {reply.cite(item.doc_id)}."
+    return reply
 
 
 def _age_answer(item: Listing, age: int) -> SkillReply:

@@ -32,7 +32,7 @@ daughter nephew niece grandson granddaughter baby toddler teen teens old year ye
 options option list all also just really very much many lot lots like love loves store shop harbor pine hi hello
 hey thanks thank ok okay yes no not don't dont i'm im what's whats there's theres tell know let us else other
 another new newest latest first second third fourth fifth last work works gear equipment supplies goods merch
-essentials you've you'd you'll ya u vs versus compare compares compared comparing cheaper pricier better worse
+essentials you've you'd you'll ya u worth vs versus compare compares compared comparing cheaper pricier better worse
 bigger smaller lighter heavier""".split())
 _SPEC = re.compile(r"^(?:\d[\d,.:x/\"-]*[a-z\"]*|set|sets|pack|packs|piece|pieces|pc|pcs|inch|in|oz|lb|lbs|ft|mah|"
                    r"scale|l|qt|quart|cup|w)$")
@@ -149,6 +149,8 @@ class Catalog:
         guitars" or "kettle descaler" the last word naming a product is one the catalog lacks. A misspelling
         of a catalog word ("headphons") does not count."""
         asked = self.content_terms(terms)
+        if self.names_a_product(" ".join(terms)):
+            return None  # "is the weighted blanket durable?" is about the blanket, whatever the last word
         for before, term in zip(terms, terms[1:]):
             if "'" in term or not self.content_terms([before]) or before in unknown or term != asked[-1]:
                 continue  # only the last word naming a product is the thing asked for
@@ -170,6 +172,12 @@ class Catalog:
             if root not in core or head not in core or core.index(root) >= core.index(head):
                 return False
         return bool(listings)
+
+    def names_a_product(self, text: str) -> bool:
+        """Whether two distinctive words of one product's name are in the text ("weighted blanket")."""
+        present = set(self._stems(text))
+        return any(len({s for s in stems if s in present and s not in _GENERIC_STEMS and s not in _NOISE_STEMS
+                        and not _SPEC.match(s)}) >= 2 for stems in self._full_name_stems.values())
 
     def _only_described(self, term: str) -> bool:
         """A plural noun found in descriptions but in no name or category: "car tires" (a mount that "never
@@ -237,6 +245,7 @@ class SearchResult:
     modifiers: list[str]  # words found only as part of other products' names ("laptop" → laptop sleeve)
     unknown: list[str]  # words the catalog has nothing for
     unsold: str | None = None  # "electric guitars": a product type named with a word the catalog lacks
+    within_shown: bool = False  # searched among the products the last answer showed ("the cheapest one?")
 
 
 _NOISE_STEMS = {stem(w) for w in _NOISE}

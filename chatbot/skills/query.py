@@ -111,6 +111,10 @@ def parse_query(text: str) -> ShopQuery:
     elif sort in ("price_asc", "price_desc") and re.search(r"\b(?:cheapest|most expensive|priciest)\b", plain, re.I) \
             and not _PLURAL_HINT.search(plain):
         count = 1  # "the cheapest bike": one product
+    elif sort and (re.search(r"\bwhich(?: one)?(?: is|'s| has)\b", plain, re.I) and not re.search(
+            r"\b(?:ones|are|all|list|options|ideas)\b", plain, re.I) or re.search(
+            r"\b(?:cheapest|most expensive|priciest|best[- ]rated|top[- ]rated|highest[- ]rated) (?:one|1)\b", plain, re.I)):
+        count = 1  # "which is best rated?", "what's the cheapest one?": one product
     for rx in [*(r for r in _AGE), *(r for _, r in _SORTS)]:
         rest = rx.sub(" ", rest)
     terms = [w.strip("'’-") for w in _WORD.findall(rest.lower())]

@@ -38,6 +38,9 @@ class ReviewSummary:
         self.documents = documents  # the index's documents, where the reviews live
 
     def reply(self, context: ShopContext) -> SkillReply | None:
+        several = target_products(context, want=3) if context.shown else []
+        if len(several) > 1 and not context.catalog.mentioned(context.message, loose=False):
+            return self._side_by_side(several)  # "what do reviewers say about them?" after a list
         products = target_products(context, want=1)
         if not products:
             return None
@@ -72,6 +75,32 @@ class ReviewSummary:
         if topic:
             parts.insert(1 if lead else 0, _about_topic(topic, reviews, reply))
         reply.text = " ".join(parts)
+        return reply
+
+
+    def _side_by_side(self, items: list) -> SkillReply:
+        """Each product's rating, count, what is praised and criticised most, and one quote."""
+        reply = SkillReply("", products=list(items))
+        lines = []
+        for item in items:
+            if not item.reviews:
+                lines.append(f"- {item.product.name}: no reviews yet {reply.cite(item.doc_id)}")
+                continue
+            analysis = analyze_reviews(self.documents, item.product.id, max_aspects=2, max_examples=1)
+            line = f"- {item.product.name}: {analysis.average_rating:.1f} of 5 from {analysis.total} " \
+                   f"review{'s' if analysis.total != 1 else ''}"
+            if analysis.praised:
+                line += f"; praised for {join_words([a.aspect for a in analysis.praised[:2]])}"
+            if analysis.criticised:
+                line += f"; complaints about {join_words([a.aspect for a in analysis.criticised[:1]])}"
+            quotes = _quotes(analysis)
+            if quotes:
+                label, quote = quotes[0]
+                line += f"; {label[0].lower()}{label[1:]} wrote: \"{quote.text}\" {reply.cite('review:' + quote.review_id)}"
+            else:
+                line += f" {reply.cite(item.doc_id)}"
+            lines.append(line)
+        reply.text = "Here is what reviewers say about each:\n" + "\n".join(lines)
         return reply
 
 

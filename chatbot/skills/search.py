@@ -36,7 +36,7 @@ class CatalogSearch:
                                                    or is_follow_up(context.message)):
             # "what's the cheapest one?", "and in blue?" after a list: among the products just shown
             result = context.catalog.search(context.query, within=set(context.shown))
-            result.typed = True
+            result.typed = result.within_shown = True
         if not result.typed:
             if result.unknown and not context.query.constrained:
                 return _not_sold(context, _phrases(context, result.unknown))
@@ -87,12 +87,19 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
         reply.focus = item.product.id
         superlative = {"price_asc": "cheapest", "price_desc": "most expensive", "rating": "best rated"}.get(
             query.sort or "", "")
+        if result.within_shown and superlative:  # "which is best rated?" after a list
+            rating = f", {rating_words(item)}" if query.sort == "rating" else ""
+            lead = f"Of those, the {superlative} is" if len(result.pool) > 1 else "The only one I showed is"
+            reply.text = (f"{lead} the {item.product.name} at {money(item.product.price)}{rating} "
+                          f"{reply.cite(item.doc_id)}.")
+            return reply
         if len(result.pool) == 1 and not query.constrained:
             reply.text = (f"We have one {what}: the {item.product.name}, at {money(item.product.price)} "
                           f"{reply.cite(item.doc_id)}.")
         elif superlative:
             reply.text = (f"Our {superlative} {what} {_limits(context)}".strip() +
-                          f" is the {item.product.name} at {money(item.product.price)}{_age_note(item, query.age)} "
+                          f" is the {item.product.name} at {money(item.product.price)}{_age_note(item, query.age)}"
+                          f"{', ' + rating_words(item) if query.sort == 'rating' else ''} "
                           f"{reply.cite(item.doc_id)}.")
         else:
             reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
@@ -141,6 +148,10 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
     query = context.query
     reply = SkillReply("", abstained=False, reason="no_match")
     limits = _limits(context)
+    if result.within_shown and not limits:  # "and in blue?" when none of the list is
+        asked = " ".join(context.catalog.content_terms(query.terms)) or "that"
+        reply.text = f"None of the products I just showed mentions {asked}."
+        return reply
     if not result.pool:
         reply.text = f"We don't have any {_plural(what)} {limits}.".replace("  ", " ")
         return reply
