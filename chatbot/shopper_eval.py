@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from .errors import InputError
 from .evaluation import jsonl_rows
-from .skills.catalog import Catalog, Listing
+from .skills.catalog import Catalog, Listing, weight_in_pounds
 from .tools.recommend import age_range
 from .types import Answer
 
@@ -80,6 +80,10 @@ def _fits(item: Listing, check: dict) -> bool:
         return False
     if check.get("min_price") is not None and (price is None or price < check["min_price"]):
         return False
+    if check.get("max_weight_lb") is not None:
+        weight = weight_in_pounds(item.product)
+        if weight is None or weight > check["max_weight_lb"]:
+            return False
     if check.get("age") is not None:
         span = age_range(item.product.attributes.get("age_range"))
         return span is not None and span[0] <= check["age"] <= span[1]

@@ -342,3 +342,34 @@ def test_compare_them_after_a_single_product_answer_still_compares_the_list(bot)
 def test_a_product_named_then_judged_is_not_taken_for_a_product_we_do_not_sell(bot):
     answer = bot.ask("is the weighted blanket worth it?")
     assert "don't sell" not in answer.text and "Chunky Knit Weighted Blanket" in answer.text
+
+
+@pytest.mark.parametrize("message,limit", [("anything under 2 lb?", 2.0), ("tech stuff lighter than 8 oz", 0.5),
+                                           ("something under 1 kg", 2.20462)])
+def test_a_weight_limit_is_a_weight_not_a_price_and_every_product_shown_is_within_it(bot, message, limit):
+    from chatbot.skills.catalog import weight_in_pounds
+    from chatbot.tools.catalog import Product
+
+    answer = bot.ask(message)
+    assert answer.products and "$" not in answer.text.split(":")[0], answer.text
+    for card in answer.products:
+        product = next(p for p in PRODUCTS if p["id"] == card["id"])
+        weight = weight_in_pounds(Product(id=product["id"], name=product["name"], category=None, price=None,
+                                          attributes=product.get("attributes", {})))
+        assert weight is not None and weight <= limit, (card, weight)
+    assert "whose weight our catalog lists" in answer.text
+
+
+def test_an_impossible_weight_gets_the_closest_said_to_be_outside_it(bot):
+    answer = bot.ask("a bike under 5 lb")
+    assert answer.text.startswith("Nothing we sell matches bikes under 5 lb.") and "6.6 lb" in answer.text
+
+
+@pytest.mark.parametrize("text,lightest,heaviest,price", [
+    ("a backpack under 2 lb", None, 2.0, None), ("less than 500 g and under $40", None, 1.1023, 40.0),
+    ("over 5 pounds", 5.0, None, None), ("under 20", None, None, 20.0)])
+def test_weights_are_parsed_apart_from_prices(text, lightest, heaviest, price):
+    query = parse_query(text)
+    assert query.min_weight == pytest.approx(lightest) if lightest else query.min_weight is None
+    assert query.max_weight == pytest.approx(heaviest, rel=1e-3) if heaviest else query.max_weight is None
+    assert query.max_price == price

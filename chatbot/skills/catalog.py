@@ -18,7 +18,7 @@ from typing import Any
 from ..tools.catalog import Product, Review, documents_of, products_from, reviews_from
 from ..tools.recommend import age_range
 from .words import stem
-from .query import ShopQuery
+from .query import ShopQuery, pounds
 
 # words that say nothing about which product: function words, shopping talk, audience words
 _NOISE = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
@@ -231,7 +231,8 @@ class Catalog:
         allowed, modifiers, unknown, named = self.match_terms(query.terms, either)
         pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
                 and (within is None or item.product.id in within)]
-        fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)]
+        fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)
+                   and _in_weight(item, query)]
         return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
                             modifiers, unknown, self.unsold_phrase(query.terms, unknown))
 
@@ -280,6 +281,25 @@ def _in_price(item: Listing, query: ShopQuery) -> bool:
         return query.min_price is None and query.max_price is None
     return (query.min_price is None or price >= query.min_price) and (query.max_price is None or
                                                                        price <= query.max_price)
+
+
+def weight_in_pounds(product: Product) -> float | None:
+    """The product's own weight from its attributes ("weight": "7.4 oz", "bike_weight": "6.6 lb"), not a
+    capacity ("max_weight"); None when the catalog does not list one."""
+    for key, value in product.attributes.items():
+        if (key == "weight" or key.endswith("_weight")) and not key.startswith(("max", "min")):
+            m = re.match(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", str(value).lower())
+            if m:
+                return pounds(float(m.group(1)), m.group(2))
+    return None
+
+
+def _in_weight(item: Listing, query: ShopQuery) -> bool:
+    if query.min_weight is None and query.max_weight is None:
+        return True
+    weight = weight_in_pounds(item.product)
+    return weight is not None and (query.max_weight is None or weight <= query.max_weight) and (
+        query.min_weight is None or weight >= query.min_weight)
 
 
 def _fits_age(item: Listing, age: int | None) -> bool:

@@ -49,6 +49,17 @@ _COUNT = re.compile(r"\b(?:top|best|first|show me|give me|list|suggest)\s+(\d{1,
     k for k, v in _UNITS.items() if 1 < v <= 10), re.I)
 _PLURAL_HINT = re.compile(r"\b(?:any|some|all|list|options|ideas|which|what)\b", re.I)
 _WORD = re.compile(r"[a-z][a-z'’-]*")
+_WEIGHT = re.compile(r"\b(under|less than|below|lighter than|at most|max(?:imum)?|no more than|up to|over|more than|"
+                     r"above|heavier than|at least)\s*(\d+(?:\.\d+)?)\s*(lbs?|pounds?|oz|ounces?|kgs?|kilos?|"
+                     r"kilograms?|g|grams?)\b", re.I)
+_POUNDS_PER = {"lb": 1.0, "pound": 1.0, "oz": 1 / 16, "ounce": 1 / 16, "kg": 2.20462, "kilo": 2.20462,
+               "kilogram": 2.20462, "g": 0.00220462, "gram": 0.00220462}
+
+
+def pounds(amount: float, unit: str) -> float:
+    """An amount of weight in pounds ("7.4", "oz" → 0.4625)."""
+    unit = unit.lower().rstrip("s") or "lb"
+    return amount * _POUNDS_PER.get(unit, _POUNDS_PER.get(unit.rstrip("e"), 1.0))
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,13 @@ class ShopQuery:
     sort: str | None = None  # price_asc, price_desc, rating, newest
     count: int | None = None  # how many the shopper asked for, when they said
     terms: list[str] = field(default_factory=list)  # the words left to match against the catalog
+    min_weight: float | None = None  # pounds: "over 5 lb"
+    max_weight: float | None = None  # pounds: "under 2 lb", "less than 500 g"
 
     @property
     def constrained(self) -> bool:
-        return any(x is not None for x in (self.min_price, self.max_price, self.age, self.sort))
+        return any(x is not None for x in (self.min_price, self.max_price, self.age, self.sort, self.min_weight,
+                                           self.max_weight))
 
 
 def words_to_numbers(text: str) -> str:
@@ -80,6 +94,14 @@ def words_to_numbers(text: str) -> str:
 def parse_query(text: str) -> ShopQuery:
     """The message's price range, age, sort order, count and remaining words."""
     plain = words_to_numbers(text)
+    lightest = heaviest = None  # "under 2 lb" is a weight, never a price
+    for m in _WEIGHT.finditer(plain):
+        amount = pounds(float(m.group(2)), m.group(3))
+        if m.group(1).lower() in ("over", "more than", "above", "heavier than", "at least"):
+            lightest = amount
+        else:
+            heaviest = amount
+    plain = _WEIGHT.sub(" ", plain)
     low = high = None
     rest = plain
     if (m := _RANGE.search(plain)) and _RANGE_NEEDS_MONEY.search(m.group(0) + plain[:m.start()][-12:]) \
@@ -119,7 +141,7 @@ def parse_query(text: str) -> ShopQuery:
         rest = rx.sub(" ", rest)
     terms = [w.strip("'’-") for w in _WORD.findall(rest.lower())]
     return ShopQuery(text=text, min_price=low, max_price=high, age=age, sort=sort, count=count,
-                     terms=[t for t in terms if t])
+                     terms=[t for t in terms if t], min_weight=lightest, max_weight=heaviest)
 
 
 def _money(value: str) -> float:

@@ -15,7 +15,7 @@ from ..conversation import is_follow_up
 from ..embedding import Embedder
 from ..tools.recommend import recommend
 from .base import ShopContext, SkillReply, join_words, money, rating_words
-from .catalog import Listing, SearchResult
+from .catalog import Listing, SearchResult, weight_in_pounds
 
 SHOW = 5  # products listed when the shopper did not say how many
 _REFERS_BACK = re.compile(r"\b(?:one|ones|them|those|these|of them|which)\b", re.I)
@@ -68,7 +68,7 @@ class Recommend:
         if not listings:
             return _listing_reply(context, result, recommending=True)
         reply = SkillReply("", products=listings)
-        lines = [_line(item, context.query.age, reply) for item in listings]
+        lines = [_line(item, context.query, reply) for item in listings]
         reply.text = f"Here {'is' if len(listings) == 1 else 'are'} {len(listings)} idea" \
                      f"{'' if len(listings) == 1 else 's'} {_limits(context)}:\n" + "\n".join(lines)
         return reply
@@ -118,9 +118,12 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
     count = f"{len(matches)} {_plural(what) if len(matches) != 1 else what}"
     head = (f"Here are some {_plural(what)} {_limits(context)}" if recommending
             else f"We have {count} {_limits(context)}".rstrip())
+    if query.max_weight is not None or query.min_weight is not None:  # most products list no weight
+        weighed = sum(1 for i in result.pool if weight_in_pounds(i.product) is not None)
+        head += f" (of the {weighed} whose weight our catalog lists)"
     if len(shown) < len(matches):
         head += f". The {len(shown)} {order}"
-    lines = [_line(i, query.age, reply) for i in shown]
+    lines = [_line(i, query, reply) for i in shown]
     if _asks_for_modifier(context, result):  # "laptops": we sell laptop sleeves and stands, not laptops
         head = (f"We don't sell {_plural(result.modifiers[0])} themselves, but we have {len(matches)} "
                 f"product{'s' if len(matches) != 1 else ''} for them")
@@ -137,10 +140,10 @@ def _asks_for_modifier(context: ShopContext, result: SearchResult) -> bool:
         and not context.catalog.mentioned(context.message, loose=False)  # "Kraken Cove" names the game itself
 
 
-def _line(item: Listing, age: int | None, reply: SkillReply) -> str:
-    """One product in a list: name, price, rating (and ages, when the shopper gave one), cited."""
-    return (f"- {item.product.name}, {money(item.product.price)}, {rating_words(item)}{_age_note(item, age)} "
-            f"{reply.cite(item.doc_id)}")
+def _line(item: Listing, query, reply: SkillReply) -> str:
+    """One product in a list: name, price, rating (and ages or weight, when the shopper gave a limit), cited."""
+    return (f"- {item.product.name}, {money(item.product.price)}, {rating_words(item)}{_age_note(item, query.age)}"
+            f"{_weight_note(item, query)} {reply.cite(item.doc_id)}")
 
 
 def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> SkillReply:
@@ -157,7 +160,8 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
         return reply
     closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
     reply.products = closest
-    names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)} "
+    names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)}"
+                        f"{_weight_note(i, query)} "
                         f"{reply.cite(i.doc_id)}" for i in closest])
     reply.text = (f"Nothing we sell matches {_plural(what)} {limits}. "
                   f"The closest, outside that limit, {'is' if len(closest) == 1 else 'are'} {names}.")
@@ -232,7 +236,20 @@ def _limits(context: ShopContext) -> str:
         parts.append(f"over {money(q.min_price)}")
     if q.age is not None:
         parts.append(f"for a {q.age}-year-old")
+    if q.max_weight is not None:
+        parts.append(f"under {_pounds(q.max_weight)}")
+    if q.min_weight is not None:
+        parts.append(f"over {_pounds(q.min_weight)}")
     return " ".join(parts)
+
+
+def _pounds(weight: float) -> str:
+    return f"{weight:.2g} lb" if weight < 1 else f"{weight:g} lb"
+
+
+def _weight_note(item: Listing, query) -> str:
+    weight = weight_in_pounds(item.product) if query.max_weight is not None or query.min_weight is not None else None
+    return f", {_pounds(weight)}" if weight is not None else ""
 
 
 def _age_note(item: Listing, age: int | None) -> str:
@@ -250,4 +267,9 @@ def _distance(item: Listing, context: ShopContext) -> tuple:
     q, price = context.query, item.product.price or 0.0
     over = (price - q.max_price) if q.max_price is not None and price > q.max_price else 0.0
     under = (q.min_price - price) if q.min_price is not None and price < q.min_price else 0.0
-    return (over + under, price)
+    heavier = 0.0
+    if q.max_weight is not None or q.min_weight is not None:
+        weight = weight_in_pounds(item.product)
+        heavier = float("inf") if weight is None else max(0.0, weight - (q.max_weight or weight)) + max(
+            0.0, (q.min_weight or weight) - weight)
+    return (heavier, over + under, price)
