@@ -49,6 +49,8 @@ def test_a_file_without_the_columns_is_refused_with_what_it_needs(tmp_path):
     ("colors", "midnight, sand, sage", "The product comes in midnight, sand and sage"),
     ("dimensions", "10 x 4 in", "The dimensions of the product are 10 x 4 in"),
     ("dishwasher_safe", False, "No, the product isn't dishwasher safe"),
+    ("adapter_included", True, "Yes, the product comes with an adapter"),
+    ("front_pocket", True, "Yes, the product has a front pocket"),
 ])
 def test_any_field_is_said_as_a_sentence(field, value, sentence):
     assert attribute_sentence("product", field, value) == sentence

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import statistics
 import threading
 import time
@@ -274,6 +275,17 @@ def test_openai_client_non_streaming_and_streaming(base):
         for stream in (False, True):
             with pytest.raises(openai.BadRequestError):
                 client.chat.completions.create(model="x", messages=bad, stream=stream)
+
+
+def test_openai_clients_get_the_products_of_a_catalog_answer_in_the_text(base):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{base}/v1", api_key="not-needed", max_retries=0, timeout=60)
+    messages = [{"role": "user", "content": "Do you have any toys under $20?"}]
+    text = client.chat.completions.create(model="store-chatbot", messages=messages).choices[0].message.content
+    listed = re.findall(r"^- (.+?), \$(\d+\.\d\d), rated", text, re.M)
+    assert len(listed) >= 3 and all(float(price) < 20 for _, price in listed), text
+    assert "Sources:" in text
 
 
 def test_openai_client_with_the_default_llama_cpp_generator(demo_index_dir, real_embedder, store):

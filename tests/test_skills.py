@@ -373,3 +373,16 @@ def test_weights_are_parsed_apart_from_prices(text, lightest, heaviest, price):
     assert query.min_weight == pytest.approx(lightest) if lightest else query.min_weight is None
     assert query.max_weight == pytest.approx(heaviest, rel=1e-3) if heaviest else query.max_weight is None
     assert query.max_price == price
+
+
+def test_waterproof_is_not_answered_yes_for_a_product_listed_only_as_water_resistant(bot):
+    asked = bot.ask("is the backpack waterproof?")
+    assert not asked.text.startswith("Yes") and "water resistant" in asked.text and "waterproof" in asked.text
+    searched = bot.ask("waterproof backpack?")
+    assert "doesn't list it as waterproof" in searched.text and searched.products[0]["id"] == "HP-1019"
+
+
+@pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
+def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
+    answer = bot.ask(message)
+    assert answer.origin == "catalog" and answer.products, answer.text

@@ -83,7 +83,28 @@ class AttributeAnswer:
         field = _best_field(item, question) or _best_field(item, words)
         if field is None:
             return _from_description(item, context, question)
+        asked = _asked_property(question)  # not a word of its name ("wireless" charging stand)
+        if asked and isinstance(item.product.attributes.get(field), bool) and not any(
+                f.startswith(stem(asked)) for f in stems(field.replace("_", " "))):  # "fold": foldable
+            return _listed_as(item, field, asked)  # "is it waterproof?" of a water-resistant backpack
         return _say(item, field)
+
+
+def _asked_property(words: set[str]) -> str | None:
+    """The yes/no property the question names ("waterproof", "dishwasher"), as written in ``_PROPERTIES``."""
+    return next((p for p in sorted(_PROPERTIES) if stem(p) in words), None)
+
+
+def _listed_as(item: Listing, field: str, asked: str) -> SkillReply:
+    """A yes/no question about a property the catalog lists only under a nearby name: say what it lists,
+    not "Yes" ("The catalog lists it as water resistant; it doesn't say waterproof")."""
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    value = item.product.attributes[field]
+    positive, negative = _BOOLEAN_PHRASES.get(field) or _yes_no_phrases(field.replace("_", " "))
+    said = positive if value else negative
+    reply.text = (f"Our catalog says the {item.product.name} {said} {reply.cite(item.doc_id)}; "
+                  f"it doesn't say whether it is {asked}.")
+    return reply
 
 
 # words that only point at a product and ask to hear about it
@@ -141,7 +162,7 @@ def attribute_sentence(name: str, field: str, value) -> str:
         return f"{the.capitalize()}{name} is {money(value)}"
     words = field.replace("_", " ")
     if isinstance(value, bool):
-        positive, negative = _BOOLEAN_PHRASES.get(field, (f"is {words}", f"isn't {words}"))
+        positive, negative = _BOOLEAN_PHRASES.get(field) or _yes_no_phrases(words)
         return f"{'Yes' if value else 'No'}, {the}{name} {positive if value else negative}"
     if field == "age_range":
         return f"{the.capitalize()}{name} is for ages {value}"
@@ -154,6 +175,23 @@ def attribute_sentence(name: str, field: str, value) -> str:
     if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
         return f"{the.capitalize()}{name} has {value} {words}"
     return _generic_sentence(f"{the}{name}", words, value)
+
+
+_ADJECTIVE_ENDINGS = ("able", "ible", "safe", "proof", "resistant", "free", "ed", "ing", "ic", "ive", "ful", "less",
+                      "ant", "ent", "al", "ous", "required")
+
+
+def _yes_no_phrases(words: str) -> tuple[str, str]:
+    """A yes/no field in words: "dishwasher safe" → "is dishwasher safe"; "adapter included" → "comes with an
+    adapter"; a thing it has ("front pocket", "light up wheels") → "has a front pocket"."""
+    if words.endswith(" included"):
+        thing = words[: -len(" included")]
+        article = "" if thing.endswith("s") else ("an " if thing[:1] in "aeiou" else "a ")
+        return f"comes with {article}{thing}", f"doesn't come with {article}{thing}"
+    if words.split()[-1].endswith(_ADJECTIVE_ENDINGS):
+        return f"is {words}", f"isn't {words}"
+    article = "" if words.endswith("s") else ("an " if words[:1] in "aeiou" else "a ")
+    return f"has {article}{words}", f"doesn't have {article}{words}"
 
 
 def _generic_sentence(subject: str, words: str, value) -> str:

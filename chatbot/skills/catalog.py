@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..tools.catalog import Product, Review, documents_of, products_from, reviews_from
@@ -158,9 +158,10 @@ class Catalog:
                 return f"{before} {term}"
         return None
 
-    def is_product_type(self, term: str) -> bool:
-        """Whether ``term`` is what some product is (the head noun of its name: "bike", "puzzle")."""
-        return stem(term) in self._heads.values()
+    def names_or_files(self, term: str, item: "Listing") -> bool:
+        """Whether ``term`` is in the listing's name or category ("wooden" for the Wooden Train Set, "toys")."""
+        root = stem(term)
+        return root in self._full_name_stems[item.product.id] or root in self._category_stems[item.product.id]
 
     def modifies_names(self, term: str, listings: list["Listing"]) -> bool:
         """Whether ``term`` comes before the head noun in each listing's name: "laptop" in "Laptop Sleeve", but
@@ -229,12 +230,26 @@ class Catalog:
         """Products matching the query's words, inside its price range and age, sorted as asked."""
         either = bool(re.search(r"\b(?:or|and/or)\b", query.text, re.I))
         allowed, modifiers, unknown, named = self.match_terms(query.terms, either)
+        # "waterproof backpack": the backpack won over a word only other products have; say it isn't that
+        dropped = [t for t in self.content_terms(query.terms) if t not in unknown and allowed and not either
+                   and self._only_in_texts(t) and not allowed & self._mentioning(t)]
         pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
                 and (within is None or item.product.id in within)]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)
                    and _in_weight(item, query)]
         return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
-                            modifiers, unknown, self.unsold_phrase(query.terms, unknown))
+                            modifiers, unknown, self.unsold_phrase(query.terms, unknown), dropped=dropped)
+
+    def _only_in_texts(self, term: str) -> bool:
+        """A feature word ("waterproof"): in some product's description or attributes, in no name or category."""
+        root = stem(term)
+        return not any(root in stems for stems in (*self._full_name_stems.values(), *self._category_stems.values()))
+
+    def _mentioning(self, term: str) -> set[str]:
+        """The products whose name, category or text has the word."""
+        root = stem(term)
+        return {pid for pid in self.by_id if root in self._full_name_stems[pid] or root in
+                self._category_stems[pid] or root in self._text_stems[pid] or self._heads[pid] == root}
 
 
 @dataclass
@@ -247,6 +262,7 @@ class SearchResult:
     unknown: list[str]  # words the catalog has nothing for
     unsold: str | None = None  # "electric guitars": a product type named with a word the catalog lacks
     within_shown: bool = False  # searched among the products the last answer showed ("the cheapest one?")
+    dropped: list[str] = field(default_factory=list)  # asked-for words the products found don't have
 
 
 _NOISE_STEMS = {stem(w) for w in _NOISE}

@@ -18,6 +18,7 @@ from .router import Route
 
 MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path (which can abstain) answers
 SURE_OF_REVIEWS = 0.5  # below this, a message with no words about reviews or opinions may ask for a field
+SURE_OF_OTHER = 0.5  # below this, a policy or off-topic route for a few words naming a product type is a search
 # skills whose question, when no product is named or in focus, is a catalog search ("which toy has the best
 # reviews?", "cheapest puzzle?" routed to attribute, "is there a stand mixer under $20?" routed to stock)
 SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare", "availability")
@@ -46,6 +47,10 @@ def _answered(reply: SkillReply, context: ShopContext) -> bool:
     return not reply.abstained
 
 
+def _found(reply: SkillReply, context: ShopContext) -> bool:
+    return bool(reply.products)
+
+
 def _found_or_not_sold(reply: SkillReply, context: ShopContext) -> bool:
     """A search that stands in for another skill: products found, or "we don't sell car tires" (never a bare
     unknown word such as "founded" in "who founded the store?")."""
@@ -67,8 +72,13 @@ def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> lis
     """The skills (of those named in ``skills``) to try for this route and conversation, first to last."""
     in_view = bool(context.focus or context.shown)
     if route.skill not in skills or route.confidence < MIN_CONFIDENCE:
-        # unsure, or not a catalog question: a field of the product in focus still is ("is it noise cancelling?")
-        return [Attempt("attribute", _answered)] if context.focus else []
+        # unsure, or not a catalog question: a field of the product in focus still is ("is it noise cancelling?"),
+        # and a few words naming a product type are a search ("noise cancelling headphones", "bike lights")
+        tries = [Attempt("attribute", _answered)] if context.focus else []
+        if route.confidence < SURE_OF_OTHER and len(context.message.split()) <= 5 \
+                and context.catalog.search(context.query).typed:
+            tries.append(Attempt("catalog_search", _found))
+        return tries
     if route.skill in SEARCH_INSTEAD and not in_view and context.catalog.search(context.query).unsold:
         return [Attempt("catalog_search", _any)]  # "an electric guitar please": not the Electric Kettle's fields
     tries = []

@@ -118,6 +118,9 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
     count = f"{len(matches)} {_plural(what) if len(matches) != 1 else what}"
     head = (f"Here are some {_plural(what)} {_limits(context)}" if recommending
             else f"We have {count} {_limits(context)}".rstrip())
+    if result.dropped:  # "waterproof backpack?": the backpack is water resistant, not listed as waterproof
+        head += (f", but our catalog doesn't list {'it' if len(matches) == 1 else 'any of them'} as "
+                 f"{join_words(result.dropped)}")
     if query.max_weight is not None or query.min_weight is not None:  # most products list no weight
         weighed = sum(1 for i in result.pool if weight_in_pounds(i.product) is not None)
         head += f" (of the {weighed} whose weight our catalog lists)"
@@ -200,10 +203,12 @@ def _as_written(message: str, words: str) -> str:
 
 def _what(context: ShopContext, result: SearchResult) -> str:
     """The shopper's own words for what they want ("bike", "kitchen", "laptops"), singular; or "product"."""
-    named = [t for t in context.catalog.content_terms(result.query.terms) if t not in result.unknown]
-    types = [i for i, t in enumerate(named) if context.catalog.is_product_type(t)]
-    if types:  # "a game for family night": a game
-        named = named[: types[-1] + 1]
+    named = [t for t in context.catalog.content_terms(result.query.terms)
+             if t not in result.unknown and t not in result.dropped]
+    # the words every product found has in its name or category: "a game for family night" → "game",
+    # "bike lights" → "bike light" (the helmet with a rear light)
+    shared = [t for t in named if result.matches and all(context.catalog.names_or_files(t, i) for i in result.matches)]
+    named = shared or named
     return _singular(" ".join(named[-2:])) if named else "product"
 
 
