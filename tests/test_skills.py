@@ -386,3 +386,8 @@ def test_waterproof_is_not_answered_yes_for_a_product_listed_only_as_water_resis
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)
     assert answer.origin == "catalog" and answer.products, answer.text
+
+
+def test_one_of_a_word_with_no_singular_is_a_pair(bot):
+    answer = bot.ask("noise cancelling headphones")
+    assert answer.text.startswith("We have 1 pair of headphones:"), answer.text

@@ -115,7 +115,7 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
     reply.products = list(shown)
     order = {"price_asc": "cheapest first", "price_desc": "most expensive first"}.get(query.sort or "",
                                                                                        "best rated first")
-    count = f"{len(matches)} {_plural(what) if len(matches) != 1 else what}"
+    count = _count_of(len(matches), what)
     head = (f"Here are some {_plural(what)} {_limits(context)}" if recommending
             else f"We have {count} {_limits(context)}".rstrip())
     if result.dropped:  # "waterproof backpack?": the backpack is water resistant, not listed as waterproof
@@ -210,6 +210,16 @@ def _what(context: ShopContext, result: SearchResult) -> str:
     shared = [t for t in named if result.matches and all(context.catalog.names_or_files(t, i) for i in result.matches)]
     named = shared or named
     return _singular(" ".join(named[-2:])) if named else "product"
+
+
+_PAIRS = ("headphones", "earbuds", "binoculars", "skates", "goggles", "scissors", "pants", "shorts", "tongs")
+
+
+def _count_of(n: int, what: str) -> str:
+    """"3 toys", "1 puzzle", "1 pair of headphones" (a word with no singular)."""
+    if n == 1:
+        return f"1 pair of {what}" if what.endswith(_PAIRS) else f"1 {what}"
+    return f"{n} {_plural(what)}"
 
 
 def _singular(words: str) -> str:
