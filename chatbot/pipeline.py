@@ -35,11 +35,11 @@ from .privacy import mask_pii
 from .question_parts import combine_answers, question_parts
 from .retrieval import Filters, HybridRetriever
 from .skills import ShopAssistant
+from .skills.plan import SURE
 from .store import KnowledgeIndex
 from .types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
-ORDER_CONFIDENCE = 0.6  # the router is this sure a message is about the shopper's own order: hand off
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -316,7 +316,7 @@ class Chatbot:
         if not self.settings.shop_skills:
             return None
         routed = self.shop.answer(message, self._phrases.embed([message])[0], product, shown_products(history))
-        if routed.route.skill == "order" and routed.route.confidence >= ORDER_CONFIDENCE:
+        if routed.route.skill == "order" and routed.route.confidence >= SURE:  # the shopper's own order: hand off
             handoff = own_order_handoff(self.settings.support_contact)
             return self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
                                 notice=notice, reason=handoff.reason, origin="handoff")

@@ -21,7 +21,7 @@ from .availability import Availability
 from .base import ShopContext, Skill, SkillReply
 from .catalog import Catalog, Listing
 from .compare import Comparison
-from .plan import attempts, relabel
+from .plan import SURE, attempts, relabel
 from .query import ShopQuery, parse_query
 from .reviews import ReviewSummary
 from .router import LABELS, Route, Router
@@ -53,7 +53,7 @@ class ShopAssistant:
                shown: tuple[str, ...] = ()) -> Routed:
         """Route ``message`` (its embedding is ``vector``) and let the first skill that can answer it answer."""
         route = relabel(self.router.route(message, vector), message)
-        if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= 0.6:
+        if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= SURE:
             return Routed(route, None)
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
                               shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact)

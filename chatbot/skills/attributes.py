@@ -14,7 +14,7 @@ from difflib import get_close_matches
 
 from ..grounding import unmatched_names
 from ..tools.recommend import age_range
-from .base import ShopContext, SkillReply, money, offer_person, rating_words
+from .base import ShopContext, SkillReply, join_words, money, offer_person, plural, rating_words
 from .catalog import Listing
 from .targets import target_products, without_pointers
 from .words import stem, stems
@@ -201,7 +201,7 @@ def _generic_sentence(subject: str, words: str, value) -> str:
     said = _listed(str(value))
     count = re.fullmatch(r"(?:number of (.+)|(.+) count)", words)
     if count and re.fullmatch(r"\d[\d,.]*", str(value)):  # "number of keys: 28" → "has 28 keys"
-        noun = count.group(1) or _plural(count.group(2))
+        noun = count.group(1) or plural(count.group(2))
         return f"{subject[0].upper()}{subject[1:]} has {said} {noun}"
     part = re.fullmatch(r"(.+) colou?r", words)
     if part:  # "dial color: Yellow" → "The dial of the product is yellow"
@@ -214,8 +214,8 @@ def _generic_sentence(subject: str, words: str, value) -> str:
         return f"{subject[0].upper()}{subject[1:]} works with {said}"
     if words.startswith("included") or words in ("includes", "in the box", "contents"):
         return f"{subject[0].upper()}{subject[1:]} comes with {said}"
-    plural = words.endswith("s") and not words.endswith("ss") and " of " not in words
-    return f"The {words} of {subject} {'are' if plural else 'is'} {said}"
+    many = words.endswith("s") and not words.endswith("ss") and " of " not in words
+    return f"The {words} of {subject} {'are' if many else 'is'} {said}"
 
 
 def _listed(value: str) -> str:
@@ -223,13 +223,7 @@ def _listed(value: str) -> str:
     items = [v.strip() for v in value.split(",")]
     if len(items) < 2 or any(not v or len(v.split()) > 4 for v in items):
         return value
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _plural(noun: str) -> str:
-    if noun.endswith("s"):
-        return noun
-    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return join_words(items)
 
 
 def _overview(item: Listing) -> SkillReply:

@@ -9,9 +9,10 @@ hands the message on to the grounded (policy and FAQ) path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
-from .catalog import Catalog, Listing
+from .catalog import Catalog, Listing, SearchResult
 from .query import ShopQuery
 
 
@@ -24,6 +25,11 @@ class ShopContext:
     shown: tuple[str, ...] = ()  # product ids the last answer listed, in order ("the second one", "compare them")
     store_name: str = "our store"
     support_contact: str = ""
+
+    @cached_property
+    def found(self) -> SearchResult:
+        """The catalog search for the message's query: run once, however many skills and rules read it."""
+        return self.catalog.search(self.query)
 
 
 @dataclass
@@ -57,6 +63,15 @@ def join_words(items: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     items = [i for i in items if i]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def plural(word: str) -> str:
+    """"bike" → "bikes", "battery" → "batteries", "box" → "boxes"; "headphones" and "gear" stay."""
+    if word.endswith("s") or word in ("stuff", "gear"):
+        return word
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
 def rating_words(listing: Listing) -> str:

@@ -16,6 +16,7 @@ from .base import ShopContext, SkillReply
 from .reviews import asks_opinion
 from .router import Route
 
+SURE = 0.6  # the router is this sure a message is an order or policy question: no catalog skill tries it
 MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path (which can abstain) answers
 SURE_OF_REVIEWS = 0.5  # below this, a message with no words about reviews or opinions may ask for a field
 SURE_OF_OTHER = 0.5  # below this, a policy or off-topic route for a few words naming a product type is a search
@@ -54,7 +55,7 @@ def _found(reply: SkillReply, context: ShopContext) -> bool:
 def _found_or_not_sold(reply: SkillReply, context: ShopContext) -> bool:
     """A search that stands in for another skill: products found, or "we don't sell car tires" (never a bare
     unknown word such as "founded" in "who founded the store?")."""
-    return bool(reply.products) or context.catalog.search(context.query).unsold is not None
+    return bool(reply.products) or context.found.unsold is not None
 
 
 def relabel(route: Route, message: str) -> Route:
@@ -76,10 +77,10 @@ def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> lis
         # and a few words naming a product type are a search ("noise cancelling headphones", "bike lights")
         tries = [Attempt("attribute", _answered)] if context.focus else []
         if route.confidence < SURE_OF_OTHER and len(context.message.split()) <= 5 \
-                and context.catalog.search(context.query).typed:
+                and context.found.typed:
             tries.append(Attempt("catalog_search", _found))
         return tries
-    if route.skill in SEARCH_INSTEAD and not in_view and context.catalog.search(context.query).unsold:
+    if route.skill in SEARCH_INSTEAD and not in_view and context.found.unsold:
         return [Attempt("catalog_search", _any)]  # "an electric guitar please": not the Electric Kettle's fields
     tries = []
     if route.skill == "reviews" and route.confidence < SURE_OF_REVIEWS and context.focus \

@@ -14,7 +14,7 @@ import re
 from ..conversation import is_follow_up
 from ..embedding import Embedder
 from ..tools.recommend import recommend
-from .base import ShopContext, SkillReply, join_words, money, rating_words
+from .base import ShopContext, SkillReply, join_words, money, plural, rating_words
 from .catalog import Listing, SearchResult, weight_in_pounds
 
 SHOW = 5  # products listed when the shopper did not say how many
@@ -29,9 +29,9 @@ class CatalogSearch:
     name = "catalog_search"
 
     def reply(self, context: ShopContext) -> SkillReply | None:
-        result = context.catalog.search(context.query)
+        result = context.found
         if result.unsold:
-            return _not_sold(context, [_plural(result.unsold)])
+            return _not_sold(context, [plural(result.unsold)])
         if not result.typed and context.shown and (_REFERS_BACK.search(context.message)
                                                    or is_follow_up(context.message)):
             # "what's the cheapest one?", "and in blue?" after a list: among the products just shown
@@ -53,9 +53,9 @@ class Recommend:
         self.source = source  # the KnowledgeIndex: its stored product vectors save embedding the catalog
 
     def reply(self, context: ShopContext) -> SkillReply | None:
-        result = context.catalog.search(context.query)
+        result = context.found
         if result.unsold:
-            return _not_sold(context, [_plural(result.unsold)])
+            return _not_sold(context, [plural(result.unsold)])
         if result.typed or context.query.sort:  # "a tent for two kids", "the cheapest gift for a 9-year-old"
             return _listing_reply(context, result, recommending=not context.query.sort)
         need = _GENDERED.sub(" ", context.message)
@@ -105,18 +105,18 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
             reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
         if len(result.pool) > 1 and superlative:
             if not _limits(context):
-                reply.text += f" We have {len(result.pool)} {_plural(what)} in all."
+                reply.text += f" We have {len(result.pool)} {plural(what)} in all."
             elif len(matches) == 1:
-                reply.text += f" It's the only one of our {len(result.pool)} {_plural(what)} that fits."
+                reply.text += f" It's the only one of our {len(result.pool)} {plural(what)} that fits."
             else:
-                reply.text += f" {len(matches)} of our {len(result.pool)} {_plural(what)} fit."
+                reply.text += f" {len(matches)} of our {len(result.pool)} {plural(what)} fit."
         return reply
     shown = matches[: query.count or SHOW]
     reply.products = list(shown)
     order = {"price_asc": "cheapest first", "price_desc": "most expensive first"}.get(query.sort or "",
                                                                                        "best rated first")
     count = _count_of(len(matches), what)
-    head = (f"Here are some {_plural(what)} {_limits(context)}" if recommending
+    head = (f"Here are some {plural(what)} {_limits(context)}" if recommending
             else f"We have {count} {_limits(context)}".rstrip())
     if result.dropped:  # "waterproof backpack?": the backpack is water resistant, not listed as waterproof
         head += (f", but our catalog doesn't list {'it' if len(matches) == 1 else 'any of them'} as "
@@ -128,7 +128,7 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
         head += f". The {len(shown)} {order}"
     lines = [_line(i, query, reply) for i in shown]
     if _asks_for_modifier(context, result):  # "laptops": we sell laptop sleeves and stands, not laptops
-        head = (f"We don't sell {_plural(result.modifiers[0])} themselves, but we have {len(matches)} "
+        head = (f"We don't sell {plural(result.modifiers[0])} themselves, but we have {len(matches)} "
                 f"product{'s' if len(matches) != 1 else ''} for them")
     reply.text = head.strip() + ":\n" + "\n".join(lines)
     return reply
@@ -159,14 +159,14 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
         reply.text = f"None of the products I just showed mentions {asked}."
         return reply
     if not result.pool:
-        reply.text = f"We don't have any {_plural(what)} {limits}.".replace("  ", " ")
+        reply.text = f"We don't have any {plural(what)} {limits}.".replace("  ", " ")
         return reply
     closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
     reply.products = closest
     names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)}"
                         f"{_weight_note(i, query)} "
                         f"{reply.cite(i.doc_id)}" for i in closest])
-    reply.text = (f"Nothing we sell matches {_plural(what)} {limits}. "
+    reply.text = (f"Nothing we sell matches {plural(what)} {limits}. "
                   f"The closest, outside that limit, {'is' if len(closest) == 1 else 'are'} {names}.")
     return reply
 
@@ -219,7 +219,7 @@ def _count_of(n: int, what: str) -> str:
     """"3 toys", "1 puzzle", "1 pair of headphones" (a word with no singular)."""
     if n == 1:
         return f"1 pair of {what}" if what.endswith(_PAIRS) else f"1 {what}"
-    return f"{n} {_plural(what)}"
+    return f"{n} {plural(what)}"
 
 
 def _singular(words: str) -> str:
@@ -230,14 +230,6 @@ def _singular(words: str) -> str:
     if words.endswith("s") and not words.endswith(("ss", "phones", "us")):
         return words[:-1]
     return words
-
-
-def _plural(word: str) -> str:
-    if word.endswith("s") or word in ("stuff", "gear"):
-        return word
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
 
 
 def _limits(context: ShopContext) -> str:
