@@ -20,6 +20,7 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import GeneratorUnavailable
 from .extractive import Evidence, compose
+from .framing import frame
 from .generation.base import GenerationOptions, Generator
 from .grounding import Verifier, clean_sentence, split_cited
 from .guards import echoes_prompt
@@ -60,11 +61,21 @@ class Draft:
         return len(self.cited)
 
 
-def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft | None = None) -> Iterator[str]:
-    """Quote the best supporting sentences, streaming each with its citation marker."""
+def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft | None = None,
+                      question: str = "") -> Iterator[str]:
+    """Quote the best supporting sentences, streaming each with its citation marker.
+
+    Each quote is framed by who says it (``framing.frame``): the store's policies and descriptions as its
+    own words, a review or another customer's answer attributed, an attribute said as a sentence; with the
+    ``question``, an opinion quoted for a question of fact is followed by a note saying so (uncited).
+    """
     draft = draft if draft is not None else Draft()
-    for quote in compose(evidence, settings.max_answer_chars, settings.max_answer_sentences):
-        yield extractive_answer_text(quote.text, quote.hit, draft)
+    quotes = compose(evidence, settings.max_answer_chars, settings.max_answer_sentences)
+    for framed in frame([(q.text, q.hit.chunk) for q in quotes], question):
+        if framed.source is None:
+            yield _note(draft, framed.text)
+        else:
+            yield extractive_answer_text(framed.text, quotes[framed.source].hit, draft)
 
 
 def extractive_answer_text(text: str, hit: Hit, draft: Draft) -> str:
@@ -74,8 +85,10 @@ def extractive_answer_text(text: str, hit: Hit, draft: Draft) -> str:
 
 
 def generated_answer(question: str, evidence: list[Evidence], generator: Generator, embedder: Embedder,
-                     settings: Settings, draft: Draft, options: GenerationOptions | None = None) -> Iterator[str]:
-    """Stream the model's verified sentences; ``draft`` records what was kept and removed.
+                     settings: Settings, draft: Draft, options: GenerationOptions | None = None,
+                     support=None) -> Iterator[str]:
+    """Stream the model's verified sentences; ``draft`` records what was kept and removed. ``support`` is the
+    judge's sentence-support head, which also drops sentences their source contradicts.
 
     When the model cannot go on (its worker died, hung or is busy) this stops with what was verified so
     far and sets ``draft.interrupted``; the caller then answers from the sources.
@@ -90,7 +103,8 @@ def generated_answer(question: str, evidence: list[Evidence], generator: Generat
         return
     options = options or GenerationOptions(max_new_tokens=settings.max_new_tokens)
     verifier = Verifier({p.number: p.evidence.text for p in built.passages}, embedder, settings.support_threshold,
-                        embedded={p.number: (p.evidence.sentences, p.evidence.vectors) for p in built.passages})
+                        embedded={p.number: (p.evidence.sentences, p.evidence.vectors) for p in built.passages},
+                        support=support)
     system = template("system.txt")
     by_number = {p.number: p.hit for p in built.passages}
     draft.generated = True
@@ -159,6 +173,13 @@ def _append(draft: Draft, sentence: str, hits: list[Hit]) -> str:
     piece = piece if not draft.text else " " + piece
     draft.text += piece
     draft.kept += 1
+    return piece
+
+
+def _note(draft: Draft, sentence: str) -> str:
+    """Add a sentence of our own that cites nothing (not counted as a kept sentence); return the piece."""
+    piece = sentence if not draft.text else " " + sentence
+    draft.text += piece
     return piece
 
 

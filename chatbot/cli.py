@@ -5,6 +5,7 @@
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
     python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures]
+    python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
 Errors from the core become one readable line on stderr and exit code 2.
@@ -34,6 +35,7 @@ from .pipeline import Chatbot, make_embedder
 from .types import Answer
 
 SHOPPER_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "shopper_questions.jsonl"
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generator", choices=GENERATORS)
     p.add_argument("--failures", action="store_true", help="also list each failed message, its answer and why")
 
+    p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
+    p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, chatbot/judge/bundled)")
+    p.add_argument("--store", action="store_true",
+                   help="add the store's own pairs: FAQ questions and answers from the index, answers rated up")
+    p.add_argument("--index", help="index folder for --store (default: settings index_dir)")
+    p.add_argument("--datasets", default=str(DATASETS), help="folder holding hetpqa/ and semipqa/")
+    p.add_argument("--seed", type=int, default=13, help="random seed (same data and seed, same judge)")
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--sample", type=int, help="only the first N questions of each file (a quick trial run)")
+
     p = sub.add_parser("users", help="agent and admin accounts for /agent and /admin")
     users = p.add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="create an account (asks for its password)")
@@ -94,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
         commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
-                    "users": _users}
+                    "train": _train, "users": _users}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -135,6 +147,41 @@ def _eval_shopper(args, settings: Settings) -> int:
     if args.failures:
         report["failures"] = failures
     print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _train(args, settings: Settings) -> int:
+    from .judge.data import claims, public_pairs, split_store_pairs, store_claims, store_pairs
+    from .judge.ranking import BUNDLED, judge_folder
+    from .judge.training import train
+    from .store import KnowledgeIndex
+
+    out = Path(args.out) if args.out else judge_folder(settings.judge) or BUNDLED
+    if not (Path(args.datasets) / "semipqa").is_dir() or not (Path(args.datasets) / "hetpqa").is_dir():
+        raise ChatbotError(f"--datasets {args.datasets} has no hetpqa/ and semipqa/ folders; point it at the "
+                           "repository's datasets/ folder")
+    parts = public_pairs(args.datasets, args.seed, args.sample)
+    embedder = make_embedder(settings)
+    if args.store:
+        index = KnowledgeIndex.load(settings.index_dir, embedder.name, embedder.dimension)
+        own, held = split_store_pairs(store_pairs(index, args.seed, settings.database_url))
+        # a few hundred store pairs among tens of thousands of public ones would barely count: repeated, they
+        # are about a tenth of the training
+        copies = max(1, round(0.1 * len(parts["train"]) / max(len(own), 1)))
+        print(f"store pairs from {settings.index_dir}: {len(own)} for training (each used {copies} times), "
+              f"{len(held)} for calibration")
+        parts["train"] = parts["train"] + own * copies
+        parts["calibration"] = parts["calibration"] + held
+    support = claims(args.datasets, args.seed, args.sample)
+    if args.store:
+        support += store_claims(index, args.seed)
+    meta = train(parts, embedder, out, seed=args.seed, epochs=args.epochs, support=support)
+    print(f"judge written to {out} in {meta['training_seconds']} s; threshold {meta['threshold']} "
+          "(chosen on the calibration part)")
+    print("confidence threshold  decision-accuracy  abstains-on-answerable  answers-unanswerable  (calibration part)")
+    for t, accuracy, abstained, answered in meta["tradeoff_on_calibration"]:
+        print(f"{t:20.2f}  {accuracy:17.3f}  {abstained:22.3f}  {answered:20.3f}")
+    print(json.dumps({"held_out": meta["held_out"]}, indent=2))
     return 0
 
 

@@ -80,6 +80,13 @@ class Settings:
     openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key
     faq_match: float = 0.9  # cosine between a message and an FAQ question at which that FAQ answer is given as is;
     #                         above 1 = never
+    judge: str = "bundled"  # the answer judge's folder (``python -m chatbot train`` writes one): it reranks the
+    #                         passages, decides answer or abstain and gives the calibrated confidence. "bundled" =
+    #                         the one in chatbot/judge/bundled (trained on public product-QA data); "off" = the
+    #                         heuristic path (retrieval relevance and sentence match)
+    judge_margin: float = 0.2  # passages the judge rates within this of its best keep the retrieval's order
+    judge_strong: float = 0.8  # with a judge, when the model says the sources don't answer, they are quoted
+    #                            only if the judge's confidence is at least this (strong_evidence without a judge)
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
     shop_skills: bool = True  # catalog questions answered by the skills in chatbot/skills (off = every message
     #                           takes the grounded path, as before the skills existed)

@@ -69,11 +69,48 @@ def summarize(questions: list[dict[str, Any]], results: list[dict[str, Any]]) ->
         "answer_abstain_accuracy": _share(
             sum(1 for q, r in zip(questions, results) if r["abstained"] != q["answerable"]), len(results)),
         "abstained": _share(sum(1 for r in results if r["abstained"]), len(results)),
+        **decision_metrics(questions, results),
     }
     for stage in ("retrieve", "generate", "total"):
         values = [r["latency_ms"][stage] for r in results]
         summary[f"latency_ms_{stage}"] = _percentiles(values)
     return summary
+
+
+def decision_metrics(questions: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the answer-or-abstain decisions and the confidence hold up.
+
+    A question ends right when it is answered with a gold first citation, or abstained on when nothing answers
+    it. ``always_answer_accuracy`` is the same pipeline never abstaining (right when its best retrieved
+    document is gold). The confidence is scored as the probability that the best retrieved document answers:
+    its ROC AUC and expected calibration error (10 bins)."""
+    from .judge.training import expected_calibration_error
+
+    right_top, decided = [], 0
+    for q, r in zip(questions, results):
+        gold = set(q["gold_doc_ids"])
+        right_top.append(bool(q["answerable"] and r["retrieved"][:1] and r["retrieved"][0] in gold))
+        first = r["citations"][0]["doc_id"] if r.get("citations") else None
+        decided += (not r["abstained"] and q["answerable"] and first in gold) or (r["abstained"] and not q["answerable"])
+    confidence = [float(r.get("confidence", 0.0)) for r in results]
+    answerable = [r for q, r in zip(questions, results) if q["answerable"]]
+    unanswerable = [r for q, r in zip(questions, results) if not q["answerable"]]
+    return {
+        "decision_accuracy": _share(decided, len(results)),
+        "always_answer_accuracy": _share(sum(right_top), len(results)),
+        "abstained_answerable": _share(sum(r["abstained"] for r in answerable), len(answerable)),
+        "abstained_unanswerable": _share(sum(r["abstained"] for r in unanswerable), len(unanswerable)),
+        "confidence_auc": _auc(confidence, right_top),
+        "confidence_ece": round(expected_calibration_error(confidence, right_top), 4) if results else None,
+    }
+
+
+def _auc(scores: list[float], labels: list[bool]) -> float | None:
+    if not any(labels) or all(labels):
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return round(float(roc_auc_score(labels, scores)), 4)
 
 
 def _share(count: int, total: int) -> float | None:

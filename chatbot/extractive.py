@@ -2,7 +2,8 @@
 
 Sentences of the top passages (their evidence) are scored by embedding similarity to the
 question (plus a little word overlap), and the best ones are quoted, each
-with its source. Nothing is written that a source does not say, so it cannot
+with its source; ``framing`` says who is speaking (the store, a reviewer, another
+customer). Nothing is written that a source does not say, so it cannot
 invent a policy, a price or a spec. It is the ``extractive`` generator and the
 fallback when a model's answer does not survive verification. Deciding
 whether to answer at all is the pipeline's job.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .framing import clean_passage_text, cut_at_clause, source_type, whole_sentence
 from .guards import strip_instructions
 from .types import Hit
 
@@ -24,6 +26,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _HEADER = re.compile(r"Product( ID)?: ")
 # When two sources say the same thing, quote the one that is the source of truth.
 AUTHORITY = {"policy": 0.04, "product": 0.04, "faq": 0.02}
+# the same, by who is speaking (``framing.source_type``): a listed fact over a customer's word for it
+_SPEAKER_AUTHORITY = {"policy": 0.04, "description": 0.04, "attribute": 0.04, "faq": 0.02}
 _STOP = frozenset("a an and are as at be by can do does for from has have how i if in is it its of on or our "
                   "the their this to we what when where which who why will with you your".split())
 
@@ -62,11 +66,13 @@ def _words(text: str) -> set[str]:
 
 
 def source_sentences(hit: Hit) -> list[str]:
-    """The quotable sentences of a hit: FAQ answers without their question, no planted instructions."""
+    """The quotable sentences of a hit: FAQ answers without their question, no planted instructions, and
+    (``framing.clean_passage_text``) no embedded question, markup or raw attribute notation."""
     text = hit.chunk.text
     if hit.chunk.kind == "faq" and "\nA: " in text:
         text = text.split("\nA: ", 1)[1]  # the question is the title; quote the answer half
-    text = join_lists(strip_instructions(text), hit.chunk.section.rsplit(" > ", 1)[-1])
+    text = clean_passage_text(strip_instructions(text), source_type(hit.chunk))
+    text = join_lists(text, hit.chunk.section.rsplit(" > ", 1)[-1])
     # a product record's "Product: name" / "Product ID: …" header lines name it, they answer nothing
     return [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)]
 
@@ -127,7 +133,10 @@ class Quote:
 
 
 def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int = 3) -> list[Quote]:
-    """The best-matching evidence sentences, best first, within ``max_chars``, without repeats."""
+    """The best-matching evidence sentences, best first, within ``max_chars``, without repeats.
+
+    Each is a whole sentence: one longer than ``max_chars`` is passed over for the next good one, and cut
+    (at a clause, with "…") only when nothing else fits."""
     candidates = [(s, ev.hit, v, score) for ev in evidence for s, v, score in zip(ev.sentences, ev.vectors, ev.scores)]
     if not candidates:
         return []
@@ -141,21 +150,26 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
         twin = next((k for k, j in enumerate(chosen) if float(vector @ candidates[j][2]) > 0.85), None)
         if twin is not None:
             # the same statement again (a policy and its FAQ often agree): cite the source of truth
-            if AUTHORITY.get(hit.chunk.kind, 0.0) > AUTHORITY.get(quotes[twin].hit.chunk.kind, 0.0):
+            if _authority(hit) > _authority(quotes[twin].hit):
                 quotes[twin] = Quote(_sentence(text, max_chars), hit, quotes[twin].score)
                 chosen[twin] = i
             continue
-        if quotes and (score < best - 0.12 or len(quotes) >= max_sentences):
+        if score < best - 0.12 or len(quotes) >= max_sentences:
             continue
-        if length + len(text) > max_chars and quotes:
+        if length + len(text) > max_chars:  # too long to quote whole: another sentence may say it
             continue
         chosen.append(i)
         quotes.append(Quote(_sentence(text, max_chars), hit, score))
         length += len(text) + 1
+    if not quotes:  # every good sentence is over the limit: the best one, cut at a clause
+        text, hit, _, score = candidates[order[0]]
+        quotes.append(Quote(_sentence(text, max_chars), hit, score))
     return quotes
 
 
+def _authority(hit: Hit) -> float:
+    return _SPEAKER_AUTHORITY.get(source_type(hit.chunk), 0.0)
+
+
 def _sentence(text: str, max_chars: int) -> str:
-    if len(text) > max_chars:
-        return text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+    return whole_sentence(cut_at_clause(text, max_chars))

@@ -9,9 +9,13 @@ citing [n] is checked against passage n only; one citing nothing is checked
 against each passage in turn. Unsupported sentences are dropped by the
 caller. This module decides support, not what to say instead.
 
-Limits: a sentence that reuses a source's words and numbers but adds a
-vague claim ("can only be used once") can still pass; numbers and names are
-the hard guarantee.
+With the judge's support head (``judge.support``), a sentence that passes
+those checks is still dropped when the head reads the passage as saying the
+opposite: the closest source sentence has the other polarity ("final sale",
+"can't"), the claim's subject is not in it, or an unconditional claim meets a
+conditional rule. Limits: a sentence that reuses a source's words and numbers
+but adds a vague claim ("can only be used once") can still pass; numbers and
+names are the hard guarantee.
 """
 
 from __future__ import annotations
@@ -140,9 +144,12 @@ class Verifier:
     """Support checks against a fixed set of passages; passage sentences are embedded once."""
 
     def __init__(self, passages: dict[int, str], embedder: Embedder, threshold: float = 0.55,
-                 embedded: dict[int, tuple[list[str], np.ndarray]] | None = None):
-        """``embedded`` gives each passage's sentences with their vectors, when the caller has them already."""
+                 embedded: dict[int, tuple[list[str], np.ndarray]] | None = None, support=None):
+        """``embedded`` gives each passage's sentences with their vectors, when the caller has them already;
+        ``support`` is the judge's sentence-support head (``judge.support.SupportHead``): with it, a sentence
+        its sources seem to support is still dropped when the head finds they say otherwise."""
         self.passages = passages
+        self.support = support
         self.embedder = embedder
         self.threshold = threshold
         self._facts = {n: self._fact_text(t) for n, t in passages.items()}
@@ -191,4 +198,9 @@ class Verifier:
                 supporting.append((best, n))
         if not supporting:
             return SentenceCheck(sentence, False, reason="no source says this")
+        if self.support is not None:
+            supporting = [(score, n) for score, n in supporting
+                          if self.support.supports(sentence, vector, self._sentences[n], self._vectors[self._owner == n])]
+            if not supporting:
+                return SentenceCheck(sentence, False, reason="the cited source says otherwise")
         return SentenceCheck(sentence, True, [n for _, n in sorted(supporting, reverse=True)])

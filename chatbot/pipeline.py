@@ -29,6 +29,8 @@ from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
 from .grounding import unmatched_names
 from .guards import cut_message
+from .judge import Judge
+from .judge.ranking import Judged, judge_hits, load_judge
 from .intents import detect_handoff, own_order_handoff
 from .language import english_only_reply, foreign
 from .privacy import mask_pii
@@ -66,6 +68,8 @@ class Chatbot:
         self._languages = tuple(c.strip() for c in self.settings.answer_languages.split(",") if c.strip())
         self._faq: FaqMatcher | None = None
         self._shop: ShopAssistant | None = None
+        self._judge: Judge | None = None
+        self._judge_ready = False
 
     # ---- lazily loaded parts
     @property
@@ -98,6 +102,16 @@ class Chatbot:
     def faq(self) -> FaqMatcher:
         self.retriever  # noqa: B018 - built with the index it matches against
         return self._faq
+
+    @property
+    def judge(self) -> Judge | None:
+        """The answer judge (loaded once; None, with a warning, when it is off, missing or made for another
+        embedder: the heuristic path answers then)."""
+        with self._lock:
+            if not self._judge_ready:
+                self._judge = load_judge(self.settings.judge, self.embedder.name, self.embedder.dimension)
+                self._judge_ready = True
+            return self._judge
 
     @property
     def generator(self) -> Generator | None:
@@ -144,6 +158,7 @@ class Chatbot:
         """Load the index, the embedder, the router and the model now rather than on the first question."""
         self.retriever.search("warm up", k=1)
         self.shop.router.route_text("warm up")
+        _ = self.judge
         _ = self.generator
 
     # ---- answering
@@ -220,29 +235,38 @@ class Chatbot:
             return
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
+        judged = self._judged(query, vector, top)
+        if judged is not None:  # the judge reranks the passages, decides, and is the confidence
+            top = judged.hits
+            hits = top + hits[len(top):]
         draft = Draft()
         unknown = unmatched_names(message, [h.chunk.embed_text for h in top[: self.settings.max_passages]])
-        if relevance >= self.settings.min_relevance and not unknown:
-            evidence = gather_evidence(query, top, self._phrases, self.settings.max_passages,
+        sure = judged.answers if judged is not None else relevance >= self.settings.min_relevance
+        if sure and not unknown:
+            evidence = gather_evidence(query, self._answering(top, judged), self._phrases, self.settings.max_passages,
                                        self.settings.evidence_sentences)
-            # the sources must hold a sentence close to the question, whoever writes the answer
+            # the sources must hold a sentence close to the question, whoever writes the answer (the judge,
+            # when there is one, has already read the passages whole)
             best = max((x for ev in evidence for x in ev.scores), default=0.0)
-            quote = best >= self.settings.min_evidence
+            quote = judged is not None or best >= self.settings.min_evidence
             if quote and generator is not None:
                 options = GenerationOptions(self.settings.max_new_tokens, start_by=start_by)
                 for piece in generated_answer(query, evidence, generator, self._phrases, self.settings, draft,
-                                              options):
+                                              options, self._support):
                     yield clock.first(piece)
                 # the model read the sources and found no answer: quote them only if they match strongly
-                quote = best >= (self.settings.strong_evidence if draft.said_unknown else self.settings.min_evidence)
+                quote = (not draft.said_unknown or judged.confidence >= self.settings.judge_strong
+                         if judged is not None else
+                         best >= (self.settings.strong_evidence if draft.said_unknown else self.settings.min_evidence))
                 if not draft.kept:
                     log.info("no generated sentence kept (model said unknown: %s); %s", draft.said_unknown,
                              "quoting the sources" if quote else "abstaining")
             if quote and not draft.kept:
-                for piece in extractive_answer(evidence, self.settings, draft):
+                for piece in extractive_answer(evidence, self.settings, draft, question=query):
                     yield clock.first(piece)
+        confidence = judged.confidence if judged is not None else relevance * (draft.support or 1.0)
         if draft.kept:
-            answer = self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0), clock,
+            answer = self._answer(message, draft.text, draft, hits, confidence, clock,
                                   notice=notice, product=product, origin="quoted" if draft.quoted else "model",
                                   reason="model_unavailable" if draft.interrupted else None)
             # an answer cut short by a model failure is not kept: the model's own answer is better next time
@@ -252,8 +276,31 @@ class Chatbot:
         off_topic = relevance < self.settings.offtopic_relevance and not product
         text = self._decline_text(off_topic, unknown)
         yield clock.first(text)
-        yield self._answer(message, text, draft, hits, relevance, clock, abstained=True, notice=notice,
-                           product=product, reason="off_topic" if off_topic else "not_in_sources", origin="declined")
+        yield self._answer(message, text, draft, hits, judged.confidence if judged is not None else relevance, clock,
+                           abstained=True, notice=notice, product=product,
+                           reason="off_topic" if off_topic else "not_in_sources", origin="declined")
+
+    def _judged(self, question: str, vector, hits: list[Hit]) -> "Judged | None":
+        """The judge's reading of the top hits, or None when no judge is configured or loadable."""
+        judge = self.judge
+        if judge is None:
+            return None
+        return judge_hits(judge, question, vector, hits, self.retriever.index, self._phrases.embed,
+                          self.settings.judge_margin)
+
+    @property
+    def _support(self):
+        """The judge's sentence-support head for verifying generated sentences (None without a judge)."""
+        judge = self.judge
+        return judge.support if judge is not None else None
+
+    @staticmethod
+    def _answering(top: list[Hit], judged: "Judged | None") -> list[Hit]:
+        """The passages an answer may rest on: with a judge, those it rates at least half as likely to answer as
+        its best (the best first); without, the retrieval order."""
+        if judged is None or not top:
+            return top
+        return [h for h in top if h.relevance >= top[0].relevance / 2]
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> list[Answer]:
@@ -267,6 +314,10 @@ class Chatbot:
         hits = self.retriever.search(query, filters=Filters(product_id=product), vector=vector)
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
+        judged = self._judged(query, vector, top)
+        if judged is not None:
+            top = judged.hits
+            hits = top + hits[len(top):]
         evidence = gather_evidence(query, top, self._phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
         first, seen = [], set()
@@ -298,15 +349,15 @@ class Chatbot:
                 # the first draft is the deterministic answer; the others are sampled with fixed seeds
                 options = GenerationOptions(self.settings.max_new_tokens, temperature=0.7 if i else 0.0, seed=i)
                 for piece in generated_answer(query, evidence, self.generator, self._phrases, self.settings, draft,
-                                              options):
+                                              options, self._support):
                     clock.first(piece)
             if not draft.kept:  # no model, or nothing it wrote held up: each such draft leads with another source
-                for piece in extractive_answer(evidence[i % len(evidence):], self.settings, draft):
+                for piece in extractive_answer(evidence[i % len(evidence):], self.settings, draft, question=query):
                     clock.first(piece)
             if draft.kept and draft.text not in seen:
                 seen.add(draft.text)
-                results.append(self._answer(message, draft.text, draft, hits, relevance * (draft.support or 1.0),
-                                            clock))
+                confidence = judged.confidence if judged is not None else relevance * (draft.support or 1.0)
+                results.append(self._answer(message, draft.text, draft, hits, confidence, clock))
         return first + sorted(results, key=lambda a: -a.confidence)
 
     # ---- helpers

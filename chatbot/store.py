@@ -74,6 +74,12 @@ class KnowledgeIndex:
         return self.faiss.reconstruct_n(0, self.faiss.ntotal) if self.faiss.ntotal else np.zeros((0, self.dimension),
                                                                                                   np.float32)
 
+    def vectors_of(self, chunk_ids: list[str]) -> np.ndarray:
+        """The stored vectors of these chunks, in order (the judge reads them instead of embedding again)."""
+        if not chunk_ids:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.stack([self.faiss.reconstruct(self.position[c]) for c in chunk_ids])
+
     def manifest(self) -> Manifest:
         return Manifest(FORMAT_VERSION, self.embedder, self.dimension, len(self.documents), len(self.chunks),
                         time.time(), self.generation)

@@ -46,37 +46,56 @@ def render_attribute(candidate: str) -> str:
     return f"{name.strip().replace('_', ' ')}: {text}"
 
 
-def convert(csv_path: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
+def snippet_document(product_id: str, source: str, candidate: str) -> dict | None:
+    """One candidate snippet as a documents-JSONL row (None when it is empty): the id hashes the text, so a
+    snippet repeated across questions is one document."""
+    text = render_attribute(candidate) if source == "attribute" else candidate.strip()
+    if not text:
+        return None
+    digest = hashlib.sha256(f"{product_id}\x00{text}".encode()).hexdigest()[:12]
+    return {"id": f"{product_id}:{digest}", "title": f"Product {product_id} ({_KIND.get(source.lower(), source)})",
+            "text": text, "kind": "product", "product_id": product_id, "meta": {"source": source}}
+
+
+def split_of(qid: str) -> str:
+    """The question's fixed part of ``evidence_ranking``: ``test`` (about 40%, never trained or tuned on),
+    ``calibration`` (20%: the judge's threshold and calibration) or ``train`` (40%). By a hash of the
+    question id, so the parts are question-disjoint and the same on every machine."""
+    bucket = int(hashlib.sha256(f"hetpqa-split:{qid}".encode()).hexdigest(), 16) % 10
+    return "test" if bucket < 4 else "calibration" if bucket < 6 else "train"
+
+
+def convert(csv_path: str | Path, out_dir: str | Path, split: str | None = None) -> tuple[Path, Path]:
+    """Write documents.jsonl and questions.jsonl (only the questions of ``split`` when given) to ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docs: OrderedDict[str, dict] = OrderedDict()
     questions: OrderedDict[str, dict] = OrderedDict()
     with open(csv_path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
-            asin, source = row["ASIN"], row["source"]
-            text = render_attribute(row["candidate"]) if source == "attribute" else row["candidate"].strip()
-            if not text:
+            if split is not None and split_of(row["qid"]) != split:
                 continue
-            digest = hashlib.sha256(f"{asin}\x00{text}".encode()).hexdigest()[:12]
-            doc_id = f"{asin}:{digest}"
-            docs.setdefault(doc_id, {"id": doc_id, "title": f"Product {asin} ({_KIND.get(source.lower(), source)})",
-                                     "text": text, "kind": "product", "product_id": asin,
-                                     "meta": {"source": source}})
+            asin = row["ASIN"]
+            doc = snippet_document(asin, row["source"], row["candidate"])
+            if doc is None:
+                continue
+            doc_id = doc["id"]
+            docs.setdefault(doc_id, doc)
             q = questions.setdefault(row["qid"], {"id": f"hetpqa-{row['qid']}", "question": row["question"].strip(),
                                                   "product_id": asin, "gold_doc_ids": [], "answerable": False})
             if row["label"].strip() in ("1", "2") and doc_id not in q["gold_doc_ids"]:
                 q["gold_doc_ids"].append(doc_id)
                 q["answerable"] = True
     docs_path, questions_path = out / "documents.jsonl", out / "questions.jsonl"
-    _write_jsonl(docs_path, docs.values())
-    _write_jsonl(questions_path, questions.values())
+    write_jsonl(docs_path, docs.values())
+    write_jsonl(questions_path, questions.values())
     license_file = Path(csv_path).resolve().parents[1] / "LICENSE"
     if license_file.exists():
         shutil.copyfile(license_file, out / "LICENSE")
     return docs_path, questions_path
 
 
-def _write_jsonl(path: Path, rows) -> None:
+def write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -86,8 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", help="hetPQA evidence_ranking/dev.csv")
     parser.add_argument("out", help="folder for documents.jsonl, questions.jsonl and LICENSE")
+    parser.add_argument("--split", choices=("train", "calibration", "test"),
+                        help="only this question-disjoint part (see split_of); default all")
     args = parser.parse_args(argv)
-    docs, questions = convert(args.csv, args.out)
+    docs, questions = convert(args.csv, args.out, args.split)
     print(f"wrote {docs} and {questions}")
 
 

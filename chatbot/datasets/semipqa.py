@@ -164,3 +164,41 @@ def _word(value: Any) -> str:
     if re.fullmatch(r"-?\d+\.0*", text):
         return text.split(".")[0]
     return text.replace("_", " ") if re.fullmatch(r"[\w.]+", text) else text  # enum words: peanut_free
+
+
+def read_ranking(path: str | Path) -> list[dict[str, str]]:
+    """The rows of an ``attribute_ranking`` file (qid, qa_pair_id, question, candidate, label)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read {path}: {exc}; it should be semiPQA's tab-separated attribute_ranking file")
+    if rows and not {"qid", "question", "candidate", "label"} <= set(rows[0]):
+        raise InputError(f"{path} needs the columns qid, question, candidate and label")
+    return rows
+
+
+def convert_ranking(csv_path: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
+    """An ``attribute_ranking`` file as documents and questions JSONL: each question's candidate attributes are
+    the documents of one pseudo product (``semipqa-<qid>``), label 1 marks the gold ones."""
+    from .hetpqa import snippet_document, write_jsonl
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    docs: dict[str, dict] = {}
+    questions: dict[str, dict] = {}
+    for row in read_ranking(csv_path):
+        product = f"semipqa-{row['qid']}"
+        doc = snippet_document(product, "attribute", row["candidate"])
+        if doc is None:
+            continue
+        docs.setdefault(doc["id"], doc)
+        q = questions.setdefault(row["qid"], {"id": product, "question": row["question"].strip(),
+                                              "product_id": product, "gold_doc_ids": [], "answerable": False})
+        if row["label"].strip() == "1" and doc["id"] not in q["gold_doc_ids"]:
+            q["gold_doc_ids"].append(doc["id"])
+            q["answerable"] = True
+    paths = out / "documents.jsonl", out / "questions.jsonl"
+    write_jsonl(paths[0], docs.values())
+    write_jsonl(paths[1], questions.values())
+    return paths

@@ -1,0 +1,70 @@
+"""The judge applied to retrieved hits: rerank them by the probability that they answer, and say how sure to be.
+
+The pipeline calls ``judge_hits`` on its top hits. Each hit's ``relevance`` becomes the judge's probability
+(so later stages that weigh passages by relevance follow the judge), the hits are reordered best first
+(ties keep the retrieval order), and the best probability decides answer or abstain and, calibrated, is the
+answer's ``confidence``. ``load_judge`` turns the ``judge`` setting into a judge, or None with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..types import Hit
+from ..framing import source_type
+from .model import Judge, JudgeUnavailable
+
+log = logging.getLogger(__name__)
+BUNDLED = Path(__file__).resolve().parent / "bundled"
+
+
+def judge_folder(setting: str) -> Path | None:
+    """The folder the ``judge`` setting names: the bundled judge, a path, or None for "off" / empty."""
+    value = (setting or "").strip()
+    if value.lower() in ("", "off", "none", "false", "0"):
+        return None
+    return BUNDLED if value == "bundled" else Path(value)
+
+
+def load_judge(setting: str, embedder: str, dimension: int) -> Judge | None:
+    """The configured judge, or None (with a warning naming the fix) when it is off, missing or mismatched."""
+    folder = judge_folder(setting)
+    if folder is None:
+        return None
+    try:
+        return Judge.load(folder, embedder, dimension)
+    except JudgeUnavailable as exc:
+        log.warning("%s; answering without a judge (retrieval relevance decides) until then", exc)
+        return None
+
+
+@dataclass
+class Judged:
+    hits: list[Hit]  # best first by the judge; relevance = its probability
+    best: float  # the best passage's probability
+    confidence: float  # calibrated: the chance an answer resting on that passage is right
+    answers: bool  # whether the best passage is good enough to answer from
+
+
+def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: list[Hit], index,
+               embed=None, margin: float = 0.0) -> Judged:
+    """Score ``hits`` against ``question`` and return them reranked, with the decision and the confidence.
+    Passages within ``margin`` of the best probability count as tied and keep the retrieval's order: the
+    judge then only moves a passage up when it is clearly better."""
+    if not hits:
+        return Judged([], 0.0, judge.confidence(0.0), False)
+    vectors = index.vectors_of([h.chunk.id for h in hits])
+    sources = [source_type(h.chunk) for h in hits]
+    probabilities = judge.probabilities(question, question_vector, [h.chunk.text for h in hits], vectors, sources,
+                                        embed)
+    top = float(probabilities.max())
+    tied = probabilities >= top - margin
+    order = sorted(range(len(hits)), key=lambda i: (not tied[i], 0.0 if tied[i] else -float(probabilities[i]), i))
+    reranked = [replace(hits[i], relevance=float(probabilities[i])) for i in order]
+    best = float(probabilities[order[0]])
+    confidence = judge.confidence(best, sources[order[0]])
+    return Judged(reranked, best, confidence, judge.answers(confidence))
