@@ -3,7 +3,10 @@
 Two held-out sets, neither trained nor tuned on (``chatbot/judge/data.py`` says how the parts are kept apart):
 
 - ``hetpqa``: the test part of hetPQA ``evidence_ranking`` (``chatbot.datasets.hetpqa.split_of``), 200 real
-  Amazon shopper questions against reviews, community answers, attributes, descriptions and bullets;
+  Amazon shopper questions, each against its own labelled candidates (reviews, community answers,
+  attributes, descriptions and bullets: the evidence-ranking protocol); ``hetpqa_by_product``: the same
+  questions against all the candidates of their product, some of which answer but are labelled only for
+  another question (so they count as misses);
 - ``semipqa``: semiPQA ``attribute_ranking/testunseen`` (attribute types seen nowhere in training), 692
   questions against a product's attributes.
 
@@ -50,8 +53,11 @@ KEYS = ("hit@1", "mrr@10", "decision_accuracy", "always_answer_accuracy", "confi
 
 
 def build_sets(folder: Path) -> dict[str, Path]:
-    sets = {"hetpqa": folder / "hetpqa", "semipqa": folder / "semipqa"}
-    hetpqa.convert(ROOT / "datasets/hetpqa/evidence_ranking/dev.csv", sets["hetpqa"], split="test")
+    sets = {"hetpqa": folder / "hetpqa", "hetpqa_by_product": folder / "hetpqa_by_product",
+            "semipqa": folder / "semipqa"}
+    data = ROOT / "datasets/hetpqa/evidence_ranking/dev.csv"
+    hetpqa.convert(data, sets["hetpqa"], split="test", per_question=True)
+    hetpqa.convert(data, sets["hetpqa_by_product"], split="test")
     semipqa.convert_ranking(ROOT / "datasets/semipqa/attribute_ranking/testunseen.csv", sets["semipqa"])
     return sets
 

@@ -82,9 +82,12 @@ class Settings:
     #                         above 1 = never
     judge: str = "bundled"  # the answer judge's folder (``python -m chatbot train`` writes one): it reranks the
     #                         passages, decides answer or abstain and gives the calibrated confidence. "bundled" =
-    #                         the one in chatbot/judge/bundled (trained on public product-QA data); "off" = the
+    #                         the one in chatbot/judge/bundled (trained on public product-QA data and the demo
+    #                         store's own pairs: retrain with ``train --store`` for yours); "off" = the
     #                         heuristic path (retrieval relevance and sentence match)
-    judge_margin: float = 0.2  # passages the judge rates within this of its best keep the retrieval's order
+    judge_margin: float = 0.2  # passages the judge rates within this of its best keep the retrieval's order (the
+    #                            judge reorders prose only when clearly surer; chosen on hetPQA's calibration
+    #                            part and the demo store's questions)
     judge_strong: float = 0.8  # with a judge, when the model says the sources don't answer, they are quoted
     #                            only if the judge's confidence is at least this (strong_evidence without a judge)
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)

@@ -38,3 +38,27 @@ def test_attribute_rendering():
         "compatible devices: apple ipad; ipad 2"
     assert render_attribute("item_weight:  { unit:pounds, value:13. }") == "item weight: 13. pounds"
     assert render_attribute("plain text with: no braces") == "plain text with: no braces"
+
+
+def test_splits_are_question_disjoint_and_per_question_pools_hold_only_labelled_candidates(tmp_path):
+    from chatbot.datasets.hetpqa import split_of
+
+    rows = list(csv.DictReader(open(DEV, encoding="utf-8"), delimiter="\t"))
+    parts = defaultdict(set)
+    for row in rows:
+        parts[split_of(row["qid"])].add(row["qid"])
+    assert set(parts) == {"train", "calibration", "test"} and len(parts["test"]) == 200
+    assert not (parts["test"] & parts["train"]) and not (parts["test"] & parts["calibration"])
+    docs_path, questions_path = convert(DEV, tmp_path, split="test", per_question=True)
+    docs = [json.loads(line) for line in docs_path.read_text().splitlines()]
+    questions = [json.loads(line) for line in questions_path.read_text().splitlines()]
+    assert len(questions) == 200 and len({q["product_id"] for q in questions}) == 200  # one pool each
+    candidates = defaultdict(int)
+    for row in rows:
+        if row["qid"] in parts["test"]:
+            candidates[f"{row['ASIN']}-q{row['qid']}"] += 1
+    pooled = defaultdict(int)
+    for doc in docs:
+        pooled[doc["product_id"]] += 1
+        assert doc["title"].startswith("Product ") and "-q" not in doc["title"]  # titles still name the product
+    assert all(pooled[pool] <= count for pool, count in candidates.items())

@@ -153,3 +153,45 @@ def test_store_pairs_come_from_the_faq(demo_index_dir, real_embedder):
     positives = [p for p in pairs if p.label]
     assert {p.source for p in positives} == {"faq", "policy", "description"}  # FAQ answers, their policy twins, records
     assert len(pairs) - len(positives) >= 3 * len(positives)
+
+
+class _FixedJudge:
+    """Probabilities given in advance: isolates the reranking rule from the model."""
+
+    threshold = 0.3
+
+    def __init__(self, probabilities):
+        self._p = np.array(probabilities, dtype=np.float32)
+
+    def probabilities(self, *args, **kwargs):
+        return self._p
+
+    def confidence(self, p, source="help"):
+        return p
+
+    def answers(self, confidence):
+        return confidence >= self.threshold
+
+
+class _Vectors:
+    def vectors_of(self, ids):
+        return np.zeros((len(ids), 4), np.float32)
+
+
+def _hits(kind: str, n: int):
+    from chatbot.types import Chunk, Hit
+
+    return [Hit(Chunk(id=f"c{i}", doc_id=f"d{i}", text=f"passage {i}", embed_text=f"passage {i}", title="t",
+                      kind=kind, meta={"source": kind}), score=1.0 - i / 10, relevance=0.5) for i in range(n)]
+
+
+def test_near_ties_keep_the_retrieval_order_for_prose_but_not_for_attributes():
+    from chatbot.judge.ranking import judge_hits
+
+    judge = _FixedJudge([0.70, 0.60, 0.85, 0.10])
+    prose = judge_hits(judge, "q", np.zeros(4), _hits("policy", 4), _Vectors(), margin=0.2)
+    assert [h.chunk.id for h in prose.hits] == ["c0", "c2", "c1", "c3"]  # c0 within 0.2 of the best: kept first
+    assert prose.hits[0].relevance == pytest.approx(0.70, abs=1e-6) and prose.best == pytest.approx(0.70, abs=1e-6)  # the one answered from
+    attributes = judge_hits(judge, "q", np.zeros(4), _hits("attribute", 4), _Vectors(), margin=0.2)
+    assert [h.chunk.id for h in attributes.hits] == ["c2", "c0", "c1", "c3"]
+    assert judge_hits(judge, "q", np.zeros(4), _hits("policy", 4), _Vectors(), margin=0.0).hits[0].chunk.id == "c2"

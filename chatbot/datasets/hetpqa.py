@@ -46,15 +46,17 @@ def render_attribute(candidate: str) -> str:
     return f"{name.strip().replace('_', ' ')}: {text}"
 
 
-def snippet_document(product_id: str, source: str, candidate: str) -> dict | None:
+def snippet_document(product_id: str, source: str, candidate: str, pool: str | None = None) -> dict | None:
     """One candidate snippet as a documents-JSONL row (None when it is empty): the id hashes the text, so a
-    snippet repeated across questions is one document."""
+    snippet repeated across questions is one document. ``pool`` scopes it to one question's candidates
+    (its ``product_id`` becomes the pool; the title still names the product)."""
     text = render_attribute(candidate) if source == "attribute" else candidate.strip()
     if not text:
         return None
-    digest = hashlib.sha256(f"{product_id}\x00{text}".encode()).hexdigest()[:12]
-    return {"id": f"{product_id}:{digest}", "title": f"Product {product_id} ({_KIND.get(source.lower(), source)})",
-            "text": text, "kind": "product", "product_id": product_id, "meta": {"source": source}}
+    scope = pool or product_id
+    digest = hashlib.sha256(f"{scope}\x00{text}".encode()).hexdigest()[:12]
+    return {"id": f"{scope}:{digest}", "title": f"Product {product_id} ({_KIND.get(source.lower(), source)})",
+            "text": text, "kind": "product", "product_id": scope, "meta": {"source": source}}
 
 
 def split_of(qid: str) -> str:
@@ -65,8 +67,14 @@ def split_of(qid: str) -> str:
     return "test" if bucket < 4 else "calibration" if bucket < 6 else "train"
 
 
-def convert(csv_path: str | Path, out_dir: str | Path, split: str | None = None) -> tuple[Path, Path]:
-    """Write documents.jsonl and questions.jsonl (only the questions of ``split`` when given) to ``out_dir``."""
+def convert(csv_path: str | Path, out_dir: str | Path, split: str | None = None,
+            per_question: bool = False) -> tuple[Path, Path]:
+    """Write documents.jsonl and questions.jsonl (only the questions of ``split`` when given) to ``out_dir``.
+
+    By default a question is asked about its product, whose documents are the candidates of all its
+    questions; the candidates of the product's other questions are labelled for those questions only, so
+    one that also answers this question counts as a miss. ``per_question`` scopes each question to its own
+    labelled candidates (the evidence-ranking protocol): every retrieved document has a label."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docs: OrderedDict[str, dict] = OrderedDict()
@@ -76,13 +84,15 @@ def convert(csv_path: str | Path, out_dir: str | Path, split: str | None = None)
             if split is not None and split_of(row["qid"]) != split:
                 continue
             asin = row["ASIN"]
-            doc = snippet_document(asin, row["source"], row["candidate"])
+            pool = f"{asin}-q{row['qid']}" if per_question else None
+            doc = snippet_document(asin, row["source"], row["candidate"], pool)
             if doc is None:
                 continue
             doc_id = doc["id"]
             docs.setdefault(doc_id, doc)
             q = questions.setdefault(row["qid"], {"id": f"hetpqa-{row['qid']}", "question": row["question"].strip(),
-                                                  "product_id": asin, "gold_doc_ids": [], "answerable": False})
+                                                  "product_id": pool or asin, "gold_doc_ids": [],
+                                                  "answerable": False})
             if row["label"].strip() in ("1", "2") and doc_id not in q["gold_doc_ids"]:
                 q["gold_doc_ids"].append(doc_id)
                 q["answerable"] = True
@@ -107,8 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", help="folder for documents.jsonl, questions.jsonl and LICENSE")
     parser.add_argument("--split", choices=("train", "calibration", "test"),
                         help="only this question-disjoint part (see split_of); default all")
+    parser.add_argument("--per-question", action="store_true",
+                        help="scope each question to its own labelled candidates, not its product's")
     args = parser.parse_args(argv)
-    docs, questions = convert(args.csv, args.out, args.split)
+    docs, questions = convert(args.csv, args.out, args.split, args.per_question)
     print(f"wrote {docs} and {questions}")
 
 

