@@ -85,7 +85,7 @@ class Settings:
     #                         the one in chatbot/judge/bundled (trained on public product-QA data and the demo
     #                         store's own pairs: retrain with ``train --store`` for yours); "off" = the
     #                         heuristic path (retrieval relevance and sentence match)
-    judge_margin: float = 0.2  # passages the judge rates within this of its best keep the retrieval's order (the
+    judge_margin: float = 0.3  # passages the judge rates within this of its best keep the retrieval's order (the
     #                            judge reorders prose only when clearly surer; chosen on hetPQA's calibration
     #                            part and the demo store's questions)
     judge_strong: float = 0.8  # with a judge, when the model says the sources don't answer, they are quoted

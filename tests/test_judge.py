@@ -151,7 +151,7 @@ def test_store_pairs_come_from_the_faq(demo_index_dir, real_embedder):
     index = KnowledgeIndex.load(demo_index_dir, real_embedder.name, real_embedder.dimension)
     pairs = store_pairs(index)
     positives = [p for p in pairs if p.label]
-    assert {p.source for p in positives} == {"faq", "policy", "description"}  # FAQ answers, their policy twins, records
+    assert {p.source for p in positives} == {"faq", "policy"}  # FAQ answers and the policy sections saying the same
     assert len(pairs) - len(positives) >= 3 * len(positives)
 
 

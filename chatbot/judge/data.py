@@ -126,9 +126,11 @@ def _answer_generation_pairs(folder: Path, held_out: set[str], rng: random.Rando
 
 
 def store_pairs(index, seed: int = 13, database_url: str | None = None) -> list[Pair]:
-    """The store's own pairs: each FAQ question with its answer (and other FAQ answers and policy passages as
-    non-answers), questions about catalog fields (``_catalog_pairs``), and answers shoppers rated up, with
-    the passages they cited, where a database has them."""
+    """The store's own pairs: each FAQ question with its answer and with the policy section that says the same
+    (other FAQ answers, other policies and that section's neighbours are non-answers), and answers shoppers
+    rated up, with the passages they cited, where a database has them. (Questions written from catalog
+    fields were tried too: the judge then rated a product's record above the returns policy for "can I
+    return the engraved cutting board?".)"""
     rng = random.Random(seed)
     chunks = list(index.chunks)
     faq = [c for c in chunks if c.kind == "faq"]
@@ -148,7 +150,6 @@ def store_pairs(index, seed: int = 13, database_url: str | None = None) -> list[
             siblings = [c for c in prose if c.doc_id == twin.doc_id and c.id != twin.id]
             for other in siblings[:8]:
                 pairs.append(_chunk_pair(chunk.title, other, 0, group))
-    pairs += _catalog_pairs(chunks, rng)
     if database_url:
         by_doc: dict[str, list] = defaultdict(list)
         for chunk in chunks:
@@ -182,24 +183,6 @@ def split_store_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[Pair]]:
         return int(hashlib.sha256(f"store-split:{pair.group}".encode()).hexdigest(), 16) % 10 < 3
 
     return [p for p in pairs if not held(p)], [p for p in pairs if held(p)]
-
-
-def _catalog_pairs(chunks: list, rng: random.Random, per_product: int = 2) -> list[Pair]:
-    """Questions about a product's listed fields ("what is the material of the X?"): its catalog record answers,
-    other products' records do not. (Its reviews are not used as non-answers: a review often does answer.)"""
-    products = [c for c in chunks if c.kind == "product" and isinstance(c.meta.get("attributes"), dict)]
-    pairs = []
-    for chunk in products:
-        fields = [(k, v) for k, v in chunk.meta["attributes"].items() if v not in (None, "")]
-        for field, value in rng.sample(fields, min(per_product, len(fields))):
-            words = str(field).replace("_", " ")
-            question = (f"is the {chunk.title} {words}?" if isinstance(value, bool)
-                        else f"what is the {words} of the {chunk.title}?")
-            group = f"catalog-{chunk.doc_id}-{field}"
-            pairs.append(_chunk_pair(question, chunk, 1, group))
-            others = [c for c in rng.sample(products, min(3, len(products))) if c.doc_id != chunk.doc_id][:2]
-            pairs += [_chunk_pair(question, other, 0, group) for other in others]
-    return pairs
 
 
 def _chunk_pair(question: str, chunk, label: int, group: str) -> Pair:
