@@ -37,6 +37,8 @@ def sentences(text: str) -> list[str]:
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)])\s+(.*)")
+_SELF_CONTAINED = re.compile(r"^[A-Z][\w&'-]*(?: [\w&'-]+)? (?:is|are|can|can't|cannot|will|won't|must|may|do|don't|"
+                             r"does|doesn't|has|have|ship|ships|get|gets)\b")
 
 
 def join_lists(text: str, lead: str = "") -> str:
@@ -72,9 +74,14 @@ def source_sentences(hit: Hit) -> list[str]:
     if hit.chunk.kind == "faq" and "\nA: " in text:
         text = text.split("\nA: ", 1)[1]  # the question is the title; quote the answer half
     text = clean_passage_text(strip_instructions(text), source_type(hit.chunk))
+    # a list item that says its own subject ("Gift cards are final sale and can't be returned.") is quotable on
+    # its own too: folded into its list's one long sentence, it matches the question it answers only weakly
+    whole_items = [m.group(1).strip() for m in map(_LIST_ITEM.match, text.split("\n"))
+                   if m and _SELF_CONTAINED.search(m.group(1)) and len(m.group(1).split()) >= 5]
     text = join_lists(text, hit.chunk.section.rsplit(" > ", 1)[-1])
     # a product record's "Product: name" / "Product ID: …" header lines name it, they answer nothing
-    return [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)]
+    found = [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)]
+    return found + [item if item.endswith((".", "!", "?")) else item + "." for item in whole_items]
 
 
 @dataclass

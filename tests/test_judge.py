@@ -195,3 +195,14 @@ def test_near_ties_keep_the_retrieval_order_for_prose_but_not_for_attributes():
     attributes = judge_hits(judge, "q", np.zeros(4), _hits("attribute", 4), _Vectors(), margin=0.2)
     assert [h.chunk.id for h in attributes.hits] == ["c2", "c0", "c1", "c3"]
     assert judge_hits(judge, "q", np.zeros(4), _hits("policy", 4), _Vectors(), margin=0.0).hits[0].chunk.id == "c2"
+
+
+def test_the_gift_card_question_of_the_issue_gets_both_answers_right(demo_index_dir, real_embedder, tmp_path):
+    """"Do gift cards expire? Can I return one?": never expire, and final sale. The final-sale rule is one item
+    of a list; it is quotable on its own, so the list's other lines are not quoted in its place."""
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=str(tmp_path / "models"),
+                        answer_cache_size=0)
+    answer = Chatbot(settings, embedder=real_embedder).ask("Do gift cards expire? Can I return one?")
+    assert "never expire" in answer.text and "final sale and can't be returned" in answer.text
+    alone = Chatbot(settings, embedder=real_embedder).ask("Can I return a gift card?")
+    assert alone.text.index("final sale") < alone.text.index("[1]")  # the rule is the first thing said
