@@ -84,8 +84,6 @@ def decision_metrics(questions: list[dict[str, Any]], results: list[dict[str, An
     it. ``always_answer_accuracy`` is the same pipeline never abstaining (right when its best retrieved
     document is gold). The confidence is scored as the probability that the best retrieved document answers:
     its ROC AUC and expected calibration error (10 bins)."""
-    from .judge.training import expected_calibration_error
-
     right_top, decided = [], 0
     for q, r in zip(questions, results):
         gold = set(q["gold_doc_ids"])
@@ -103,6 +101,17 @@ def decision_metrics(questions: list[dict[str, Any]], results: list[dict[str, An
         "confidence_auc": _auc(confidence, right_top),
         "confidence_ece": round(expected_calibration_error(confidence, right_top), 4) if results else None,
     }
+
+
+def expected_calibration_error(confidences: list[float], right: list[bool], bins: int = 10) -> float:
+    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by how many fall in each."""
+    c, r = np.asarray(confidences, float), np.asarray(right, float)
+    if not len(c):
+        return 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.digitize(c, edges[1:-1]), 0, bins - 1)
+    return float(sum(abs(r[index == b].mean() - c[index == b].mean()) * (index == b).sum()
+                     for b in range(bins) if (index == b).any()) / len(c))
 
 
 def _auc(scores: list[float], labels: list[bool]) -> float | None:

@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..evaluation import expected_calibration_error
 from .data import Claim, Pair
 from .features import attribute_name, pair_features
 from .support import NAMES as SUPPORT_FEATURES
@@ -145,17 +146,6 @@ def fit_calibration(questions: list[dict]) -> dict[str, dict[str, list[float]]]:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
-
-
-def expected_calibration_error(confidences: list[float], right: list[bool], bins: int = 10) -> float:
-    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by how many fall in each."""
-    c, r = np.asarray(confidences, float), np.asarray(right, float)
-    if not len(c):
-        return 0.0
-    edges = np.linspace(0, 1, bins + 1)
-    index = np.clip(np.digitize(c, edges[1:-1]), 0, bins - 1)
-    return float(sum(abs(r[index == b].mean() - c[index == b].mean()) * (index == b).sum()
-                     for b in range(bins) if (index == b).any()) / len(c))
 
 
 def report(judge: Judge, pairs: list[Pair], probabilities: np.ndarray) -> dict:
