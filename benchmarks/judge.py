@@ -52,13 +52,16 @@ KEYS = ("hit@1", "mrr@10", "decision_accuracy", "always_answer_accuracy", "confi
         "abstained_answerable", "abstained_unanswerable", "confidence_ece")
 
 
-def build_sets(folder: Path) -> dict[str, Path]:
+def build_sets(folder: Path, part: str = "test") -> dict[str, Path]:
+    """The question sets of ``part``: "test" (reported, never tuned on) or "calibration" (where settings are
+    chosen: hetPQA's calibration questions and semiPQA testseen)."""
     sets = {"hetpqa": folder / "hetpqa", "hetpqa_by_product": folder / "hetpqa_by_product",
             "semipqa": folder / "semipqa"}
     data = ROOT / "datasets/hetpqa/evidence_ranking/dev.csv"
-    hetpqa.convert(data, sets["hetpqa"], split="test", per_question=True)
-    hetpqa.convert(data, sets["hetpqa_by_product"], split="test")
-    semipqa.convert_ranking(ROOT / "datasets/semipqa/attribute_ranking/testunseen.csv", sets["semipqa"])
+    hetpqa.convert(data, sets["hetpqa"], split=part, per_question=True)
+    hetpqa.convert(data, sets["hetpqa_by_product"], split=part)
+    semi = "testunseen" if part == "test" else "testseen"
+    semipqa.convert_ranking(ROOT / f"datasets/semipqa/attribute_ranking/{semi}.csv", sets["semipqa"])
     return sets
 
 
@@ -113,20 +116,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="only the first N questions of each set")
     parser.add_argument("--json", default=str(ROOT / "benchmarks/results/judge.json"))
+    parser.add_argument("--judge", default="bundled", help="the judge folder of the 'after' run")
+    parser.add_argument("--part", choices=("test", "calibration"), default="test",
+                        help="calibration: the questions settings may be chosen on (nothing is written)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     base = Settings.load(generator="extractive", shop_skills=False, answer_cache_size=0)
     embedder = make_embedder(base)
-    report: dict = {"training_seconds": json.loads((BUNDLED / "meta.json").read_text())["training_seconds"]}
+    folder = BUNDLED if args.judge == "bundled" else Path(args.judge)
+    report: dict = {"training_seconds": json.loads((folder / "meta.json").read_text())["training_seconds"]}
     diagrams = {}
     with tempfile.TemporaryDirectory(prefix="judge-bench-") as tmp:
-        for name, folder in build_sets(Path(tmp)).items():
+        for name, folder in build_sets(Path(tmp), args.part).items():
             questions = read_questions(folder / "questions.jsonl")[: args.limit]
             index_dir = Path(tmp) / f"index-{name}"
             update_index([folder / "documents.jsonl"], index_dir, embedder, Chunker())
             report[name] = {"questions": len(questions),
                             "unanswerable": sum(not q["answerable"] for q in questions)}
-            for label, judge in (("before", "off"), ("after", "bundled")):
+            for label, judge in (("before", "off"), ("after", args.judge)):
                 bot = Chatbot(replace(base, index_dir=str(index_dir), judge=judge), embedder=embedder)
                 bot.warm_up()
                 results = list(run_questions(bot, questions))
@@ -146,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {key:26}{before if before is not None else '-':>10}{after if after is not None else '-':>10}")
             print(f"  judge time per question (10 passages): {report[name]['judge_ms']} ms")
     report["reliability"] = diagrams
+    if args.part != "test":
+        return 0
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -176,11 +176,12 @@ def _train(args, settings: Settings) -> int:
     if args.store:
         support += store_claims(index, args.seed)
     meta = train(parts, embedder, out, seed=args.seed, epochs=args.epochs, support=support)
-    print(f"judge written to {out} in {meta['training_seconds']} s; threshold {meta['threshold']} "
-          "(chosen on the calibration part)")
-    print("confidence threshold  decision-accuracy  abstains-on-answerable  answers-unanswerable  (calibration part)")
-    for t, accuracy, abstained, answered in meta["tradeoff_on_calibration"]:
-        print(f"{t:20.2f}  {accuracy:17.3f}  {abstained:22.3f}  {answered:20.3f}")
+    print(f"judge written to {out} in {meta['training_seconds']} s; it answers when P(right) - P(unanswerable) "
+          f">= {meta['decision']['margin']}, or, when the best passage is the store's own prose, when its "
+          f"confidence is at least {meta['store']['threshold']} (both chosen on the calibration part)")
+    print("margin  decision-accuracy  abstains-on-answerable  answers-unanswerable  (calibration part)")
+    for margin, accuracy, abstained, answered in meta["tradeoff_on_calibration"]:
+        print(f"{margin:6.2f}  {accuracy:17.3f}  {abstained:22.3f}  {answered:20.3f}")
     print(json.dumps({"held_out": meta["held_out"]}, indent=2))
     return 0
 

@@ -40,6 +40,12 @@ class Pair:
     group: str  # the question's id: pairs of one question are ranked against each other
 
 
+# hetPQA answer-generation groups: one answering snippet against random others of the product. Good pairs for
+# the first stage, but every such question is answerable and its negatives are easy, so the decision head
+# (which learns when nothing answers) leaves them out
+ANSWER_GENERATION = "answers-"
+
+
 def _norm(question: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", question.lower()))
 
@@ -113,7 +119,7 @@ def _answer_generation_pairs(folder: Path, held_out: set[str], rng: random.Rando
         doc = snippet_document(row["ASIN"], row["source"], row["candidate"])
         if doc is None:
             continue
-        group = f"answers-{row['number']}"
+        group = f"{ANSWER_GENERATION}{row['number']}"
         pairs.append(_pair(row["question"], doc, 1, group))
         others = [r for r in by_product[row["ASIN"]] if r["question"] != row["question"]
                   and r["candidate"].strip() != row["candidate"].strip()]

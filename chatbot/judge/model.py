@@ -4,8 +4,8 @@ A small two-layer network over ``features.pair_features`` whose weights sit in a
 and ``meta.json``, written by ``python -m chatbot train``). Inference is a few numpy products, well under
 a millisecond for ten passages; the vectors come from the index and the question's own embedding. The
 folder records the embedder it was trained for: vectors of another embedder mean nothing to it, so such a
-folder is refused with the fix. ``meta.json`` also holds the answer threshold and the calibration curve
-(judge probability -> probability the answer is right), both fitted on held-out questions.
+folder is refused with the fix. ``meta.json`` also holds the second stage (``decision.DecisionHead``): from
+the whole candidate list, the chance the answer is right (the confidence) and whether to answer.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
+from .decision import STORE_SOURCES, DecisionHead, StoreCurve, question_features
 from .features import SCALARS, attribute_name, pair_features
 from .support import SupportHead
 
-FORMAT = 1
+FORMAT = 2
 MAX_PASSAGE_CHARS = 4000  # lexical features read this much of a passage; its vector already covers all of it
 
 
@@ -30,13 +31,13 @@ class JudgeUnavailable(ConfigError):
 
 @dataclass
 class Judge:
-    """Scores (question, passage) pairs; ``threshold`` and ``calibration`` come from held-out data."""
+    """Scores (question, passage) pairs, then decides from the whole list (``decision``)."""
 
     weights: dict[str, np.ndarray]
     embedder: str
     dimension: int
-    threshold: float  # answer when the calibrated confidence is at least this
-    calibration: dict[str, tuple[list[float], list[float]]]  # per passage group: probability -> chance right
+    decision: DecisionHead
+    store: StoreCurve  # decides lists whose best passage is the store's own prose (policy, FAQ, help)
     meta: dict
     support: SupportHead | None = None  # the sentence-support head, when the folder has one
 
@@ -59,38 +60,37 @@ class Judge:
             raise JudgeUnavailable(f"the judge in {folder} was trained for the embedder {meta.get('embedder')} "
                                    f"({meta.get('dimension')} dimensions), not {embedder} ({dimension}); {fix}")
         missing = {"w1", "b1", "w2", "b2", "mean", "scale"} - set(weights)
-        if missing or weights["w1"].shape[0] != 3 * dimension + SCALARS:
+        decision, store = DecisionHead.from_meta(meta.get("decision")), StoreCurve.from_meta(meta.get("store"))
+        if missing or weights["w1"].shape[0] != 3 * dimension + SCALARS or decision is None or store is None:
             raise JudgeUnavailable(f"the judge in {folder} has incomplete weights; {fix}")
-        curves = {group: (curve["x"], curve["y"]) for group, curve in (meta.get("calibration") or {}).items()}
-        return cls(weights, embedder, dimension, float(meta.get("threshold", 0.5)), curves, meta,
-                   SupportHead.from_meta(meta.get("support")))
+        return cls(weights, embedder, dimension, decision, store, meta, SupportHead.from_meta(meta.get("support")))
 
-    def probabilities(self, question: str, question_vector: np.ndarray, passages: list[str],
-                      passage_vectors: np.ndarray, sources: list[str], embed=None) -> np.ndarray:
-        """P(passage answers question) for each passage; empty or odd text still gets a probability. ``embed``
-        (texts -> unit vectors, the app's cached embedder) embeds attribute names; without it they count 0."""
+    def score(self, question: str, question_vector: np.ndarray, passages: list[str], passage_vectors: np.ndarray,
+              sources: list[str], embed=None) -> tuple[np.ndarray, np.ndarray]:
+        """P(passage answers question) for each passage, and the pair features it read (the decision reads them
+        too); empty or odd text still gets a probability. ``embed`` (texts -> unit vectors, the app's cached
+        embedder) embeds attribute names; without it they count 0."""
         if not passages:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.float32), np.zeros((0, 3 * self.dimension + SCALARS), dtype=np.float32)
         passages = [(p or "")[:MAX_PASSAGE_CHARS] for p in passages]
         names = [n for n in dict.fromkeys(attribute_name(p, s) for p, s in zip(passages, sources)) if n]
         name_vectors = dict(zip(names, embed(names))) if names and embed is not None else {}
         features = pair_features(question or "", question_vector, passages, passage_vectors, sources, name_vectors)
-        return forward(self.weights, features)
+        return forward(self.weights, features), features
 
-    def confidence(self, probability: float, source: str = "help") -> float:
-        """The calibrated probability that an answer resting on a passage of this judge probability (and this
-        source type) is right. Attributes and prose are calibrated apart: the judge is surer of attributes."""
-        xs, ys = self.calibration.get(calibration_group(source)) or ([0.0, 1.0], [0.0, 1.0])
-        return float(np.interp(probability, xs, ys))
+    def probabilities(self, question: str, question_vector: np.ndarray, passages: list[str],
+                      passage_vectors: np.ndarray, sources: list[str], embed=None) -> np.ndarray:
+        """P(passage answers question) for each passage (``score`` without the features)."""
+        return self.score(question, question_vector, passages, passage_vectors, sources, embed)[0]
 
-    def answers(self, confidence: float) -> bool:
-        """Whether an answer of this calibrated confidence should be given (else the bot says it doesn't know)."""
-        return confidence >= self.threshold
-
-
-def calibration_group(source: str) -> str:
-    """The calibration curve a passage's source type uses: ``attribute`` or ``text``."""
-    return "attribute" if source == "attribute" else "text"
+    def verdict(self, probabilities: np.ndarray, features: np.ndarray, sources: list[str]) -> tuple[float, bool]:
+        """From one question's scored list: the chance an answer from its best passage is right (the answer's
+        confidence), and whether to answer at all. ``sources`` are the passages' kinds."""
+        if len(probabilities) and sources[int(np.argmax(probabilities))] in STORE_SOURCES:
+            confidence = self.store.confidence(float(np.max(probabilities)))
+            return confidence, confidence >= self.store.threshold
+        chances = self.decision.chances(question_features(probabilities, features))
+        return chances["right"], self.decision.answers(chances)
 
 
 def forward(weights: dict[str, np.ndarray], features: np.ndarray) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 The pipeline calls ``judge_hits`` on its top hits. Each hit's ``relevance`` becomes the judge's probability
 (so later stages that weigh passages by relevance follow the judge), the hits are reordered best first
-(ties keep the retrieval order), and the best probability decides answer or abstain and, calibrated, is the
-answer's ``confidence``. ``load_judge`` turns the ``judge`` setting into a judge, or None with a warning.
+(ties keep the retrieval order), and the judge's second stage reads the whole list for the answer's
+``confidence`` and the decision to answer or abstain. ``load_judge`` turns the ``judge`` setting into a judge, or None with a warning.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ def load_judge(setting: str, embedder: str, dimension: int) -> Judge | None:
 @dataclass
 class Judged:
     hits: list[Hit]  # best first by the judge; relevance = its probability
-    best: float  # the best passage's probability
-    confidence: float  # calibrated: the chance an answer resting on that passage is right
-    answers: bool  # whether the best passage is good enough to answer from
+    best: float  # the first passage's probability
+    confidence: float  # the chance an answer resting on the best passage is right
+    answers: bool  # whether to answer (else the bot says it doesn't know)
 
 
 def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: list[Hit], index,
@@ -57,17 +57,16 @@ def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: l
     judge then only moves a passage up when it is clearly better. Not when the best is an attribute, where
     the judge is far surer (held-out ROC AUC 0.97 on attributes, 0.81 on prose)."""
     if not hits:
-        return Judged([], 0.0, judge.confidence(0.0), False)
+        return Judged([], 0.0, 0.0, False)
     vectors = index.vectors_of([h.chunk.id for h in hits])
     sources = [source_type(h.chunk) for h in hits]
-    probabilities = judge.probabilities(question, question_vector, [h.chunk.text for h in hits], vectors, sources,
-                                        embed)
+    probabilities, features = judge.score(question, question_vector, [h.chunk.text for h in hits], vectors,
+                                          sources, embed)
     top = float(probabilities.max())
     if sources[int(probabilities.argmax())] == "attribute":
         margin = 0.0
     tied = probabilities >= top - margin
     order = sorted(range(len(hits)), key=lambda i: (not tied[i], 0.0 if tied[i] else -float(probabilities[i]), i))
     reranked = [replace(hits[i], relevance=float(probabilities[i])) for i in order]
-    best = float(probabilities[order[0]])
-    confidence = judge.confidence(best, sources[order[0]])
-    return Judged(reranked, best, confidence, judge.answers(confidence))
+    confidence, answers = judge.verdict(probabilities, features, sources)
+    return Judged(reranked, float(probabilities[order[0]]), confidence, answers)

@@ -2,10 +2,10 @@
 
 Steps: embed every question and passage once with the app's embedder (the slow part, shown with a progress
 bar), build the pair features, fit the two-layer network (seeded: the same data and seed give the same
-weights), then, on the calibration part only, fit the curve from "best passage's probability" to "the answer
-is right" (isotonic) and the answer/abstain threshold that gets most questions right. The test parts are
-only reported: pair accuracy and ROC AUC, and per question hit@1, decision accuracy against always
-answering, and the expected calibration error of the confidence.
+weights), fit the decision head (``decision.py``) on out-of-fold probabilities of the training questions,
+then, on the calibration part only, choose the answer/abstain margin that gets most questions right. The
+test parts are only reported: pair accuracy and ROC AUC, and per question hit@1, decision accuracy against
+always answering, and the expected calibration error of the confidence.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import time
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
@@ -22,11 +23,12 @@ from typing import Callable
 import numpy as np
 
 from ..evaluation import expected_calibration_error
-from .data import Claim, Pair
+from .data import ANSWER_GENERATION, Claim, Pair
+from .decision import STORE_SOURCES, DecisionHead, StoreCurve, fit_decision, fit_store_curve, question_features
 from .features import attribute_name, pair_features
 from .support import NAMES as SUPPORT_FEATURES
 from .support import support_features
-from .model import FORMAT, SCALARS, Judge, calibration_group, forward
+from .model import FORMAT, SCALARS, forward
 
 log = logging.getLogger(__name__)
 HIDDEN = 64  # 32-256 hidden units and 2-16 epochs were tried; 64 and 4 did best on the calibration part
@@ -88,82 +90,91 @@ def fit_network(x: np.ndarray, y: np.ndarray, seed: int, epochs: int = 4, progre
             "mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
 
 
-def by_question(pairs: list[Pair], probabilities: np.ndarray) -> list[dict]:
-    """Per question: its best passage's probability, whether that passage answers, whether any does."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, pair in enumerate(pairs):
-        groups[pair.group].append(i)
-    out = []
-    for members in groups.values():
-        best = max(members, key=lambda i: probabilities[i])
-        out.append({"p": float(probabilities[best]), "right": bool(pairs[best].label),
-                    "answerable": any(pairs[i].label for i in members),
-                    "group": calibration_group(pairs[best].source)})
+def cross_fitted(x: np.ndarray, y: np.ndarray, groups: list[str], seed: int, epochs: int,
+                 folds: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities: each question's pairs scored by a network trained without that question (the
+    questions are cut into ``folds`` by a hash of their group). The decision head learns from these, as it
+    will meet the first stage's probabilities on questions that stage never saw."""
+    fold = np.array([zlib.crc32(g.encode("utf-8")) % folds for g in groups])
+    out = np.zeros(len(y), dtype=np.float32)
+    for k in range(folds):
+        held = fold == k
+        if held.any() and (~held).any():
+            out[held] = forward(fit_network(x[~held], y[~held], seed, epochs, progress=False), x[held])
     return out
 
 
-def decision_accuracy(questions: list[dict], threshold: float, key: str = "confidence") -> float:
+def by_question(pairs: list[Pair], probabilities: np.ndarray, features: np.ndarray) -> list[dict]:
+    """Per question (a group of pairs, each distinct passage once): its decision row, its best passage's
+    probability and kind, whether that passage answers, whether any does, and its ``decision.OUTCOMES``."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for i, pair in enumerate(pairs):
+        groups[pair.group].setdefault(pair.passage, i)  # store pairs are repeated in training: count each once
+    out = []
+    for members in groups.values():
+        rows = list(members.values())
+        best = rows[int(np.argmax(probabilities[rows]))]
+        right, answerable = bool(pairs[best].label), any(pairs[i].label for i in rows)
+        out.append({"row": question_features(probabilities[rows], features[rows]), "right": right,
+                    "answerable": answerable, "size": len(rows), "p": float(probabilities[best]),
+                    "source": pairs[best].source,
+                    "outcome": "right" if right else "wrong" if answerable else "unanswerable"})
+    return out
+
+
+def decide(head: DecisionHead, store: StoreCurve, questions: list[dict], by_curve: bool = False) -> None:
+    """Put the judge's confidence and decision on each question, routed as ``Judge.verdict`` routes them
+    (``by_curve``: every question by the store curve, to choose its threshold)."""
+    for q in questions:
+        if by_curve or q["source"] in STORE_SOURCES:
+            q["confidence"] = store.confidence(q["p"])
+            q["answers"] = q["confidence"] >= store.threshold
+        else:
+            chances = head.chances(q["row"])
+            q["confidence"], q["answers"] = chances["right"], head.answers(chances)
+
+
+def decision_accuracy(questions: list[dict], always: bool = False) -> float:
     """Share of questions ending right: answered from an answering passage, or abstained when none answers."""
-    good = sum((q[key] >= threshold and q["right"]) or (q[key] < threshold and not q["answerable"])
-               for q in questions)
+    good = sum(q["right"] if (always or q["answers"]) else not q["answerable"] for q in questions)
     return good / len(questions) if questions else 0.0
 
 
-def choose_threshold(questions: list[dict], key: str = "confidence") -> tuple[float, list[tuple]]:
-    """The threshold on ``key`` with the best decision accuracy, and the trade-off curve: (threshold, decision
-    accuracy, share of answerable questions abstained, share of unanswerable questions answered)."""
+def tradeoff(questions: list[dict], values, apply: Callable[[float], None]) -> tuple[float, list[tuple]]:
+    """For each setting in ``values`` (``apply`` sets it and decides): (value, decision accuracy, share of
+    answerable questions abstained, share of unanswerable questions answered); returns the best value (ties:
+    the one nearest the middle of the range) and the curve."""
     curve = []
-    answerable = [q for q in questions if q["answerable"]] or [{}]
-    unanswerable = [q for q in questions if not q["answerable"]] or [{}]
-    for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
-        curve.append((float(t), round(decision_accuracy(questions, t, key), 4),
-                      round(sum(q.get(key, 1) < t for q in answerable) / len(answerable), 4),
-                      round(sum(q.get(key, 0) >= t for q in unanswerable) / len(unanswerable), 4)))
-    best = max(curve, key=lambda row: (row[1], -abs(row[0] - 0.5)))
+    values = [round(float(v), 4) + 0.0 for v in values]
+    answerable = [q for q in questions if q["answerable"]]
+    unanswerable = [q for q in questions if not q["answerable"]]
+    for value in values:
+        apply(value)
+        curve.append((value, round(decision_accuracy(questions), 4),
+                      round(sum(not q["answers"] for q in answerable) / max(len(answerable), 1), 4),
+                      round(sum(q["answers"] for q in unanswerable) / max(len(unanswerable), 1), 4)))
+    middle = (values[0] + values[-1]) / 2
+    best = max(curve, key=lambda row: (row[1], -abs(row[0] - middle)))
+    apply(best[0])
     return best[0], curve
 
 
-def fit_calibration(questions: list[dict]) -> dict[str, dict[str, list[float]]]:
-    """Per calibration group (attribute, text): the curve from the best passage's probability to the chance the
-    answer is right. Platt scaling (a logistic fit on the probability's logit: two numbers, steady on the
-    hundred-odd prose questions the calibration part has), tabulated at 101 points."""
-    from sklearn.linear_model import LogisticRegression
-
-    curves = {}
-    grid = np.linspace(0.0, 1.0, 101)
-    for group in ("attribute", "text"):
-        members = [q for q in questions if q["group"] == group] or questions
-        right = np.array([q["right"] for q in members], dtype=int)
-        if right.min() == right.max():  # all right or all wrong: nothing to fit, say the rate
-            curves[group] = {"x": [0.0, 1.0], "y": [float(right.mean())] * 2}
-            continue
-        fit = LogisticRegression(C=100.0).fit(_logit(np.array([q["p"] for q in members]))[:, None], right)
-        ys = fit.predict_proba(_logit(grid)[:, None])[:, 1]
-        curves[group] = {"x": [round(float(x), 3) for x in grid], "y": [round(float(y), 5) for y in ys]}
-    return curves
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
-
-
-def report(judge: Judge, pairs: list[Pair], probabilities: np.ndarray) -> dict:
+def report(weights: dict, head: DecisionHead, store: StoreCurve, pairs: list[Pair], features: np.ndarray) -> dict:
     """Held-out figures of one part: pairs (accuracy, AUC) and questions (hit@1, decisions, calibration)."""
     from sklearn.metrics import roc_auc_score
 
+    probabilities = forward(weights, features)
     labels = np.array([p.label for p in pairs])
-    questions = by_question(pairs, probabilities)
-    for q in questions:
-        q["confidence"] = judge.confidence(q["p"], q["group"])
+    questions = by_question(pairs, probabilities, features)
+    decide(head, store, questions)
     answerable = [q for q in questions if q["answerable"]]
     return {
         "pairs": len(pairs), "questions": len(questions),
         "pair_accuracy": round(float(((probabilities >= 0.5) == labels).mean()), 4),
         "roc_auc": round(float(roc_auc_score(labels, probabilities)), 4) if 0 < labels.sum() < len(labels) else None,
         "hit@1": round(sum(q["right"] for q in answerable) / max(len(answerable), 1), 4),
-        "decision_accuracy": round(decision_accuracy(questions, judge.threshold), 4),
-        "always_answer_accuracy": round(decision_accuracy(questions, -1.0), 4),
+        "decision_accuracy": round(decision_accuracy(questions), 4),
+        "always_answer_accuracy": round(decision_accuracy(questions, always=True), 4),
         "ece": round(expected_calibration_error([q["confidence"] for q in questions],
                                                 [q["right"] for q in questions]), 4),
     }
@@ -171,28 +182,44 @@ def report(judge: Judge, pairs: list[Pair], probabilities: np.ndarray) -> dict:
 
 def train(parts: dict[str, list[Pair]], embedder, out: str | Path, seed: int = 13, epochs: int = 4,
           progress: bool = True, say: Callable[[str], None] = print, support: list[Claim] | None = None) -> dict:
-    """Fit, calibrate and save the judge to ``out``; returns the meta written (with the held-out report)."""
+    """Fit the judge's two stages, choose how sure to be on the calibration part, save to ``out``; returns the
+    meta written (with the held-out report)."""
     started = time.perf_counter()
     if not parts.get("train") or not parts.get("calibration"):
         raise ValueError("the judge needs training and calibration pairs; check the datasets folder")
     every = [p for pairs in parts.values() for p in pairs]
     vectors = embed_texts(texts_of(every), embedder, progress)
-    train_x = features_of(parts["train"], vectors)
+    features = {name: features_of(pairs, vectors) for name, pairs in parts.items()}
     train_y = np.array([p.label for p in parts["train"]])
     say(f"training on {len(train_y)} pairs ({int(train_y.sum())} answering) from "
         f"{len({p.group for p in parts['train']})} questions")
-    weights = fit_network(train_x, train_y, seed, epochs, progress)
-    held = by_question(parts["calibration"], forward(weights, features_of(parts["calibration"], vectors)))
-    curves = fit_calibration(held)
-    judge = Judge(weights, embedder.name, embedder.dimension, 0.5,
-                  {group: (curve["x"], curve["y"]) for group, curve in curves.items()}, {})
-    for q in held:
-        q["confidence"] = judge.confidence(q["p"], q["group"])
-    judge.threshold, curve = choose_threshold(held)
+    weights = fit_network(features["train"], train_y, seed, epochs, progress)
+    say("fitting the decision head on out-of-fold probabilities")
+    out_of_fold = cross_fitted(features["train"], train_y, [p.group for p in parts["train"]], seed, epochs)
+    keep = [i for i, p in enumerate(parts["train"]) if not p.group.startswith(ANSWER_GENERATION)]
+    learned = [q for q in by_question([parts["train"][i] for i in keep], out_of_fold[keep], features["train"][keep])
+               if q["size"] > 1]
+    head = fit_decision(np.stack([q["row"] for q in learned]), [q["outcome"] for q in learned], seed=seed)
+    held = by_question(parts["calibration"], forward(weights, features["calibration"]), features["calibration"])
+    prose = [q for q in held if q["source"] != "attribute"]  # the store curve's stand-ins: prose-led questions
+    listed = [q for q in held if q["source"] not in STORE_SOURCES]  # the ones the head decides
+    store = fit_store_curve([q["p"] for q in prose], [q["right"] for q in prose])
+
+    def set_threshold(value: float) -> None:
+        store.threshold = value
+        decide(head, store, prose, by_curve=True)
+
+    def set_margin(value: float) -> None:
+        head.margin = value
+        decide(head, store, listed)
+
+    store.threshold, store_curve = tradeoff(prose, np.arange(0.05, 0.96, 0.05), set_threshold)
+    head.margin, curve = tradeoff(listed, np.arange(-0.5, 0.51, 0.05), set_margin)
     meta = {"format": FORMAT, "scalars": SCALARS, "embedder": embedder.name, "dimension": embedder.dimension,
-            "hidden": HIDDEN, "seed": seed, "epochs": epochs, "threshold": judge.threshold, "calibration": curves,
-            "tradeoff_on_calibration": curve, "pairs": {name: len(pairs) for name, pairs in parts.items()}}
-    meta["held_out"] = {name: report(judge, pairs, forward(weights, features_of(pairs, vectors)))
+            "hidden": HIDDEN, "seed": seed, "epochs": epochs, "decision": head.to_meta(), "store": store.to_meta(),
+            "tradeoff_on_calibration": curve, "store_tradeoff_on_calibration": store_curve,
+            "pairs": {name: len(pairs) for name, pairs in parts.items()}, "decision_questions": len(learned)}
+    meta["held_out"] = {name: report(weights, head, store, pairs, features[name])
                         for name, pairs in parts.items() if name.startswith("test") and pairs}
     if support:
         say(f"training the support head on {len(support)} answer sentences")
