@@ -151,7 +151,7 @@ def _eval_shopper(args, settings: Settings) -> int:
 
 
 def _train(args, settings: Settings) -> int:
-    from .judge.data import claims, public_pairs, split_store_pairs, store_claims, store_pairs
+    from .judge.data import answers_removed, claims, public_pairs, split_store_pairs, store_claims, store_pairs
     from .judge.ranking import BUNDLED, judge_folder
     from .judge.training import train
     from .store import KnowledgeIndex
@@ -171,7 +171,7 @@ def _train(args, settings: Settings) -> int:
         print(f"store pairs from {settings.index_dir}: {len(own)} for training (each used {copies} times), "
               f"{len(held)} for calibration")
         parts["train"] = parts["train"] + own * copies
-        parts["calibration"] = parts["calibration"] + held
+        parts["calibration"] = parts["calibration"] + held + answers_removed(held)
     support = claims(args.datasets, args.seed, args.sample)
     if args.store:
         support += store_claims(index, args.seed)

@@ -22,6 +22,7 @@ from .datasets.semipqa import attribute_value
 
 SOURCE_TYPES = ("policy", "faq", "description", "attribute", "review", "community_answer", "help")
 OPINIONS = frozenset({"review", "community_answer"})
+STORE_PAGES = frozenset({"policy", "faq", "help"})  # the store's own prose, as against a product's record or reviews
 
 # hetPQA-style documents say where a snippet came from in meta["source"]; the converted names count too
 _BY_SOURCE = {"attribute": "attribute", "bullet": "description", "desc": "description", "description": "description",

@@ -24,6 +24,7 @@ from .config import Settings
 from .conversation import answered_turns, focus_product, leans_on_context, shown_products, standalone_question
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
+from .framing import STORE_PAGES, type_of
 from .embedding import BatchingEmbedder, CachingEmbedder, Embedder, SentenceTransformerEmbedder
 from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
@@ -224,7 +225,7 @@ class Chatbot:
                 return
         vector = self._phrases.embed([query])[0]
         faq = self.faq.match(vector, product) if standalone and not (product and leans_on_context(message)) else None
-        hits = retriever.search(query, filters=Filters(product_id=product), vector=vector)
+        hits = retriever.search(query, filters=self._filters(query, vector, product), vector=vector)
         clock.retrieved()
         if faq is not None:  # the store's own answer; the search above still lists what else was relevant
             draft = Draft()
@@ -280,6 +281,18 @@ class Chatbot:
                            abstained=True, notice=notice, product=product,
                            reason="off_topic" if off_topic else "not_in_sources", origin="declined")
 
+    def _filters(self, question: str, vector, product: str | None) -> Filters:
+        """Where to look. A question the router is sure asks about the store's policies is answered from the
+        store's own pages (policies, FAQ, help), not from a product's record or reviews: those name the product
+        the question names, so they match it closely without answering it ("How long is the warranty on the
+        Harbor Buds?" matched nine reviews before the warranty policy). A store without such pages is searched
+        whole, and so is everything with the catalog skills off."""
+        if self.settings.shop_skills and self.shop.asks_policy(question, vector):
+            pages = tuple(sorted(k for k in self.retriever.kinds if type_of(k) in STORE_PAGES))
+            if pages:
+                return Filters(product_id=product, kinds=pages)
+        return Filters(product_id=product)
+
     def _judged(self, question: str, vector, hits: list[Hit]) -> "Judged | None":
         """The judge's reading of the top hits, or None when no judge is configured or loadable."""
         judge = self.judge
@@ -311,7 +324,7 @@ class Chatbot:
         started = time.perf_counter()
         product = focus_product(product_id, history)
         vector = self._phrases.embed([query])[0]
-        hits = self.retriever.search(query, filters=Filters(product_id=product), vector=vector)
+        hits = self.retriever.search(query, filters=self._filters(query, vector, product), vector=vector)
         top = hits[: self.settings.top_k]
         relevance = top[0].relevance if top else 0.0
         judged = self._judged(query, vector, top)

@@ -37,6 +37,7 @@ class HybridRetriever:
         self.lexical = LexicalIndex([c.embed_text for c in chunks])
         self._product_ids = np.array([c.product_id or "" for c in chunks], dtype=object)
         self._kinds = np.array([c.kind for c in chunks], dtype=object)
+        self.kinds = frozenset(self._kinds.tolist())  # the document kinds the index holds
 
     def allowed(self, filters: Filters | None) -> np.ndarray:
         """Boolean mask over chunk positions that the filters let through."""

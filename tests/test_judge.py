@@ -254,3 +254,13 @@ def test_the_verdict_follows_the_store_curve_only_when_the_store_s_own_prose_lea
     assert confidence == pytest.approx(judge.decision.chances(question_features(probabilities, features))["right"])
     low, answers = judge.verdict(np.array([0.02, 0.01], np.float32), features, ["policy", "review"])
     assert low < judge.store.threshold and not answers
+
+
+def test_answers_removed_gives_each_answered_question_again_with_nothing_that_answers_it():
+    from chatbot.judge.data import Pair, answers_removed
+
+    pairs = [Pair("q1", "yes", "yes", "faq", 1, "store-a"), Pair("q1", "no", "no", "policy", 0, "store-a"),
+             Pair("q1", "other", "other", "policy", 0, "store-a"), Pair("q2", "no", "no", "policy", 0, "store-b")]
+    removed = answers_removed(pairs)
+    assert [(p.passage, p.group, p.label) for p in removed] == [("no", "store-a-removed", 0),
+                                                                 ("other", "store-a-removed", 0)]

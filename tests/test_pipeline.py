@@ -1,6 +1,7 @@
 """The answering pipeline with a scripted model (to plant exact outputs) and with the real path."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -134,6 +135,25 @@ def test_extractive_real_path_answers_abstains_and_redirects(demo_index, real_em
     assert australia.abstained and not australia.handoff and australia.reason == "off_topic"
     result = returns.to_result("q1")
     assert json.loads(json.dumps(result))["citations"][0]["doc_id"] == "policies/returns-and-refunds.md"
+
+
+def test_a_policy_question_naming_a_product_is_answered_from_the_policy_not_the_reviews(demo_index, real_embedder,
+                                                                                          tmp_path):
+    """The Harbor Buds' nine reviews name the product the question names and matched it better than the warranty
+    policy did; a question the router is sure asks about a policy is answered from the store's own pages."""
+    settings = Settings(index_dir="unused", generator="extractive", model_dir=str(tmp_path), answer_cache_size=0)
+    bot = Chatbot(settings, embedder=real_embedder, index=demo_index)
+    warranty = bot.ask("How long is the warranty on the Harbor Buds Wireless Earbuds?")
+    assert not warranty.abstained and "1-year" in warranty.text and "reviewer" not in warranty.text
+    assert warranty.citations[0].doc_id == "policies/warranty.md"
+    assert all(d.citations[0].doc_id.startswith(("policies/", "faq:"))
+               for d in bot.drafts("How long is the warranty on the Harbor Buds Wireless Earbuds?", n=2))
+    # a product question still reads the product's own documents
+    battery = bot.ask("How long does the battery last on the Rock Crawler RC Truck?")
+    assert "20 minutes" in battery.text
+    off = Chatbot(replace(settings, shop_skills=False), embedder=real_embedder, index=demo_index)
+    assert off._filters("How long is the warranty on the Harbor Buds?", real_embedder.embed(["x"])[0], None).kinds \
+        is None  # without the skills (and their router) everything is searched
 
 
 def test_agent_drafts_are_distinct_verified_and_cited(demo_index, real_embedder):

@@ -21,7 +21,7 @@ import hashlib
 import random
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..datasets.hetpqa import snippet_document, split_of
@@ -189,6 +189,14 @@ def split_store_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[Pair]]:
         return int(hashlib.sha256(f"store-split:{pair.group}".encode()).hexdigest(), 16) % 10 < 3
 
     return [p for p in pairs if not held(p)], [p for p in pairs if held(p)]
+
+
+def answers_removed(pairs: list[Pair]) -> list[Pair]:
+    """Each question again with its answering passages taken out, so that nothing in its list answers it: the
+    store's own unanswerable questions. Its FAQ never covers what it can't answer, so these are the only
+    examples of a store-wide list with nothing in it that the store curve's threshold can be chosen on."""
+    answered = {p.group for p in pairs if p.label}
+    return [replace(p, group=f"{p.group}-removed") for p in pairs if not p.label and p.group in answered]
 
 
 def _chunk_pair(question: str, chunk, label: int, group: str) -> Pair:

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..framing import STORE_PAGES
 from .features import SCALARS
 
 OUTCOMES = ("right", "wrong", "unanswerable")
-STORE_SOURCES = frozenset({"policy", "faq", "help"})  # the store's own prose: decided by ``StoreCurve``
+STORE_SOURCES = STORE_PAGES  # lists led by the store's own prose are decided by ``StoreCurve``
 LIST_FEATURES = 7  # before the best passage's scalar features
 
 

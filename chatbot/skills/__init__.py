@@ -49,10 +49,19 @@ class ShopAssistant:
             CatalogSearch(), Recommend(embedder, source), AttributeAnswer(), ReviewSummary(source), Comparison(),
             Availability(), SmallTalk())}
 
+    def route(self, message: str, vector: np.ndarray) -> Route:
+        """The skill ``message`` asks for (its embedding is ``vector``), with the router's confidence."""
+        return relabel(self.router.route(message, vector), message)
+
+    def asks_policy(self, message: str, vector: np.ndarray) -> bool:
+        """Whether the router is sure ``message`` asks about the store's policies (returns, shipping, ...)."""
+        route = self.route(message, vector)
+        return route.skill == "policy" and route.confidence >= SURE
+
     def answer(self, message: str, vector: np.ndarray, focus: str | None = None,
                shown: tuple[str, ...] = ()) -> Routed:
         """Route ``message`` (its embedding is ``vector``) and let the first skill that can answer it answer."""
-        route = relabel(self.router.route(message, vector), message)
+        route = self.route(message, vector)
         if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= SURE:
             return Routed(route, None)
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
