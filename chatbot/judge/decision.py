@@ -140,7 +140,7 @@ class StoreCurve:
 
 def fit_store_curve(probabilities: list[float], right: list[bool]) -> StoreCurve:
     """Platt scaling (a logistic fit on the probability's logit: two numbers, steady on the hundred-odd prose
-    questions of the calibration part); the threshold is chosen afterwards (``training.choose_store_threshold``)."""
+    questions of the calibration part); the threshold is chosen afterwards (``training.tradeoff``)."""
     from sklearn.linear_model import LogisticRegression
 
     grid = np.linspace(0.0, 1.0, 101)

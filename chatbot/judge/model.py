@@ -5,7 +5,8 @@ and ``meta.json``, written by ``python -m chatbot train``). Inference is a few n
 a millisecond for ten passages; the vectors come from the index and the question's own embedding. The
 folder records the embedder it was trained for: vectors of another embedder mean nothing to it, so such a
 folder is refused with the fix. ``meta.json`` also holds the second stage (``decision.DecisionHead``): from
-the whole candidate list, the chance the answer is right (the confidence) and whether to answer.
+the whole candidate list, the chance the answer is right (the confidence) and whether to answer; and, for
+lists led by the store's own pages, the curve and threshold that decide those (``decision.StoreCurve``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The pipeline calls ``judge_hits`` on its top hits. Each hit's ``relevance`` becomes the judge's probability
 (so later stages that weigh passages by relevance follow the judge), the hits are reordered best first
 (ties keep the retrieval order), and the judge's second stage reads the whole list for the answer's
-``confidence`` and the decision to answer or abstain. ``load_judge`` turns the ``judge`` setting into a judge, or None with a warning.
+``confidence`` and the decision to answer or abstain. ``load_judge`` turns the ``judge`` setting into a
+judge, or None with a warning.
 """
 
 from __future__ import annotations
