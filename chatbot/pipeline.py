@@ -31,7 +31,7 @@ from .generation import GenerationOptions, Generator, load_or_fallback, make_gen
 from .grounding import unmatched_names
 from .guards import cut_message
 from .judge import Judge
-from .judge.ranking import Judged, judge_hits, load_judge
+from .judge.ranking import Judged, judge_hits, load_judge, without_store_name
 from .intents import detect_handoff, own_order_handoff
 from .language import english_only_reply, foreign
 from .privacy import mask_pii
@@ -298,7 +298,10 @@ class Chatbot:
         judge = self.judge
         if judge is None:
             return None
-        return judge_hits(judge, question, vector, hits, self.retriever.index, self._phrases.embed,
+        asked = without_store_name(question, self.settings.store_name)
+        if asked != question:
+            vector = self._phrases.embed([asked])[0]
+        return judge_hits(judge, asked, vector, hits, self.retriever.index, self._phrases.embed,
                           self.settings.judge_margin)
 
     @property

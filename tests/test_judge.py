@@ -264,3 +264,22 @@ def test_answers_removed_gives_each_answered_question_again_with_nothing_that_an
     removed = answers_removed(pairs)
     assert [(p.passage, p.group, p.label) for p in removed] == [("no", "store-a-removed", 0),
                                                                  ("other", "store-a-removed", 0)]
+
+
+def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_embedder, tmp_path):
+    """A name shared by question and passage swayed the judge (the public data never names a store): "Who
+    founded Harbor & Pine?" was answered from the privacy page, which names the store. Read as "the store",
+    questions the pages don't answer are declined, and those they do answer still are."""
+    from chatbot.judge.ranking import without_store_name
+
+    assert without_store_name("Is Harbor & Pine hiring?", "Harbor & Pine") == "Is the store hiring?"
+    assert without_store_name("Is there a harbor & pine app?", "Harbor & Pine") == "Is there a store app?"
+    assert without_store_name("Can I return it?", "Harbor & Pine") == "Can I return it?"
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=str(tmp_path / "models"),
+                        answer_cache_size=0)
+    bot = Chatbot(settings, embedder=real_embedder)
+    for question in ("Is Harbor & Pine hiring?", "Where is Harbor & Pine located?",
+                     "Does Harbor & Pine have a loyalty program?"):
+        assert bot.ask(question).abstained, question
+    data = bot.ask("Does Harbor & Pine sell my data?")
+    assert not data.abstained and "do not sell your personal information" in data.text
