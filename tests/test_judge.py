@@ -275,6 +275,8 @@ def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_
     assert without_store_name("Is Harbor & Pine hiring?", "Harbor & Pine") == "Is the store hiring?"
     assert without_store_name("Is there a harbor & pine app?", "Harbor & Pine") == "Is there a store app?"
     assert without_store_name("Can I return it?", "Harbor & Pine") == "Can I return it?"
+    assert without_store_name("Is it simple to assemble?", "Simple") == "Is it simple to assemble?"
+    assert without_store_name("Does Simple ship to Canada?", "Simple") == "Does the store ship to Canada?"
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=str(tmp_path / "models"),
                         answer_cache_size=0)
     bot = Chatbot(settings, embedder=real_embedder)

@@ -48,11 +48,14 @@ def without_store_name(question: str, store_name: str) -> str:
     """The question as the judge should read it: the store's own name said as "the store". The public data
     never names a store, and a name shared by question and passage swayed the judge: "Who founded Harbor &
     Pine?" rated 0.65 against the privacy page ("what information Harbor & Pine collects"), "Who founded the
-    store?" 0.00."""
+    store?" 0.00. A one-word name may be an everyday word ("Simple", "Gap"), so it counts only as written."""
     name = (store_name or "").strip()
-    if len(name) < 3 or name.lower() not in question.lower():
+    if len(name) < 3:
         return question
-    said = re.sub(re.escape(name) + r"(?:'s)?", "the store", question, flags=re.IGNORECASE)
+    flags = re.IGNORECASE if len(name.split()) > 1 else 0
+    said = re.sub(r"(?<!\w)" + re.escape(name) + r"(?:'s)?(?!\w)", "the store", question, flags=flags)
+    if said == question:
+        return question
     return re.sub(r"\b(a|an|the|your|our) the store\b", r"\1 store", said, flags=re.IGNORECASE)
 
 
