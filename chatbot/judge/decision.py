@@ -29,7 +29,6 @@ from ..framing import STORE_PAGES
 from .features import SCALARS
 
 OUTCOMES = ("right", "wrong", "unanswerable")
-STORE_SOURCES = STORE_PAGES  # lists led by the store's own prose are decided by ``StoreCurve``
 LIST_FEATURES = 7  # before the best passage's scalar features
 
 
@@ -75,6 +74,11 @@ class DecisionHead:
         """Answer when the best passage is likelier to answer than no passage is, by at least ``margin``."""
         return chances["right"] - chances["unanswerable"] >= self.margin
 
+    def verdict(self, row: np.ndarray) -> tuple[float, bool]:
+        """(confidence: the chance the best passage answers, whether to answer) for one question's row."""
+        chances = self.chances(row)
+        return chances["right"], self.answers(chances)
+
     def to_meta(self) -> dict:
         return {"outcomes": list(OUTCOMES), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                 "coefficients": self.coefficients.tolist(), "intercepts": self.intercepts.tolist(),
@@ -106,13 +110,11 @@ def fit_decision(rows: np.ndarray, outcomes: list[str], strength: float = 0.01, 
         intercepts[y[0]] = 0.0
         return DecisionHead(mean, scale, coefficients, intercepts)
     model = LogisticRegression(C=strength, max_iter=5000, random_state=seed).fit((rows - mean) / scale, y)
-    for k, label in enumerate(model.classes_):
-        if len(model.classes_) == 2:  # two classes: sklearn keeps one row, for the second class
-            coefficients[label] = model.coef_[0] * (1 if k == 1 else 0)
-            intercepts[label] = model.intercept_[0] if k == 1 else 0.0
-        else:
-            coefficients[label] = model.coef_[k]
-            intercepts[label] = model.intercept_[k]
+    if len(model.classes_) == 2:  # two classes: sklearn keeps one row, the second class's odds over the first
+        intercepts[model.classes_[0]] = 0.0
+        coefficients[model.classes_[1]], intercepts[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+    else:
+        coefficients[model.classes_], intercepts[model.classes_] = model.coef_, model.intercept_
     return DecisionHead(mean, scale, coefficients, intercepts)
 
 
@@ -127,6 +129,11 @@ class StoreCurve:
 
     def confidence(self, probability: float) -> float:
         return float(np.interp(probability, self.xs, self.ys))
+
+    def verdict(self, probability: float) -> tuple[float, bool]:
+        """(confidence, whether to answer) for a list whose best passage has this probability."""
+        confidence = self.confidence(probability)
+        return confidence, confidence >= self.threshold
 
     def to_meta(self) -> dict:
         return {"x": self.xs, "y": self.ys, "threshold": self.threshold}
@@ -152,3 +159,10 @@ def fit_store_curve(probabilities: list[float], right: list[bool]) -> StoreCurve
     fit = LogisticRegression(C=100.0).fit(logit(np.array(probabilities))[:, None], labels)
     ys = fit.predict_proba(logit(grid)[:, None])[:, 1]
     return StoreCurve([round(float(x), 3) for x in grid], [round(float(y), 5) for y in ys], 0.5)
+
+
+def verdict(head: DecisionHead, store: StoreCurve, best_probability: float, best_source: str,
+            row: np.ndarray) -> tuple[float, bool]:
+    """(confidence, whether to answer) for one question: by the store curve when its best passage is the
+    store's own prose, else by the head. ``Judge.verdict`` and training both decide through this."""
+    return store.verdict(best_probability) if best_source in STORE_PAGES else head.verdict(row)

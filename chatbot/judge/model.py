@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .decision import STORE_SOURCES, DecisionHead, StoreCurve, question_features
+from .decision import DecisionHead, StoreCurve, question_features, verdict
 from .features import SCALARS, attribute_name, pair_features
 from .support import SupportHead
 
@@ -87,11 +87,9 @@ class Judge:
     def verdict(self, probabilities: np.ndarray, features: np.ndarray, sources: list[str]) -> tuple[float, bool]:
         """From one question's scored list: the chance an answer from its best passage is right (the answer's
         confidence), and whether to answer at all. ``sources`` are the passages' kinds."""
-        if len(probabilities) and sources[int(np.argmax(probabilities))] in STORE_SOURCES:
-            confidence = self.store.confidence(float(np.max(probabilities)))
-            return confidence, confidence >= self.store.threshold
-        chances = self.decision.chances(question_features(probabilities, features))
-        return chances["right"], self.decision.answers(chances)
+        best = int(np.argmax(probabilities)) if len(probabilities) else None
+        return verdict(self.decision, self.store, float(probabilities[best]) if best is not None else 0.0,
+                       sources[best] if best is not None else "", question_features(probabilities, features))
 
 
 def forward(weights: dict[str, np.ndarray], features: np.ndarray) -> np.ndarray:

@@ -62,9 +62,13 @@ def without_store_name(question: str, store_name: str) -> str:
 @dataclass
 class Judged:
     hits: list[Hit]  # best first by the judge; relevance = its probability
-    best: float  # the first passage's probability
     confidence: float  # the chance an answer resting on the best passage is right
     answers: bool  # whether to answer (else the bot says it doesn't know)
+
+    @property
+    def best(self) -> float:
+        """The first passage's probability."""
+        return self.hits[0].relevance if self.hits else 0.0
 
 
 def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: list[Hit], index,
@@ -74,7 +78,7 @@ def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: l
     judge then only moves a passage up when it is clearly better. Not when the best is an attribute, where
     the judge is far surer (held-out ROC AUC 0.97 on attributes, 0.81 on prose)."""
     if not hits:
-        return Judged([], 0.0, 0.0, False)
+        return Judged([], 0.0, False)
     vectors = index.vectors_of([h.chunk.id for h in hits])
     sources = [source_type(h.chunk) for h in hits]
     probabilities, features = judge.score(question, question_vector, [h.chunk.text for h in hits], vectors,
@@ -86,4 +90,4 @@ def judge_hits(judge: Judge, question: str, question_vector: np.ndarray, hits: l
     order = sorted(range(len(hits)), key=lambda i: (not tied[i], 0.0 if tied[i] else -float(probabilities[i]), i))
     reranked = [replace(hits[i], relevance=float(probabilities[i])) for i in order]
     confidence, answers = judge.verdict(probabilities, features, sources)
-    return Judged(reranked, float(probabilities[order[0]]), confidence, answers)
+    return Judged(reranked, confidence, answers)

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..evaluation import expected_calibration_error
 from .data import ANSWER_GENERATION, Claim, Pair
-from .decision import STORE_SOURCES, DecisionHead, StoreCurve, fit_decision, fit_store_curve, question_features
+from ..framing import STORE_PAGES
+from .decision import DecisionHead, StoreCurve, fit_decision, fit_store_curve, question_features, verdict
 from .features import attribute_name, pair_features
 from .support import NAMES as SUPPORT_FEATURES
 from .support import support_features
@@ -126,12 +127,8 @@ def decide(head: DecisionHead, store: StoreCurve, questions: list[dict], by_curv
     """Put the judge's confidence and decision on each question, routed as ``Judge.verdict`` routes them
     (``by_curve``: every question by the store curve, to choose its threshold)."""
     for q in questions:
-        if by_curve or q["source"] in STORE_SOURCES:
-            q["confidence"] = store.confidence(q["p"])
-            q["answers"] = q["confidence"] >= store.threshold
-        else:
-            chances = head.chances(q["row"])
-            q["confidence"], q["answers"] = chances["right"], head.answers(chances)
+        q["confidence"], q["answers"] = (store.verdict(q["p"]) if by_curve else
+                                         verdict(head, store, q["p"], q["source"], q["row"]))
 
 
 def decision_accuracy(questions: list[dict], always: bool = False) -> float:
@@ -202,7 +199,7 @@ def train(parts: dict[str, list[Pair]], embedder, out: str | Path, seed: int = 1
     head = fit_decision(np.stack([q["row"] for q in learned]), [q["outcome"] for q in learned], seed=seed)
     held = by_question(parts["calibration"], forward(weights, features["calibration"]), features["calibration"])
     prose = [q for q in held if q["source"] != "attribute"]  # the store curve's stand-ins: prose-led questions
-    listed = [q for q in held if q["source"] not in STORE_SOURCES]  # the ones the head decides
+    listed = [q for q in held if q["source"] not in STORE_PAGES]  # the ones the head decides
     store = fit_store_curve([q["p"] for q in prose], [q["right"] for q in prose])
 
     def set_threshold(value: float) -> None:
