@@ -382,6 +382,23 @@ def test_waterproof_is_not_answered_yes_for_a_product_listed_only_as_water_resis
     assert "doesn't list it as waterproof" in searched.text and searched.products[0]["id"] == "HP-1019"
 
 
+def test_a_word_of_the_product_name_is_not_the_question(bot):
+    """"Bluetooth" names the speaker; the question asks how loud it is, which the catalog doesn't list."""
+    loud = bot.ask("Is the Bluetooth Shower Speaker loud enough for a big bathroom?")
+    assert "5.0" not in loud.text and loud.abstained and "doesn't list that" in loud.text
+    named = bot.ask("is it noise cancelling?", product_id="HP-1058")  # nothing but the name says what is asked
+    assert named.text.startswith("Yes") and "noise cancelling" in named.text
+
+
+def test_a_yes_no_field_does_not_answer_a_different_question(bot):
+    """Machine washable is not an answer to "does it shrink?": say what the catalog lists, not "Yes"."""
+    shrink = bot.ask("Does the tablecloth shrink in the wash?")
+    assert not shrink.text.startswith("Yes") and "machine washable" in shrink.text and '"shrink"' in shrink.text
+    for message in ("Can I put the tablecloth in the washing machine?", "Is the tablecloth machine washable?"):
+        assert bot.ask(message).text.startswith("Yes, the Oat Linen Blend Tablecloth"), message
+    assert bot.ask("Can the water bottle go in the dishwasher?").text.startswith("No, the Saltmarsh")
+
+
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)

@@ -80,13 +80,19 @@ class AttributeAnswer:
         question = words - set(stems(item.product.name))
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
-        field = _best_field(item, question) or _best_field(item, words)
+        field = _best_field(item, question)
+        if field is None and not question - _ASKING:  # only the name says what is asked: "is it noise cancelling?"
+            field = _best_field(item, words)  # ("is the Bluetooth speaker loud enough?" is not about Bluetooth)
         if field is None:
             return _from_description(item, context, question)
         asked = _asked_property(question)  # not a word of its name ("wireless" charging stand)
-        if asked and isinstance(item.product.attributes.get(field), bool) and not any(
+        yes_no = isinstance(item.product.attributes.get(field), bool)
+        if asked and yes_no and not any(
                 f.startswith(stem(asked)) for f in stems(field.replace("_", " "))):  # "fold": foldable
             return _listed_as(item, field, asked)  # "is it waterproof?" of a water-resistant backpack
+        other = _unanswered_word(context.message, question, field) if yes_no else None
+        if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
+            return _listed_as(item, field, other, about=True)
         return _say(item, field)
 
 
@@ -95,22 +101,36 @@ def _asked_property(words: set[str]) -> str | None:
     return next((p for p in sorted(_PROPERTIES) if stem(p) in words), None)
 
 
-def _listed_as(item: Listing, field: str, asked: str) -> SkillReply:
+def _listed_as(item: Listing, field: str, asked: str, about: bool = False) -> SkillReply:
     """A yes/no question about a property the catalog lists only under a nearby name: say what it lists,
-    not "Yes" ("The catalog lists it as water resistant; it doesn't say waterproof")."""
+    not "Yes" ("The catalog lists it as water resistant; it doesn't say waterproof"). ``about``: ``asked`` is
+    a word of the question the field does not speak to ("shrink" of a machine-washable tablecloth)."""
     reply = SkillReply("", products=[item], focus=item.product.id)
     value = item.product.attributes[field]
     positive, negative = _BOOLEAN_PHRASES.get(field) or _yes_no_phrases(field.replace("_", " "))
     said = positive if value else negative
-    reply.text = (f"Our catalog says the {item.product.name} {said} {reply.cite(item.doc_id)}; "
-                  f"it doesn't say whether it is {asked}.")
+    unsaid = f'anything about "{asked}"' if about else f"whether it is {asked}"
+    reply.text = f"Our catalog says the {item.product.name} {said} {reply.cite(item.doc_id)}; it doesn't say {unsaid}."
     return reply
+
+
+def _unanswered_word(message: str, question: set[str], field: str) -> str | None:
+    """A word of the question (as written) that asks about something the yes/no ``field`` does not say: "shrink"
+    in "does the tablecloth shrink in the wash?" answered by machine_washable. Short and asking words don't
+    count, nor words the field's name or its synonyms hold."""
+    said = _field_words(field)
+    left = {w for w in question - _ASKING if len(w) >= 4 and not _overlap(said, {w})}
+    return next((w for w in re.findall(r"[a-z]+", message.lower()) if stem(w) in left), None)
 
 
 # words that only point at a product and ask to hear about it
 _BARE = {stem(w) for w in """a an the and or what whats what's about how hows how's is it its it's this that
 one ones tell me more show see more details detail info information about on please pls ok okay so then
 product item""".split()}
+# words that only ask ("can I put it in ...?", "does the ... have ..."): what is left says what is asked about
+_ASKING = _BARE | {stem(w) for w in """do does doe did can could will would should are was were be been have has had
+i we you my our your for to in into of with on at by from get go put use used using need safe okay good really
+also still able there any if when""".split()}
 _AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
 
@@ -257,7 +277,7 @@ def _age_answer(item: Listing, age: int) -> SkillReply:
 
 def _from_description(item: Listing, context: ShopContext, question: set[str]) -> SkillReply:
     """No field fits the question: quote the description's sentence about it, or say it isn't listed."""
-    content = question - {stem(w) for w in ("is", "it", "the", "doe", "does", "do", "can", "what", "how", "a")}
+    content = question - _ASKING
     sentences = re.split(r"(?<=[.!?])\s+", item.product.description)
     best = max(sentences, key=lambda s: len(set(stems(s)) & content), default="")
     reply = SkillReply("", products=[item], focus=item.product.id)
