@@ -15,6 +15,7 @@ import pytest
 from chatbot.config import Settings
 from chatbot.pipeline import Chatbot
 from chatbot.skills import parse_query
+from chatbot.skills.attributes import attribute_sentence
 from chatbot.skills.catalog import Catalog
 from chatbot.store import KnowledgeIndex
 from chatbot.tools.recommend import age_range
@@ -397,6 +398,20 @@ def test_a_yes_no_field_does_not_answer_a_different_question(bot):
     for message in ("Can I put the tablecloth in the washing machine?", "Is the tablecloth machine washable?"):
         assert bot.ask(message).text.startswith("Yes, the Oat Linen Blend Tablecloth"), message
     assert bot.ask("Can the water bottle go in the dishwasher?").text.startswith("No, the Saltmarsh")
+
+
+def test_a_name_word_other_products_also_use_does_not_pick_the_product(bot):
+    """"runs" is in the Marble Run's name and in the diffuser's description: the diffuser is the one asked about."""
+    answer = bot.ask("Does the diffuser turn off by itself when the water runs out?")
+    assert answer.products[0]["id"] == "HP-1044" and answer.text.startswith("Yes") and "shuts off" in answer.text
+
+
+def test_a_plural_product_name_takes_a_plural_verb():
+    assert attribute_sentence("Stillwater Noise-Cancelling Headphones", "foldable", True).endswith("Headphones fold up")
+    assert "Headphones are noise cancelling" in attribute_sentence("Stillwater Noise-Cancelling Headphones",
+                                                                   "noise_cancelling", True)
+    assert "Puzzle 48 Pieces is $12.00" in attribute_sentence("Under the Sea Floor Puzzle 48 Pieces", "price", 12.0)
+    assert "Skates are $59.00" in attribute_sentence("Glide Adjustable Inline Skates", "price", 59.0)
 
 
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])

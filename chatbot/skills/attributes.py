@@ -47,6 +47,7 @@ _SYNONYMS = {
     "certification": "certified certification safety standard",
     "height": "tall height high",
     "run_time": "last lasts long minutes hours runtime battery life",
+    "shutoff": "shut shuts turn turns off itself automatic automatically auto",
 }
 # words that ask about one property; when the product lists no field for it, the answer is "not listed",
 # never another field that merely shares a word with the question
@@ -90,7 +91,7 @@ class AttributeAnswer:
         if asked and yes_no and not any(
                 f.startswith(stem(asked)) for f in stems(field.replace("_", " "))):  # "fold": foldable
             return _listed_as(item, field, asked)  # "is it waterproof?" of a water-resistant backpack
-        other = _unanswered_word(context.message, question, field) if yes_no else None
+        other = _unanswered_word(context.message, question, field, item) if yes_no else None
         if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
             return _listed_as(item, field, other, about=True)
         return _say(item, field)
@@ -108,18 +109,21 @@ def _listed_as(item: Listing, field: str, asked: str, about: bool = False) -> Sk
     reply = SkillReply("", products=[item], focus=item.product.id)
     value = item.product.attributes[field]
     positive, negative = _BOOLEAN_PHRASES.get(field) or _yes_no_phrases(field.replace("_", " "))
-    said = positive if value else negative
+    said = agreeing(item.product.name, positive if value else negative)
     unsaid = f'anything about "{asked}"' if about else f"whether it is {asked}"
     reply.text = f"Our catalog says the {item.product.name} {said} {reply.cite(item.doc_id)}; it doesn't say {unsaid}."
     return reply
 
 
-def _unanswered_word(message: str, question: set[str], field: str) -> str | None:
-    """A word of the question (as written) that asks about something the yes/no ``field`` does not say: "shrink"
-    in "does the tablecloth shrink in the wash?" answered by machine_washable. Short and asking words don't
-    count, nor words the field's name or its synonyms hold."""
+def _unanswered_word(message: str, question: set[str], field: str, item: Listing) -> str | None:
+    """A word of the question (as written) that asks about something the yes/no ``field`` does not say and the
+    product's record never mentions: "shrink" in "does the tablecloth shrink in the wash?" answered by
+    machine_washable. Short and asking words don't count, nor words the field's name or its synonyms hold."""
     said = _field_words(field)
-    left = {w for w in question - _ASKING if len(w) >= 4 and not _overlap(said, {w})}
+    product = item.product
+    recorded = set(stems(" ".join([product.name, product.description, *map(str, product.attributes),
+                                   *map(str, product.attributes.values())]).replace("_", " ")))
+    left = {w for w in question - _ASKING - recorded if len(w) >= 4 and not _overlap(said, {w})}
     return next((w for w in re.findall(r"[a-z]+", message.lower()) if stem(w) in left), None)
 
 
@@ -178,23 +182,45 @@ def attribute_sentence(name: str, field: str, value) -> str:
     "Yes, the Silicone Baking Mat Set of 3 is dishwasher safe", "The Tidepool Marble Run is for ages 6-12 years".
     ``name`` may be "product" for a product with no name (the phrasing check over semiPQA's attributes)."""
     the = "the " if name == "product" or not name.lower().startswith("the ") else ""
+    subject = f"{the.capitalize()}{name}"
     if field == "price":
-        return f"{the.capitalize()}{name} is {money(value)}"
+        return f"{subject} {agreeing(name, 'is')} {money(value)}"
     words = field.replace("_", " ")
     if isinstance(value, bool):
         positive, negative = _BOOLEAN_PHRASES.get(field) or _yes_no_phrases(words)
-        return f"{'Yes' if value else 'No'}, {the}{name} {positive if value else negative}"
+        return f"{'Yes' if value else 'No'}, {the}{name} {agreeing(name, positive if value else negative)}"
     if field == "age_range":
-        return f"{the.capitalize()}{name} is for ages {value}"
+        return f"{subject} {agreeing(name, 'is')} for ages {value}"
     if field in ("material", "frame_material", "bowl_material"):
-        return f"{the.capitalize()}{name} is made of {value}"
+        return f"{subject} {agreeing(name, 'is')} made of {value}"
     if field in ("colors", "color"):
-        return f"{the.capitalize()}{name} comes in {_listed(str(value))}"
+        return f"{subject} {agreeing(name, 'comes')} in {_listed(str(value))}"
     if field == "includes":
-        return f"{the.capitalize()}{name} comes with {value}"
+        return f"{subject} {agreeing(name, 'comes')} with {value}"
     if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
-        return f"{the.capitalize()}{name} has {value} {words}"
+        return f"{subject} {agreeing(name, 'has')} {value} {words}"
     return _generic_sentence(f"{the}{name}", words, value)
+
+
+# the verbs a field's sentence starts with, as they are said of several things ("the headphones fold up")
+_PLURAL_VERBS = {"is": "are", "isn't": "aren't", "has": "have", "doesn't": "don't", "comes": "come", "needs": "need",
+                 "folds": "fold", "shuts": "shut", "works": "work"}
+
+
+def is_plural(name: str) -> bool:
+    """Whether a product's name is plural ("Stillwater Noise-Cancelling Headphones", "Dinner Plates (Set of 4)"),
+    by its last word before a count, "with", "for" or a bracket ("Floor Puzzle 48 Pieces" is one puzzle)."""
+    core = re.split(r"\s(?:with|for|and)\s|\(|,|\s\d", name, maxsplit=1)[0].split()
+    last = core[-1].lower() if core else ""
+    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "vas"))
+
+
+def agreeing(name: str, predicate: str) -> str:
+    """``predicate`` ("is noise cancelling", "folds up") with its first verb agreeing with the product's name."""
+    if not is_plural(name):
+        return predicate
+    verb, _, rest = predicate.partition(" ")
+    return " ".join(filter(None, [_PLURAL_VERBS.get(verb, verb), rest]))
 
 
 _ADJECTIVE_ENDINGS = ("able", "ible", "safe", "proof", "resistant", "free", "ed", "ing", "ic", "ive", "ful", "less",
@@ -267,7 +293,8 @@ def _age_answer(item: Listing, age: int) -> SkillReply:
     if span is None:
         reply.text = f"The catalog doesn't give an age range for the {item.product.name} {cite}."
     elif span[0] <= age <= span[1]:
-        reply.text = f"Yes: the {item.product.name} is for ages {ages}, so a {age}-year-old is in range {cite}."
+        reply.text = (f"Yes: the {item.product.name} {agreeing(item.product.name, 'is')} for ages {ages}, "
+                      f"so a {age}-year-old is in range {cite}.")
     else:
         side = "older" if age < span[0] else "younger"
         reply.text = (f"It's made for {side} children: the {item.product.name} is for ages {ages}, "

@@ -213,7 +213,10 @@ class Catalog:
                                                                              self._text_frequency.get(s, 0) <= 1)]
             if len(hit) >= 2 or rare or (loose and self._heads[pid] in hit):
                 generic = sum(1 for s in set(stems) & present if s in _GENERIC_STEMS)
-                score = len(rare) * 2 + len(hit) + len(hit) / len(distinctive) + 0.5 * generic
+                # a rare name word other products' texts also use is weaker: "runs" in "does the diffuser turn
+                # off when the water runs out?" is not the Marble Run
+                alone = [s for s in rare if self._text_frequency.get(s, 0) <= 1]
+                score = len(rare) + len(alone) + len(hit) + len(hit) / len(distinctive) + 0.5 * generic
                 scored.append((score, pid))
         scored.sort(key=lambda x: (-x[0], x[1]))
         if not scored:
