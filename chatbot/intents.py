@@ -38,6 +38,10 @@ _OWN_ORDER = re.compile(
     r"|\b(cancel|change|modify) my (order|subscription)\b.{0,30}\b(\d{4,}|now|asap|please)\b",
     re.IGNORECASE)
 
+# "how do I track my order?" asks how tracking works, which the store's pages say; "track my order" (or "how do
+# I track order 51902?") asks us to look
+_HOW_TO = re.compile(r"^\W*how (do|can|could|would|should) (i|we|you) (track|check on|follow)\b", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Handoff:
@@ -53,7 +57,7 @@ def detect_handoff(message: str, support_contact: str) -> Handoff | None:
     if _ANGRY.search(message) or (message.count("!") >= 3) or _shouting(message):
         return Handoff("upset", "I'm sorry about this. I'm passing the conversation to a member of our support "
                        f"team so a person can sort it out with you. You can also reach us at {support_contact}.")
-    if _OWN_ORDER.search(message):
+    if _OWN_ORDER.search(message) and not (_HOW_TO.search(message) and not re.search(r"\d{4,}", message)):
         return own_order_handoff(support_contact)
     return None
 

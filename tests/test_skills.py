@@ -414,6 +414,22 @@ def test_a_plural_product_name_takes_a_plural_verb():
     assert "Skates are $59.00" in attribute_sentence("Glide Adjustable Inline Skates", "price", 59.0)
 
 
+def test_how_to_track_an_order_is_answered_and_a_lost_order_handed_off(bot):
+    how = bot.ask("How do I track my order?")
+    assert not how.abstained and not how.handoff and "tracking" in how.text
+    assert bot.ask("Where is my order?").handoff
+
+
+def test_what_a_product_comes_with_is_quoted_from_its_description(bot):
+    marbles = bot.ask("Does the marble run come with marbles?")
+    assert not marbles.abstained and "20 glass marbles" in marbles.text
+    tips = bot.ask("Do the Harbor Buds come with ear tips?")  # names a product: not "we don't sell ear tips"
+    assert not tips.abstained and "Earbuds' description" in tips.text and "ear tips included" in tips.text
+    infuser = bot.ask("Does the electric kettle come with a tea infuser?")  # "tea" alone is not an infuser
+    assert infuser.abstained and "doesn't list that" in infuser.text
+    assert "don't sell electric guitars" in bot.ask("an electric guitar please").text
+
+
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)

@@ -134,7 +134,7 @@ product item""".split()}
 # words that only ask ("can I put it in ...?", "does the ... have ..."): what is left says what is asked about
 _ASKING = _BARE | {stem(w) for w in """do does doe did can could will would should are was were be been have has had
 i we you my our your for to in into of with on at by from get go put use used using need safe okay good really
-also still able there any if when""".split()}
+also still able there any if when come comes include includes included including""".split()}
 _AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
 
@@ -305,15 +305,34 @@ def _age_answer(item: Listing, age: int) -> SkillReply:
 def _from_description(item: Listing, context: ShopContext, question: set[str]) -> SkillReply:
     """No field fits the question: quote the description's sentence about it, or say it isn't listed."""
     content = question - _ASKING
+    things = _asked_to_come_with(context.message)
+    name = stems(item.product.name)
+
+    def says(sentence: str) -> int:
+        """The question's words the sentence holds; the thing asked to come with counts when the sentence says
+        all its words apart from the product's name ("plus 20 glass marbles", not "a 120-piece marble run")."""
+        words = stems(sentence)
+        return len(set(words) & content) + 2 * bool(things and all(words.count(w) > name.count(w) for w in things))
+
     sentences = re.split(r"(?<=[.!?])\s+", item.product.description)
-    best = max(sentences, key=lambda s: len(set(stems(s)) & content), default="")
+    best = max(sentences, key=says, default="")
     reply = SkillReply("", products=[item], focus=item.product.id)
     # "compatible with Magna-Tiles?": a sentence about tiles does not answer for a brand it never names
     other_brand = unmatched_names(context.message, [item.product.name, item.product.description])
-    if best and len(set(stems(best)) & content) >= 2 and not other_brand:
-        reply.text = f"From the {item.product.name}'s description: \"{best.strip()}\" {reply.cite(item.doc_id)}"
+    if best and says(best) >= 2 and not other_brand:
+        whose = item.product.name + ("'" if is_plural(item.product.name) else "'s")  # the Earbuds' description
+        reply.text = f"From the {whose} description: \"{best.strip()}\" {reply.cite(item.doc_id)}"
         return reply
     reply.text = (f"Our catalog doesn't list that for the {item.product.name} {reply.cite(item.doc_id)}, "
                   f"so I don't want to guess. {offer_person(context)}")
     reply.abstained, reply.reason = True, "not_in_catalog"
     return reply
+
+
+_COMES_WITH = re.compile(r"\b(?:comes?|coming) with\b|\binclud(?:e|es|ed|ing)\b|\bin the box\b", re.IGNORECASE)
+
+
+def _asked_to_come_with(message: str) -> set[str]:
+    """What a "does it come with ...?" question asks about ("marbles"), as stems; empty for other questions."""
+    found = _COMES_WITH.search(message)
+    return set(stems(message[found.end():])) - _ASKING if found else set()

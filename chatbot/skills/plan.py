@@ -58,6 +58,15 @@ def _found_or_not_sold(reply: SkillReply, context: ShopContext) -> bool:
     return bool(reply.products) or context.found.unsold is not None
 
 
+def _names_another_product(context: ShopContext) -> bool:
+    """Whether the message names a product apart from the type the store doesn't sell: "do the Harbor Buds
+    come with ear tips?" asks about the Harbor Buds; "an electric guitar" names no product."""
+    unsold = set(re.findall(r"[a-z]+", (context.found.unsold or "").lower()))
+    rest = " ".join(w for w in re.findall(r"[\w'-]+", context.message) if w.lower().rstrip("s") not in
+                    {u.rstrip("s") for u in unsold})
+    return bool(context.catalog.mentioned(rest, loose=False))
+
+
 def relabel(route: Route, message: str) -> Route:
     """Words the classifier may miss: an age question is a catalog fact ("would it work for a 7 year old?"),
     "what do people say about the second one?" is a review summary."""
@@ -80,7 +89,8 @@ def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> lis
                 and context.found.typed:
             tries.append(Attempt("catalog_search", _found))
         return tries
-    if route.skill in SEARCH_INSTEAD and not in_view and context.found.unsold:
+    if route.skill in SEARCH_INSTEAD and not in_view and context.found.unsold \
+            and not _names_another_product(context):
         return [Attempt("catalog_search", _any)]  # "an electric guitar please": not the Electric Kettle's fields
     tries = []
     if route.skill == "reviews" and route.confidence < SURE_OF_REVIEWS and context.focus \
