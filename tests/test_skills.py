@@ -430,6 +430,13 @@ def test_what_a_product_comes_with_is_quoted_from_its_description(bot):
     assert "don't sell electric guitars" in bot.ask("an electric guitar please").text
 
 
+def test_a_review_topic_is_quoted_without_its_adverb(bot):
+    chips = bot.ask("Do the dinner plates chip easily?")
+    assert chips.text.startswith('None of its 3 reviews mention "chip".')
+    escape = bot.ask("Do reviewers say the marble run marbles escape?")
+    assert escape.text.startswith('1 of its 7 reviews mentions "escape"; a 3-star reviewer wrote:')
+
+
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)

@@ -120,18 +120,21 @@ def _quotes(analysis) -> list[tuple[str, object]]:
 def _topic(message: str, product_name: str) -> list[str]:
     """The words that name what the shopper wants to hear about, beyond reviews in general ("leaks")."""
     name = set(stems(product_name))
-    return [w for w in re.findall(r"[a-z]+", message.lower()) if len(w) > 2 and stem(w) not in _GENERAL | name]
+    words = [w for w in re.findall(r"[a-z]+", message.lower()) if len(w) > 2 and stem(w) not in _GENERAL | name]
+    # "do the plates chip easily?": the topic is chipping; "easily" only says how
+    return [w for w in words if not w.endswith("ly")] or words
 
 
 def _about_topic(topic: list[str], reviews, reply: SkillReply) -> str:
     """"2 of 7 reviews mention leaks; one wrote: ..." or "None of the 7 reviews mention leaks."."""
     wanted = {stem(w) for w in topic}
     mentioning = [r for r in reviews if wanted & set(stems(f"{r.title} {r.text}")) and not looks_like_instruction(r.text)]
-    words = " ".join(topic)
+    words = f'"{" ".join(topic)}"'
     if not mentioning:
         return f"None of its {len(reviews)} reviews mention {words}."
     example = min(mentioning, key=lambda r: r.rating)  # the most critical mention says the most about a worry
     sentence = next((s for s in re.split(r"(?<=[.!?])\s+", example.text)
                      if wanted & set(stems(s))), example.text)
-    return (f"{len(mentioning)} of its {len(reviews)} reviews mention {words}; a {example.rating:g}-star reviewer "
+    verb = "mentions" if len(mentioning) == 1 else "mention"
+    return (f"{len(mentioning)} of its {len(reviews)} reviews {verb} {words}; a {example.rating:g}-star reviewer "
             f"wrote: \"{sentence.strip()}\" {reply.cite('review:' + example.id)}")
