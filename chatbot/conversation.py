@@ -62,6 +62,14 @@ def is_follow_up(message: str) -> bool:
     return len(words) <= 3 and len(_NOUNISH.findall(message)) <= 2
 
 
+def continues_store_answer(message: str, history: Iterable[Any] | None) -> bool:
+    """A follow-up that starts like one ("and gift cards?", "what about sale items?") to an answer that showed no
+    product (a policy or FAQ answer): it goes on with that question, not a product search."""
+    answers = [t for t in as_turns(history) if t.role == "assistant"]
+    return bool(answers and _FOLLOW_UP_START.match(message) and not answers[-1].products
+                and not answers[-1].product_id)
+
+
 def leans_on_context(message: str) -> bool:
     """True when the message points at something said or shown before ("is it waterproof?")."""
     return bool(_LEANS_ON_CONTEXT.search(message))

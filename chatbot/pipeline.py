@@ -21,7 +21,8 @@ from typing import Any, Iterable, Iterator
 from .answer_cache import AnswerCache
 from .answering import Draft, extractive_answer, extractive_answer_text, generated_answer
 from .config import Settings
-from .conversation import answered_turns, focus_product, leans_on_context, shown_products, standalone_question
+from .conversation import (answered_turns, continues_store_answer, focus_product, leans_on_context, shown_products,
+                           standalone_question)
 from .extractive import gather_evidence
 from .faq_match import FaqMatcher
 from .framing import STORE_PAGES, type_of
@@ -210,7 +211,9 @@ class Chatbot:
         start_by = time.monotonic() + self.settings.model_wait_s  # no free model by then: quote the sources
         query = standalone_question(message, history)
         product = focus_product(product_id, history)
-        shop = self._shop_answer(message, product, history, clock, notice)
+        # "and gift cards?" after the returns policy goes on with that question: the store's pages answer it
+        shop = None if continues_store_answer(message, history) else self._shop_answer(message, product, history,
+                                                                                       clock, notice)
         if shop is not None:  # a catalog skill answered from structured data: no retrieval, no model
             yield clock.first(shop.text)
             yield shop
@@ -342,7 +345,8 @@ class Chatbot:
             if not combined.abstained:
                 seen.add(combined.text)
                 first.append(combined)
-        shop = self._shop_answer(message, product, history, _Clock(started), None) if not first else None
+        shop = None if first or continues_store_answer(message, history) else self._shop_answer(
+            message, product, history, _Clock(started), None)
         if shop is not None and not shop.handoff and not shop.abstained:  # a catalog answer leads, with its cards
             seen.add(shop.text)
             first.append(shop)

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from chatbot.config import Settings
+from chatbot.conversation import answered_turns
 from chatbot.pipeline import Chatbot
 from chatbot.skills import parse_query
 from chatbot.skills.attributes import attribute_sentence
@@ -412,6 +413,8 @@ def test_a_plural_product_name_takes_a_plural_verb():
                                                                    "noise_cancelling", True)
     assert "Puzzle 48 Pieces is $12.00" in attribute_sentence("Under the Sea Floor Puzzle 48 Pieces", "price", 12.0)
     assert "Skates are $59.00" in attribute_sentence("Glide Adjustable Inline Skates", "price", 59.0)
+    assert attribute_sentence("Saltmarsh Insulated Water Bottle 20 oz", "keeps_cold", "24 hours") == \
+        "The Saltmarsh Insulated Water Bottle 20 oz keeps drinks cold for 24 hours"
 
 
 def test_how_to_track_an_order_is_answered_and_a_lost_order_handed_off(bot):
@@ -435,6 +438,27 @@ def test_a_review_topic_is_quoted_without_its_adverb(bot):
     assert chips.text.startswith('None of its 3 reviews mention "chip".')
     escape = bot.ask("Do reviewers say the marble run marbles escape?")
     assert escape.text.startswith('1 of its 7 reviews mentions "escape"; a 3-star reviewer wrote:')
+
+
+@pytest.mark.parametrize("message", ["Tell me about the Harbor Buds", "What can you tell me about the Harbor Buds?"])
+def test_tell_me_about_a_product_is_its_overview(bot, message):
+    answer = bot.ask(message)
+    assert answer.text.startswith("The Harbor Buds Wireless Earbuds: $79.99") and "mention" not in answer.text
+
+
+def test_follow_ups_stay_on_what_was_asked(bot):
+    """"and gift cards?" after the returns policy is about returning gift cards, not a search for cards; "are
+    they waterproof?" after one product was shown is about that product."""
+    history = []
+    for message in ("What's your return policy?", "and gift cards?"):
+        answer = bot.ask(message, history=history)
+        history += answered_turns(message, None, answer)
+    assert "Gift cards" in answer.text and not answer.products and "Card Game" not in answer.text
+    history = []
+    for message in ("Tell me about the Harbor Buds", "are they waterproof?"):
+        answer = bot.ask(message, history=history)
+        history += answered_turns(message, None, answer)
+    assert "IPX5" in answer.text and "Harbor Buds" in answer.text
 
 
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])

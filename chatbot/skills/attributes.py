@@ -76,9 +76,10 @@ class AttributeAnswer:
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
         words = set(stems(without_pointers(context.message)))
-        if not words - _BARE:  # "the second one", "what about the first one?", "tell me more about it"
-            return _overview(item)
         question = words - set(stems(item.product.name))
+        # "the second one", "tell me more about it", "what can you tell me about the kettle?"
+        if not words - _BARE or (not question - _ASKING and question & _ABOUT):
+            return _overview(item)
         if context.query.age is not None and ("age_range" in item.product.attributes or question & _AGE_WORDS):
             return _age_answer(item, context.query.age)
         field = _best_field(item, question)
@@ -135,6 +136,7 @@ product item""".split()}
 _ASKING = _BARE | {stem(w) for w in """do does doe did can could will would should are was were be been have has had
 i we you my our your for to in into of with on at by from get go put use used using need safe okay good really
 also still able there any if when come comes include includes included including""".split()}
+_ABOUT = {stem(w) for w in ("tell", "info", "information", "details", "detail", "more", "about")}
 _AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
 
@@ -199,12 +201,16 @@ def attribute_sentence(name: str, field: str, value) -> str:
         return f"{subject} {agreeing(name, 'comes')} with {value}"
     if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
         return f"{subject} {agreeing(name, 'has')} {value} {words}"
+    keeps = re.fullmatch(r"keeps (\w+)", words)
+    if keeps:  # "keeps_cold: 24 hours" → "keeps drinks cold for 24 hours"
+        what = "drinks" if re.search(r"\b(?:bottle|tumbler|mug|flask|thermos|cup)", name, re.I) else "things"
+        return f"{subject} {agreeing(name, 'keeps')} {what} {keeps.group(1)} for {value}"
     return _generic_sentence(f"{the}{name}", words, value)
 
 
 # the verbs a field's sentence starts with, as they are said of several things ("the headphones fold up")
 _PLURAL_VERBS = {"is": "are", "isn't": "aren't", "has": "have", "doesn't": "don't", "comes": "come", "needs": "need",
-                 "folds": "fold", "shuts": "shut", "works": "work"}
+                 "folds": "fold", "shuts": "shut", "works": "work", "keeps": "keep"}
 
 
 def is_plural(name: str) -> bool:

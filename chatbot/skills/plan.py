@@ -30,6 +30,9 @@ _ASKS_REVIEWS = re.compile(r"\b(?:reviews?|reviewers?|(?:people|customers|folks|
 _BEST_RATED = re.compile(r"\b(?:best|top|highest)[- ]?rated\b", re.I)
 _AGE_QUESTION = re.compile(r"\b(?:ok|okay|good|suitable|right|safe|appropriate|work|too (?:young|old))\b.{0,20}"
                            r"\b(?:for )?(?:a |my )?\d{1,2}\s*-?\s*(?:years?|yrs?|y/?o)", re.I)
+_TELL_ME = re.compile(r"\b(?:tell me (?:a bit |a little |some(?:thing)? )?(?:more )?about|what can you tell me about|"
+                      r"(?:more )?info(?:rmation)? (?:on|about)|(?:more )?details (?:on|about|of))\b", re.I)
+_THEY = re.compile(r"\b(?:they|them|these|those)\b", re.I)
 _POINTS_AT_ONE = re.compile(r"\b(?:it|its|the (?:first|second|third|last|cheaper|cheapest|pricier|more expensive) "
                             r"one|this one|that one)\b", re.I)
 
@@ -69,7 +72,10 @@ def _names_another_product(context: ShopContext) -> bool:
 
 def relabel(route: Route, message: str) -> Route:
     """Words the classifier may miss: an age question is a catalog fact ("would it work for a 7 year old?"),
-    "what do people say about the second one?" is a review summary."""
+    "what do people say about the second one?" is a review summary, "tell me about the kettle" an overview."""
+    if _TELL_ME.search(message) and not _ASKS_REVIEWS.search(message) \
+            and not (route.skill in ("order", "policy") and route.confidence >= SURE):
+        return Route("attribute", max(route.confidence, MIN_CONFIDENCE))
     if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):
         return Route("attribute", route.confidence)
     if route.skill in ("catalog_search", "attribute", "compare") and _ASKS_REVIEWS.search(message) \
@@ -96,7 +102,9 @@ def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> lis
     if route.skill == "reviews" and route.confidence < SURE_OF_REVIEWS and context.focus \
             and not _ASKS_REVIEWS.search(context.message) and not asks_opinion(context.message):
         tries.append(Attempt("attribute", _answered))  # "is it noise cancelling?": a field that answers it
-    if route.skill == "catalog_search" and in_view and _POINTS_AT_ONE.search(context.message):
+    one_in_view = len(context.shown) <= 1  # "are they waterproof?" of the earbuds just shown is about them
+    if route.skill == "catalog_search" and in_view and (_POINTS_AT_ONE.search(context.message) or (
+            one_in_view and _THEY.search(context.message))):
         tries.append(Attempt("attribute", _answered))  # "does the cheaper one have a volume limit?"
     tries.append(Attempt(route.skill, _any))
     if route.skill in SEARCH_INSTEAD:

@@ -23,7 +23,7 @@ shoppers buyers parents reviewers reviewer review reviews rating ratings rated r
 about it its this that they them of on for to in with and or would you recommend worth money good bad really
 complaints complaint complain problems problem issues issue opinion opinions feedback like love hate mention
 mentions mentioned according generally overall anyone there other others products product one ones first second
-third last cheaper cheapest pricier more expensive""".split()}
+third last cheaper cheapest pricier more expensive tell me know can could show give see""".split()}
 
 
 def asks_opinion(message: str) -> bool:
