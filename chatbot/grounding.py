@@ -13,7 +13,8 @@ With the judge's support head (``judge.support``), a sentence that passes
 those checks is still dropped when the head reads the passage as saying the
 opposite: the closest source sentence has the other polarity ("final sale",
 "can't"), the claim's subject is not in it, or an unconditional claim meets a
-conditional rule. Limits: a sentence that reuses a source's words and numbers
+conditional rule. A sentence that opens with a condition ("If you miss the return window, ...") needs most
+of the condition's words in the source as well. Limits: a sentence that reuses a source's words and numbers
 but adds a vague claim ("can only be used once") can still pass; numbers and
 names are the hard guarantee.
 """
@@ -135,6 +136,17 @@ def _content_words(text: str) -> set[str]:
     return set(_STEMMER.stemWords([w for w in _WORD.findall(text.lower().replace("'", "")) if w not in _STOP]))
 
 
+_CONDITION = re.compile(r"^\W*(?:if|when|unless|once|as long as)\b([^,]+),", re.IGNORECASE)
+
+
+def _condition_words(sentence: str) -> set[str]:
+    """The content words of a sentence's leading condition ("If you miss the return window, ..."), else none.
+    The consequence may be copied from a source that states it for another case ("If a defective item is
+    still within 30 days, you can choose a regular return instead"): the condition must be in the source too."""
+    found = _CONDITION.match(sentence)
+    return _content_words(found.group(1)) if found else set()
+
+
 def clean_sentence(sentence: str) -> str:
     """Drop preambles a small model adds ("A:", "According to the passage,") and keep the claim."""
     return _META.sub("", sentence).strip()
@@ -187,7 +199,10 @@ class Verifier:
         # compare only with source sentences of the same polarity: "we don't offer free shipping" must not
         # borrow support from "we offer free shipping over $50"
         same_polarity = self._negative == bool(_NEGATION.search(sentence))
+        condition = _condition_words(sentence)
         for n in with_facts:
+            if condition and len(condition & self._words[n]) < 0.75 * len(condition):
+                continue  # "If you miss the 30 day return window, ..." when the source's rule is for another case
             mine = (self._owner == n) & same_polarity
             best = float(similarity[mine].max()) if mine.any() else 0.0
             covered = len(words & self._words[n]) / len(words) if words else 0.0

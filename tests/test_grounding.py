@@ -58,3 +58,14 @@ def test_unmatched_names_flag_products_the_store_does_not_mention():
     assert unmatched_names("Do you sell the PlayStation 5?", passages) == {"PlayStation"}
     assert unmatched_names("Can I pay with Apple Pay?", passages) == set()
     assert unmatched_names("Is the Tidepool Marble Run fun?", passages) == set()
+
+
+def test_a_condition_the_source_does_not_state_is_not_supported(real_embedder):
+    """The model copied a consequence stated for defective items and put the shopper's case in front of it."""
+    warranty = ("If a defective item is still within 30 days from delivery, you can choose a regular return "
+                "instead, with free return shipping.")
+    verifier = Verifier({1: warranty}, real_embedder)
+    assert not verifier.check("If you miss the 30 day return window, you can choose a regular return instead, "
+                              "with free return shipping.", [1]).supported
+    assert verifier.check("If a defective item is within 30 days from delivery, you can choose a regular return "
+                          "instead.", [1]).supported
