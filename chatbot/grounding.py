@@ -139,12 +139,16 @@ def _content_words(text: str) -> set[str]:
 _CONDITION = re.compile(r"^\W*(?:if|when|unless|once|as long as)\b([^,]+),", re.IGNORECASE)
 
 
-def _condition_words(sentence: str) -> set[str]:
-    """The content words of a sentence's leading condition ("If you miss the return window, ..."), else none.
-    The consequence may be copied from a source that states it for another case ("If a defective item is
-    still within 30 days, you can choose a regular return instead"): the condition must be in the source too."""
+def _condition_words(sentence: str) -> tuple[set[str], set[str]]:
+    """The content words of a sentence's leading condition ("If you miss the return window, ...") and of the
+    rest, or two empty sets. Each half must be in the source: a consequence copied from a rule stated for
+    another case ("If a defective item is still within 30 days, you can choose a regular return instead"), or
+    a condition copied from the source before an invented consequence ("If your order arrives damaged, I
+    recommend sending a refund to the address provided"), would otherwise borrow the other half's support."""
     found = _CONDITION.match(sentence)
-    return _content_words(found.group(1)) if found else set()
+    if not found:
+        return set(), set()
+    return _content_words(found.group(1)), _content_words(sentence[found.end():])
 
 
 def clean_sentence(sentence: str) -> str:
@@ -199,9 +203,10 @@ class Verifier:
         # compare only with source sentences of the same polarity: "we don't offer free shipping" must not
         # borrow support from "we offer free shipping over $50"
         same_polarity = self._negative == bool(_NEGATION.search(sentence))
-        condition = _condition_words(sentence)
+        condition, consequence = _condition_words(sentence)
         for n in with_facts:
-            if condition and len(condition & self._words[n]) < 0.75 * len(condition):
+            if condition and (len(condition & self._words[n]) < 0.75 * len(condition) or
+                              len(consequence & self._words[n]) < 0.5 * len(consequence)):
                 continue  # "If you miss the 30 day return window, ..." when the source's rule is for another case
             mine = (self._owner == n) & same_polarity
             best = float(similarity[mine].max()) if mine.any() else 0.0

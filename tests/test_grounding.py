@@ -69,3 +69,8 @@ def test_a_condition_the_source_does_not_state_is_not_supported(real_embedder):
                               "with free return shipping.", [1]).supported
     assert verifier.check("If a defective item is within 30 days from delivery, you can choose a regular return "
                           "instead.", [1]).supported
+    damaged = Verifier({1: "If your order arrives damaged, email us with your order number and a photo of the "
+                           "damage."}, real_embedder)
+    assert not damaged.check("If your order arrives damaged, I recommend sending a refund to the address "
+                             "provided.", [1]).supported
+    assert damaged.check("If your order arrives damaged, email us a photo of the damage.", [1]).supported
