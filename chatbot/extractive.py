@@ -161,6 +161,8 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
                 quotes[twin] = Quote(_sentence(text, max_chars), hit, quotes[twin].score)
                 chosen[twin] = i
             continue
+        if any(_restates(text, candidates[j][0]) for j in chosen):
+            continue  # said already, in other words or inside a longer list ("never expire" and the card's list)
         if score < best - 0.12 or len(quotes) >= max_sentences:
             continue
         if length + len(text) > max_chars:  # too long to quote whole: another sentence may say it
@@ -172,6 +174,14 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
         text, hit, _, score = candidates[order[0]]
         quotes.append(Quote(_sentence(text, max_chars), hit, score))
     return quotes
+
+
+def _restates(one: str, other: str) -> bool:
+    """Whether the shorter sentence's words are nearly all in the longer ("email us your order number and a
+    photo" and "email support@... with your order number and a photo"): the same statement, worded apart."""
+    a, b = _words(one), _words(other)
+    small = min(len(a), len(b))
+    return small >= 4 and len(a & b) >= 0.8 * small
 
 
 def _authority(hit: Hit) -> float:

@@ -172,6 +172,16 @@ def test_a_sentence_over_the_limit_is_passed_over_and_cut_at_a_clause_only_when_
     assert alone[0].text == "Returns are accepted for most items, including toys and games…"
 
 
+def test_a_statement_said_again_in_other_words_or_inside_a_list_is_quoted_once():
+    faq = chunk("faq", "Q: Do gift cards expire?\nA: Our digital gift cards never expire and have no fees.")
+    listed = chunk("policy", "Digital gift cards: sold from $10 to $500, never expire, no fees of any kind, "
+                             "delivered by email.", title="Gift cards")
+    other = chunk("policy", "Gift cards can't be returned.", title="Returns")
+    quotes = compose(evidence_of((faq, 0.9), (listed, 0.88), (other, 0.85)))
+    assert [q.text for q in quotes] == ["Our digital gift cards never expire and have no fees.",
+                                        "Gift cards can't be returned."]
+
+
 # ---- the real path: a small real index, the real embedder, the Chatbot with the extractive generator
 
 DOCUMENTS = [
