@@ -69,10 +69,14 @@ def test_nothing_supported_falls_back_to_quoting_the_source(demo_index, real_emb
     assert "30 days" in answer.text and answer.citations and not answer.abstained
 
 
-def test_model_saying_it_does_not_know_abstains(demo_index, real_embedder):
-    bot, _ = bot_with("I don't know based on our store information.", demo_index, real_embedder)
-    answer = bot.ask("What is your return window?")
+def test_model_saying_it_does_not_know_abstains_unless_the_judge_is_sure(demo_index, real_embedder):
+    unsure, _ = bot_with("I don't know based on our store information.", demo_index, real_embedder,
+                         judge_strong=0.99)
+    answer = unsure.ask("What is your return window?")
     assert answer.abstained and answer.citations == [] and "person" in answer.text
+    sure, _ = bot_with("I don't know based on our store information.", demo_index, real_embedder)
+    answer = sure.ask("What is your return window?")  # the judge is surer than the small model: quote
+    assert not answer.abstained and "30 days" in answer.text and answer.confidence >= sure.settings.judge_strong
 
 
 def test_drifting_model_is_stopped_early(demo_index, real_embedder):
