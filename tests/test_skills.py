@@ -461,6 +461,21 @@ def test_follow_ups_stay_on_what_was_asked(bot):
     assert "IPX5" in answer.text and "Harbor Buds" in answer.text
 
 
+@pytest.mark.parametrize("message, said", [
+    ("How much does the balance bike weigh?", "bike weight of the Coastline Balance Bike 12-inch is 6.6 lb"),
+    ("Is the balance bike heavy?", "bike weight of the Coastline Balance Bike 12-inch is 6.6 lb"),  # not its limit
+    ("How much weight can the balance bike hold?", "max weight of the Coastline Balance Bike 12-inch is 55 lb"),
+    ("How much does the power bank weigh?", "7.4 oz"),  # "much" also names the price
+    ("How many pieces in the marble run?", "has 120 pieces"),  # the field's word is in the product's name
+    ("How many speeds does the stand mixer have?", "Stand Mixer 5.5-Quart has 10 speeds"),
+    ("Is the stand mixer bowl stainless steel?", "The bowl of the Pine Hill Stand Mixer"),
+    ("Is the weighted blanket machine washable?", "hand wash cold, lay flat to dry"),
+])
+def test_the_field_asked_about_is_the_one_said(bot, message, said):
+    answer = bot.ask(message)
+    assert said in answer.text and not answer.abstained, answer.text
+
+
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)

@@ -48,6 +48,7 @@ _SYNONYMS = {
     "height": "tall height high",
     "run_time": "last lasts long minutes hours runtime battery life",
     "shutoff": "shut shuts turn turns off itself automatic automatically auto",
+    "care": "care wash washable washing clean cleaning laundry machine dry",
 }
 # words that ask about one property; when the product lists no field for it, the answer is "not listed",
 # never another field that merely shares a word with the question
@@ -135,7 +136,10 @@ product item""".split()}
 # words that only ask ("can I put it in ...?", "does the ... have ..."): what is left says what is asked about
 _ASKING = _BARE | {stem(w) for w in """do does doe did can could will would should are was were be been have has had
 i we you my our your for to in into of with on at by from get go put use used using need safe okay good really
-also still able there any if when come comes include includes included including""".split()}
+also still able there any if when come comes include includes included including how many much which""".split()}
+_LIMIT = re.compile(r"(?:^|_)(?:max|min|maximum|minimum|limit)(?:_|$)")
+_LIMIT_WORDS = {stem(w) for w in "max maximum min minimum limit hold holds support supports carry up rider riders "
+                                 "capacity".split()}
 _ABOUT = {stem(w) for w in ("tell", "info", "information", "details", "detail", "more", "about")}
 _AGE_WORDS = {stem(w) for w in ("good", "ok", "okay", "suitable", "right", "appropriate", "old", "age", "for")}
 
@@ -161,15 +165,17 @@ def _overlap(field_words: set[str], question: set[str]) -> int:
 
 def _best_field(item: Listing, question: set[str]) -> str | None:
     fields = ["price", *item.product.attributes]
-    scored = [(_overlap(_field_words(f), question), -i, f) for i, f in enumerate(fields)]
-    best = max(scored)
-    if best[0] <= 0:
-        return None
     asked = {w for w in question if any(w == stem(p) or (len(w) >= 6 and get_close_matches(w, [stem(p)], 1, 0.85))
                                          for p in _PROPERTIES)}
-    if asked and not _overlap(_field_words(best[2]), asked):
-        return None  # "is the mixer bowl dishwasher safe?": no dishwasher field; "bowl material" is not it
-    return best[2]
+    if asked:  # "how much does it weigh?" is about weight, not the price "much" also names
+        fields = [f for f in fields if _overlap(_field_words(f), asked)]
+        if not fields:
+            return None  # "is the mixer bowl dishwasher safe?": no dishwasher field; "bowl material" is not it
+    # a limit ("max_weight: 55 lb", the heaviest rider) answers "how much can it hold?", not "is it heavy?"
+    scored = [(_overlap(_field_words(f), question) - (0.5 if _LIMIT.search(f) and not question & _LIMIT_WORDS else 0),
+               -i, f) for i, f in enumerate(fields)]
+    best = max(scored)
+    return best[2] if best[0] > 0 else None
 
 
 def _say(item: Listing, field: str) -> SkillReply:
@@ -193,14 +199,16 @@ def attribute_sentence(name: str, field: str, value) -> str:
         return f"{'Yes' if value else 'No'}, {the}{name} {agreeing(name, positive if value else negative)}"
     if field == "age_range":
         return f"{subject} {agreeing(name, 'is')} for ages {value}"
-    if field in ("material", "frame_material", "bowl_material"):
+    if field == "material":  # "bowl_material" is the bowl's: "The bowl of the ... is made of"
         return f"{subject} {agreeing(name, 'is')} made of {value}"
+    if field == "care":
+        return f"Care for {the}{name}: {value}"
     if field in ("colors", "color"):
         return f"{subject} {agreeing(name, 'comes')} in {_listed(str(value))}"
     if field == "includes":
         return f"{subject} {agreeing(name, 'comes')} with {value}"
-    if isinstance(value, (int, float)) and field in ("pieces", "players", "pages", "projects", "puzzles"):
-        return f"{subject} {agreeing(name, 'has')} {value} {words}"
+    if isinstance(value, int) and not isinstance(value, bool) and re.fullmatch(r"[a-z]+s", words):
+        return f"{subject} {agreeing(name, 'has')} {value} {words}"  # "speeds: 10" → "has 10 speeds"
     keeps = re.fullmatch(r"keeps (\w+)", words)
     if keeps:  # "keeps_cold: 24 hours" → "keeps drinks cold for 24 hours"
         what = "drinks" if re.search(r"\b(?:bottle|tumbler|mug|flask|thermos|cup)", name, re.I) else "things"
