@@ -13,8 +13,9 @@ With the judge's support head (``judge.support``), a sentence that passes
 those checks is still dropped when the head reads the passage as saying the
 opposite: the closest source sentence has the other polarity ("final sale",
 "can't"), the claim's subject is not in it, or an unconditional claim meets a
-conditional rule. A sentence that opens with a condition ("If you miss the return window, ...") needs most
-of the condition's words in the source as well. Limits: a sentence that reuses a source's words and numbers
+conditional rule. A sentence that opens with a condition ("If you miss the return window, ...") needs the
+rest of its words in the source, and the condition's too where the source states that rule under a condition
+of its own. Limits: a sentence that reuses a source's words and numbers
 but adds a vague claim ("can only be used once") can still pass; numbers and
 names are the hard guarantee.
 """
@@ -137,6 +138,7 @@ def _content_words(text: str) -> set[str]:
 
 
 _CONDITION = re.compile(r"^\W*(?:if|when|unless|once|as long as)\b([^,]+),", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(?:if|unless|as long as)\b", re.IGNORECASE)
 
 
 def _condition_words(sentence: str) -> tuple[set[str], set[str]]:
@@ -187,6 +189,14 @@ class Verifier:
     def _fact_text(text: str) -> str:
         return " " + " ".join(_tokens(text)) + " "
 
+    def _conditional(self, n: int, consequence: set[str]) -> bool:
+        """Whether passage ``n`` states this consequence under a condition of its own ("If a defective item is
+        still within 30 days, you can choose a regular return instead"): then a sentence putting another
+        condition before it says something else. A source saying it outright ("For any other reason, we deduct
+        $6.95") may be paraphrased under a condition ("If you changed your mind, ...")."""
+        return any(_CONDITIONAL.search(s) and len(consequence & _content_words(s)) >= 0.5 * len(consequence)
+                   for s in self._sentences[n])
+
     def check(self, sentence: str, cited: list[int] | None = None) -> SentenceCheck:
         if sentence.rstrip().endswith("?"):
             return SentenceCheck(sentence, False, reason="a question, not an answer")
@@ -205,8 +215,9 @@ class Verifier:
         same_polarity = self._negative == bool(_NEGATION.search(sentence))
         condition, consequence = _condition_words(sentence)
         for n in with_facts:
-            if condition and (len(condition & self._words[n]) < 0.75 * len(condition) or
-                              len(consequence & self._words[n]) < 0.5 * len(consequence)):
+            if condition and (len(consequence & self._words[n]) < 0.5 * len(consequence) or (
+                    len(condition & self._words[n]) < 0.75 * len(condition)
+                    and self._conditional(n, consequence))):
                 continue  # "If you miss the 30 day return window, ..." when the source's rule is for another case
             mine = (self._owner == n) & same_polarity
             best = float(similarity[mine].max()) if mine.any() else 0.0

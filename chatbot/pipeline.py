@@ -315,13 +315,11 @@ class Chatbot:
 
     @staticmethod
     def _answering(top: list[Hit], judged: "Judged | None") -> list[Hit]:
-        """The passages an answer may rest on: with a judge, those it rates at least two thirds as likely to
-        answer as its best (the best first); without, the retrieval order. (With half, "do I have to pay for
-        return shipping if I just changed my mind?" also read the order-changes page, at 0.56 against the FAQ's
-        0.99, and the model's answer cited it.)"""
+        """The passages an answer may rest on: with a judge, those it rates at least half as likely to answer as
+        its best (the best first); without, the retrieval order."""
         if judged is None or not top:
             return top
-        return [h for h in top if h.relevance >= top[0].relevance * 2 / 3]
+        return [h for h in top if h.relevance >= top[0].relevance / 2]
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
                history: Iterable[Any] | None = None) -> list[Answer]:
