@@ -476,6 +476,17 @@ def test_the_field_asked_about_is_the_one_said(bot, message, said):
     assert said in answer.text and not answer.abstained, answer.text
 
 
+def test_the_cheapest_of_a_long_list_counts_every_product_shown(bot):
+    history = []
+    shown = bot.ask("Do you have any puzzles?")
+    history += answered_turns("Do you have any puzzles?", None, shown)
+    assert len(shown.products) == 4
+    cheapest = bot.ask("which one is cheapest?", history=history)
+    lowest = sorted(shown.products, key=lambda p: p["price"])
+    assert cheapest.text.startswith(f"The {lowest[0]['name']} is the cheapest:")
+    assert f"against ${lowest[1]['price']:.2f} for the {lowest[1]['name']}" in cheapest.text  # the real runner-up
+
+
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])
 def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
     answer = bot.ask(message)

@@ -14,7 +14,10 @@ from .catalog import Listing
 from .targets import target_products
 
 _CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|lower price|costs? less|more affordable)\b", re.I)
-_PRICIER = re.compile(r"\b(?:more expensive|pricier|costs? more)\b", re.I)
+_PRICIER = re.compile(r"\b(?:more expensive|most expensive|pricier|priciest|costs? more|highest[- ]priced?)\b",
+                      re.I)
+_SUPERLATIVE = re.compile(r"\b(?:cheapest|most expensive|priciest|least expensive|lowest[- ]priced?|"
+                          r"highest[- ]priced?)\b", re.I)
 _BETTER = re.compile(r"\b(?:better|best|higher rated|rated higher|which one|recommend)\b", re.I)
 
 
@@ -25,6 +28,11 @@ class Comparison:
         products = target_products(context, want=3)
         if len(products) < 2:
             return None
+        shown = [context.catalog.by_id[p] for p in context.shown if p in context.catalog.by_id]
+        if _SUPERLATIVE.search(context.message) and len(shown) > 3 and {i.product.id for i in products} <= set(
+                context.shown):  # "which one is cheapest?" of four shown: all four count, the three lowest shown
+            products = sorted([i for i in shown if i.product.price is not None], key=lambda i: i.product.price,
+                              reverse=bool(_PRICIER.search(context.message)))
         products = products[:3]
         reply = SkillReply("", products=list(products))
         marks = {i.product.id: reply.cite(i.doc_id) for i in products}
@@ -36,6 +44,8 @@ class Comparison:
             ordered = sorted(priced, key=lambda i: i.product.price, reverse=bool(_PRICIER.search(context.message)))
             first, second = ordered[0], ordered[1]
             word = "more expensive" if _PRICIER.search(context.message) else "cheaper"
+            if _SUPERLATIVE.search(context.message) and len(priced) > 2:
+                word = "the most expensive" if _PRICIER.search(context.message) else "the cheapest"
             lead = (f"The {first.product.name} is {word}: {money(first.product.price)} {marks[first.product.id]} "
                     f"against {money(second.product.price)} for the {second.product.name} "
                     f"{marks[second.product.id]}.")
