@@ -93,7 +93,8 @@ class AttributeAnswer:
         if asked and yes_no and not any(
                 f.startswith(stem(asked)) for f in stems(field.replace("_", " "))):  # "fold": foldable
             return _listed_as(item, field, asked)  # "is it waterproof?" of a water-resistant backpack
-        other = _unanswered_word(context.message, question, field, item) if yes_no else None
+        other = _unanswered_word(context.message, question - context.catalog.text_stems(item.product.id),
+                                 field) if yes_no else None
         if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
             return _listed_as(item, field, other, about=True)
         return _say(item, field)
@@ -117,15 +118,13 @@ def _listed_as(item: Listing, field: str, asked: str, about: bool = False) -> Sk
     return reply
 
 
-def _unanswered_word(message: str, question: set[str], field: str, item: Listing) -> str | None:
-    """A word of the question (as written) that asks about something the yes/no ``field`` does not say and the
-    product's record never mentions: "shrink" in "does the tablecloth shrink in the wash?" answered by
-    machine_washable. Short and asking words don't count, nor words the field's name or its synonyms hold."""
+def _unanswered_word(message: str, question: set[str], field: str) -> str | None:
+    """A word of the question (as written) that asks about something the yes/no ``field`` does not say:
+    "shrink" in "does the tablecloth shrink in the wash?" answered by machine_washable. ``question`` holds only
+    the stems the product's record never mentions. Short and asking words don't count, nor words the field's
+    name or its synonyms hold."""
     said = _field_words(field)
-    product = item.product
-    recorded = set(stems(" ".join([product.name, product.description, *map(str, product.attributes),
-                                   *map(str, product.attributes.values())]).replace("_", " ")))
-    left = {w for w in question - _ASKING - recorded if len(w) >= 4 and not _overlap(said, {w})}
+    left = {w for w in question - _ASKING if len(w) >= 4 and not _overlap(said, {w})}
     return next((w for w in re.findall(r"[a-z]+", message.lower()) if stem(w) in left), None)
 
 

@@ -27,6 +27,11 @@ class ShopContext:
     support_contact: str = ""
 
     @cached_property
+    def shown_listings(self) -> list[Listing]:
+        """The products of ``shown`` the catalog has, in order."""
+        return [self.catalog.by_id[p] for p in self.shown if p in self.catalog.by_id]
+
+    @cached_property
     def found(self) -> SearchResult:
         """The catalog search for the message's query: run once, however many skills and rules read it."""
         return self.catalog.search(self.query)

@@ -101,6 +101,10 @@ class Catalog:
         return [stem(t.strip("'’-")) for t in _TOKEN.findall(text.lower().replace("’", "'"))
                 if t.strip("'’-") and not t.isdigit()]
 
+    def text_stems(self, product_id: str) -> set[str]:
+        """The stems of everything a product's record says: name, category, attributes, description."""
+        return self._text_stems.get(product_id, set())
+
     def content_terms(self, terms: list[str]) -> list[str]:
         """The words of a query that could name a product type, a category or a feature."""
         return [t for t in terms if t not in _NOISE and len(t) > 1 and not t.isdigit()]

@@ -28,24 +28,25 @@ class Comparison:
         products = target_products(context, want=3)
         if len(products) < 2:
             return None
-        shown = [context.catalog.by_id[p] for p in context.shown if p in context.catalog.by_id]
-        if _SUPERLATIVE.search(context.message) and len(shown) > 3 and {i.product.id for i in products} <= set(
-                context.shown):  # "which one is cheapest?" of four shown: all four count, the three lowest shown
+        pricier, superlative = bool(_PRICIER.search(context.message)), bool(_SUPERLATIVE.search(context.message))
+        shown = context.shown_listings
+        if superlative and len(shown) > 3 and {i.product.id for i in products} <= set(context.shown):
+            # "which one is cheapest?" of four shown: all four count, the three lowest are shown
             products = sorted([i for i in shown if i.product.price is not None], key=lambda i: i.product.price,
-                              reverse=bool(_PRICIER.search(context.message)))
+                              reverse=pricier)
         products = products[:3]
         reply = SkillReply("", products=list(products))
         marks = {i.product.id: reply.cite(i.doc_id) for i in products}
         priced = [i for i in products if i.product.price is not None]
         lead = ""
-        asks_price = _CHEAPER.search(context.message) or _PRICIER.search(context.message)
+        asks_price = _CHEAPER.search(context.message) or pricier
         if len(priced) >= 2 and (asks_price or not _BETTER.search(context.message)) \
                 and len({i.product.price for i in priced}) > 1:
-            ordered = sorted(priced, key=lambda i: i.product.price, reverse=bool(_PRICIER.search(context.message)))
+            ordered = sorted(priced, key=lambda i: i.product.price, reverse=pricier)
             first, second = ordered[0], ordered[1]
-            word = "more expensive" if _PRICIER.search(context.message) else "cheaper"
-            if _SUPERLATIVE.search(context.message) and len(priced) > 2:
-                word = "the most expensive" if _PRICIER.search(context.message) else "the cheapest"
+            word = "more expensive" if pricier else "cheaper"
+            if superlative and len(priced) > 2:
+                word = "the most expensive" if pricier else "the cheapest"
             lead = (f"The {first.product.name} is {word}: {money(first.product.price)} {marks[first.product.id]} "
                     f"against {money(second.product.price)} for the {second.product.name} "
                     f"{marks[second.product.id]}.")

@@ -31,7 +31,7 @@ def target_products(context: ShopContext, want: int = 1) -> list[Listing]:
         if want > 1 and len(named) == 1 and context.focus in catalog.by_id and context.focus != named[0].product.id:
             return [catalog.by_id[context.focus], named[0]]  # "how does it compare to Kraken Cove?"
         return named[:1] if want == 1 else named
-    shown = [catalog.by_id[p] for p in context.shown if p in catalog.by_id]
+    shown = context.shown_listings
     if shown and (m := _FIRST_N.search(context.message)):
         return shown[: {"two": 2, "three": 3}.get(m.group(1).lower(), int(m.group(1)) if m.group(1).isdigit() else 2)]
     if shown and (m := _CHEAPER_ONE.search(context.message)):  # "does the cheaper one have ...?"
