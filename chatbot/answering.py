@@ -73,7 +73,7 @@ def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft
     quotes = compose(evidence, settings.max_answer_chars, settings.max_answer_sentences)
     for framed in frame([(q.text, q.hit.chunk) for q in quotes], question):
         if framed.source is None:
-            yield _note(draft, framed.text)
+            yield add_note(draft, framed.text)
         else:
             yield extractive_answer_text(framed.text, quotes[framed.source].hit, draft)
 
@@ -176,7 +176,7 @@ def _append(draft: Draft, sentence: str, hits: list[Hit]) -> str:
     return piece
 
 
-def _note(draft: Draft, sentence: str) -> str:
+def add_note(draft: Draft, sentence: str) -> str:
     """Add a sentence of our own that cites nothing (not counted as a kept sentence); return the piece."""
     piece = sentence if not draft.text else " " + sentence
     draft.text += piece

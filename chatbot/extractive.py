@@ -19,6 +19,7 @@ import numpy as np
 from .embedding import Embedder
 from .framing import clean_passage_text, cut_at_clause, source_type, whole_sentence
 from .guards import strip_instructions
+from .judge.support import OPPOSITES
 from .types import Hit
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
@@ -125,8 +126,9 @@ def gather_evidence(question: str, hits: list[Hit], embedder: Embedder, passages
     for hit, sents in pools:
         block = vectors[offset: offset + len(sents)]
         offset += len(sents)
+        # a sentence about the opposite case ("after 2pm" for "if I order before 2pm") comes after the asked one
         scores = [float(v @ vectors[0]) + 0.05 * len(asked & _words(s)) + 0.02 * hit.relevance
-                  + AUTHORITY.get(hit.chunk.kind, 0.0) for v, s in zip(block, sents)]
+                  + AUTHORITY.get(hit.chunk.kind, 0.0) - 0.05 * _contrasts(question, s) for v, s in zip(block, sents)]
         keep = sorted(sorted(range(len(sents)), key=lambda i: -scores[i])[:per_passage])  # best, in source order
         evidence.append(Evidence(hit, [sents[i] for i in keep], block[keep], [scores[i] for i in keep]))
     return evidence
@@ -154,7 +156,8 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
     length = 0
     for i in order:
         text, hit, vector, score = candidates[i]
-        twin = next((k for k, j in enumerate(chosen) if float(vector @ candidates[j][2]) > 0.85), None)
+        twin = next((k for k, j in enumerate(chosen) if float(vector @ candidates[j][2]) > 0.85
+                     and not _contrasts(text, candidates[j][0])), None)
         if twin is not None:
             # the same statement again (a policy and its FAQ often agree): cite the source of truth
             if _authority(hit) > _authority(quotes[twin].hit):
@@ -182,6 +185,14 @@ def _restates(one: str, other: str) -> bool:
     a, b = _words(one), _words(other)
     small = min(len(a), len(b))
     return small >= 4 and len(a & b) >= 0.8 * small
+
+
+def _contrasts(one: str, other: str) -> bool:
+    """Whether two close sentences state opposite cases ("Orders placed before 2pm ... ship the same day" and
+    "Orders placed after 2pm ... ship the next business day"): both may answer, neither stands for the other."""
+    a, b = set(_WORD.findall(one.lower())), set(_WORD.findall(other.lower()))
+    return any((x in a and y in b and x not in b) or (y in a and x in b and y not in b)
+               for x, y in OPPOSITES if " " not in x + y)
 
 
 def _authority(hit: Hit) -> float:

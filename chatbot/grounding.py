@@ -126,6 +126,14 @@ def unmatched_names(question: str, passages: list[str]) -> set[str]:
     return {n for n in wanted if f" {' '.join(re.findall(r'[a-z0-9&-]+', n.lower()))} " not in text}
 
 
+def unused_terms(question: str, words: list[str]) -> list[str]:
+    """``words`` of the question the store never uses, each widened to the name it is part of ("Kingdom" →
+    "United Kingdom"), once each."""
+    named = sorted(names(question), key=len, reverse=True)
+    terms = [next((n for n in named if re.search(rf"\b{re.escape(w)}\b", n)), w) for w in words]
+    return list(dict.fromkeys(terms))
+
+
 def _norm_number(n: str) -> str:
     if "-" in n:
         return "-".join(_norm_number(part) for part in n.split("-"))

@@ -41,6 +41,12 @@ _OWN_ORDER = re.compile(
 # "how do I track my order?" asks how tracking works, which the store's pages say; "track my order" (or "how do
 # I track order 51902?") asks us to look
 _HOW_TO = re.compile(r"^\W*how (do|can|could|would|should) (i|we|you) (track|check on|follow)\b", re.IGNORECASE)
+# "When will my order ship?" (the store's FAQ asks it too) and "If I order at 11am, when will my order ship?" ask
+# the store's timing rule; "when will my order arrive? I placed it last week" asks about one order
+_WHEN_WILL = re.compile(r"\bwhen will (my|our) (order|package|parcel|delivery|shipment|refund) (ship|arrive|be "
+                        r"(shipped|delivered|sent|issued)|get here|come|go out)\b", re.IGNORECASE)
+_ONE_ORDER = re.compile(r"\d{4,}|\b(placed|ordered|bought|paid|sent (it|them)|yesterday|last (week|month)|ago|still|"
+                        r"already)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,15 @@ def detect_handoff(message: str, support_contact: str) -> Handoff | None:
     if _ANGRY.search(message) or (message.count("!") >= 3) or _shouting(message):
         return Handoff("upset", "I'm sorry about this. I'm passing the conversation to a member of our support "
                        f"team so a person can sort it out with you. You can also reach us at {support_contact}.")
-    if _OWN_ORDER.search(message) and not (_HOW_TO.search(message) and not re.search(r"\d{4,}", message)):
+    if _OWN_ORDER.search(message) and not asks_store_rule(message):
         return own_order_handoff(support_contact)
     return None
+
+
+def asks_store_rule(message: str) -> bool:
+    """Whether a message that mentions "my order" asks how things work for every order ("how do I track my
+    order?", "when will my order ship?"), which the store's pages answer, rather than about one order."""
+    return bool((_HOW_TO.search(message) or _WHEN_WILL.search(message)) and not _ONE_ORDER.search(message))
 
 
 def own_order_handoff(support_contact: str) -> Handoff:

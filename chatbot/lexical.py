@@ -7,11 +7,20 @@ opened (fast: thousands of chunks per second). Fusion is done elsewhere.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 
 import bm25s
 import numpy as np
 import Stemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+# words of a message that say nothing about what it asks
+_FILLER = frozenset("hey hello hiya guys folks please pls thanks thank info question questions wondering curious "
+                    "anyone somebody someone okay yeah monday tuesday wednesday thursday friday saturday sunday "
+                    "january february march april may june july august september october november december "
+                    "today tomorrow tonight morning afternoon evening weekend".split())
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG and logs every index build
 
@@ -33,6 +42,22 @@ class LexicalIndex:
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         return bm25s.tokenize(texts, lower=True, stopwords="en", stemmer=self._stemmer, return_ids=False,
                               show_progress=False)
+
+    def unused_words(self, text: str) -> list[str]:
+        """The words of ``text`` (as written) that no indexed chunk uses in any form: "student" in
+        "Do you offer a student discount?" when the store's pages never say it. Stop words, greetings and
+        adverbs ("hey", "internationally") never count, nor a word one letter away from one the pages use (a
+        typo: "Canda")."""
+        out: dict[str, str] = {}
+        for written in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
+            word = written.lower()
+            stems = self._tokenize([word])[0]
+            if word in out or not stems or word in _FILLER or word in ENGLISH_STOP_WORDS or word.endswith("ly") \
+                    or any(t in self._vocab for t in stems):
+                continue
+            if not any(difflib.get_close_matches(t, self._vocab, n=1, cutoff=0.8) for t in stems):
+                out[word] = written
+        return list(out.values())
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of each chunk for ``query``; all zeros when no query word is in the index."""

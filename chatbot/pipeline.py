@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from .answer_cache import AnswerCache
-from .answering import Draft, extractive_answer, extractive_answer_text, generated_answer
+from .answering import Draft, add_note, extractive_answer, extractive_answer_text, generated_answer
 from .config import Settings
 from .conversation import (answered_turns, continues_store_answer, focus_product, leans_on_context, shown_products,
                            standalone_question)
@@ -29,11 +29,11 @@ from .framing import STORE_PAGES, type_of
 from .embedding import BatchingEmbedder, CachingEmbedder, Embedder, SentenceTransformerEmbedder
 from .errors import InputError
 from .generation import GenerationOptions, Generator, load_or_fallback, make_generator
-from .grounding import unmatched_names
+from .grounding import unmatched_names, unused_terms
 from .guards import cut_message
 from .judge import Judge
 from .judge.ranking import Judged, judge_hits, load_judge, without_store_name
-from .intents import detect_handoff, own_order_handoff
+from .intents import asks_store_rule, detect_handoff, own_order_handoff
 from .language import english_only_reply, foreign
 from .privacy import mask_pii
 from .question_parts import combine_answers, question_parts
@@ -270,6 +270,10 @@ class Chatbot:
                     yield clock.first(piece)
         confidence = judged.confidence if judged is not None else relevance * (draft.support or 1.0)
         if draft.kept:
+            unused = unused_terms(message, self.retriever.lexical.unused_words(message))
+            if unused:  # "student" in "do you offer a student discount?": say the answer above is not about it
+                yield clock.first(add_note(draft, "Our store information doesn't mention "
+                                                      + " or ".join(f'"{w}"' for w in unused) + "."))
             answer = self._answer(message, draft.text, draft, hits, confidence, clock,
                                   notice=notice, product=product, origin="quoted" if draft.quoted else "model",
                                   reason="model_unavailable" if draft.interrupted else None)
@@ -387,7 +391,8 @@ class Chatbot:
         if not self.settings.shop_skills:
             return None
         routed = self.shop.answer(message, self._phrases.embed([message])[0], product, shown_products(history))
-        if routed.route.skill == "order" and routed.route.confidence >= SURE:  # the shopper's own order: hand off
+        if routed.route.skill == "order" and routed.route.confidence >= SURE and not asks_store_rule(message):
+            # the shopper's own order: hand off
             handoff = own_order_handoff(self.settings.support_contact)
             return self._answer(message, handoff.message, Draft(), [], 0.0, clock, abstained=True, handoff=True,
                                 notice=notice, reason=handoff.reason, origin="handoff")

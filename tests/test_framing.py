@@ -182,6 +182,17 @@ def test_a_statement_said_again_in_other_words_or_inside_a_list_is_quoted_once()
                                         "Gift cards can't be returned."]
 
 
+def test_close_sentences_stating_opposite_cases_are_both_quoted():
+    """"before 2pm ... same day" and "after 2pm ... next business day" embed alike; neither stands for the other."""
+    policy = chunk("policy", "Orders placed before 2pm ship the same day. Orders placed after 2pm ship the next "
+                             "business day.", title="Shipping")
+    hit = Hit(policy, 1.0, 0.9)
+    sents = source_sentences(hit)
+    close = np.array([[1.0, 0.0], [0.95, 0.31]], dtype=np.float32)  # cosine 0.95: twins by meaning alone
+    quotes = compose([Evidence(hit, sents, close, [0.9, 0.85])])
+    assert [q.text for q in quotes] == sents
+
+
 # ---- the real path: a small real index, the real embedder, the Chatbot with the extractive generator
 
 DOCUMENTS = [

@@ -27,7 +27,8 @@ def test_upset_shoppers_are_handed_off(message):
 @pytest.mark.parametrize("message", [
     "Where is my order?", "What's the status of my refund?", "My package hasn't arrived yet",
     "Order #48213 never came", "You charged me twice", "My account is locked", "track my parcel please",
-    "How do I track order 51902?",
+    "How do I track order 51902?", "when will my order arrive? I placed it last week",
+    "when will my package arrive, order #50342",
 ])
 def test_own_order_or_account_is_handed_off(message):
     assert detect_handoff(message, CONTACT).reason == "own_order_or_account"
@@ -36,7 +37,8 @@ def test_own_order_or_account_is_handed_off(message):
 @pytest.mark.parametrize("message", [
     "How do I return my order?", "How long does shipping take?", "Can I cancel an order?",
     "What is the return window?", "Do you ship to Canada?", "Is the marble run good for a 6 year old?",
-    "How do I track my order?", "How can I check on my order once it ships?",
+    "How do I track my order?", "How can I check on my order once it ships?", "When will my order ship?",
+    "If I order at 11am Eastern on a Wednesday, when will my order ship?", "When will my refund arrive?",
 ])
 def test_policy_questions_are_not_handed_off(message):
     assert detect_handoff(message, CONTACT) is None

@@ -164,3 +164,15 @@ def test_a_model_error_reaches_every_call_of_its_batch_and_the_next_calls_still_
     assert not isinstance(results["return policy"], Exception)
     assert isinstance(results["warranty"], RuntimeError) and isinstance(results["gift cards"], RuntimeError)
     assert np.allclose(batching.embed(["gift cards"])[0], fake_embedder.embed(["gift cards"])[0])  # no hang
+
+
+def test_unused_words_are_the_asked_words_no_chunk_says_in_any_form():
+    from chatbot.lexical import LexicalIndex
+
+    index = LexicalIndex(["We offer new customers 10% off with a discount code.", "We ship to Canada and the US.",
+                          "Returns are free within 30 days. Pay by card."])
+    assert index.unused_words("Do you offer a Student discount?") == ["Student"]  # as written
+    assert index.unused_words("Do you give discounts to new customers?") == []  # another form of a word used
+    assert index.unused_words("Hey, do you ship to Canda quickly?") == []  # greeting, typo, adverb
+    assert index.unused_words("Can I pay with Venmo or venmo?") == ["Venmo"]
+    assert LexicalIndex([]).unused_words("Venmo at all?") == ["Venmo"]  # an empty store says nothing

@@ -27,7 +27,7 @@ _CONDITION = re.compile(r"\b(?:only|if|unless|except|over|above|at least|when|wi
 _UNIVERSAL = re.compile(r"\b(?:always|every|all|any|each|everything|anything|free|whatever)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _FIRST_WORDS = re.compile(r"[a-z0-9]+")
-_OPPOSITES = (("before", "after"), ("more", "less"), ("over", "under"), ("above", "below"), ("minimum", "maximum"),
+OPPOSITES = (("before", "after"), ("more", "less"), ("over", "under"), ("above", "below"), ("minimum", "maximum"),
               ("earlier", "later"), ("included", "not included"), ("available", "unavailable"))
 NAMES = ("best", "same_polarity", "opposite_polarity", "opposite_minus_same", "aligned_flips_polarity",
          "covered_by_passage", "covered_by_aligned", "subject_in_aligned", "numbers_in_passage",
@@ -87,7 +87,7 @@ def support_features(sentence: str, vector: np.ndarray, passage: list[str], vect
 
 def _swapped(sentence: str, aligned: str) -> bool:
     """The sentence says "after" where the source says "before" (or more/less, over/under, ...) and not the same."""
-    for a, b in _OPPOSITES:
+    for a, b in OPPOSITES:
         for said, other in ((a, b), (b, a)):
             if re.search(rf"\b{said}\b", sentence) and re.search(rf"\b{other}\b", aligned) \
                     and not re.search(rf"\b{said}\b", aligned):

@@ -13,7 +13,8 @@ from .base import ShopContext, SkillReply, money, rating_words
 from .catalog import Listing
 from .targets import target_products
 
-_CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|lower price|costs? less|more affordable)\b", re.I)
+_CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|least expensive|lower price|lowest[- ]priced?|"
+                     r"costs? less|more affordable|most affordable)\b", re.I)
 _PRICIER = re.compile(r"\b(?:more expensive|most expensive|pricier|priciest|costs? more|highest[- ]priced?)\b",
                       re.I)
 _SUPERLATIVE = re.compile(r"\b(?:cheapest|most expensive|priciest|least expensive|lowest[- ]priced?|"
@@ -47,11 +48,13 @@ class Comparison:
             word = "more expensive" if pricier else "cheaper"
             if superlative and len(priced) > 2:
                 word = "the most expensive" if pricier else "the cheapest"
+            reply.focus = first.product.id  # "is it good for a 4 year old?" next asks about the one named
             lead = (f"The {first.product.name} is {word}: {money(first.product.price)} {marks[first.product.id]} "
                     f"against {money(second.product.price)} for the {second.product.name} "
                     f"{marks[second.product.id]}.")
         elif _BETTER.search(context.message) and all(i.reviews for i in products):
             best = max(products, key=lambda i: (i.rating or 0, i.reviews))
+            reply.focus = best.product.id
             lead = (f"By reviews, the {best.product.name} comes out ahead ({rating_words(best)}) "
                     f"{marks[best.product.id]}; which is better for you depends on what you need it for.")
         lines = [f"- {i.product.name}: {money(i.product.price)}, {rating_words(i)}{_facts(i, products)} "
