@@ -74,6 +74,15 @@ def test_a_girl_and_a_boy_get_the_same_gifts(bot):
     assert girl.products and [p["id"] for p in girl.products] == [p["id"] for p in boy.products]
 
 
+def test_what_the_child_likes_leads_the_gift_ideas(bot):
+    answer = bot.ask("I want a gift for a 6 year old who likes building, under $40")
+    first = next(p for p in PRODUCTS if p["id"] == answer.products[0]["id"])
+    assert "build" in json.dumps(first).lower() and first["price"] <= 40, answer.text  # its record says so
+    assert "for a 6-year-old" in answer.text
+    eight = bot.ask("a present for my 8 year old daughter who loves science")
+    assert "for an 8-year-old" in eight.text, eight.text
+
+
 @pytest.mark.parametrize("question", ["What do reviewers say about it?", "Would you recommend it?"])
 def test_review_summaries_are_attributed_and_weigh_both_sides(bot, question):
     answer = bot.ask(question, product_id="HP-1001")

@@ -14,7 +14,7 @@ from difflib import get_close_matches
 
 from ..grounding import unmatched_names
 from ..tools.recommend import age_range
-from .base import ShopContext, SkillReply, join_words, money, offer_person, plural, rating_words
+from .base import ShopContext, SkillReply, an_age, join_words, money, offer_person, plural, rating_words
 from .catalog import Listing
 from .targets import target_products, without_pointers
 from .words import stem, stems
@@ -307,7 +307,7 @@ def _age_answer(item: Listing, age: int) -> SkillReply:
         reply.text = f"The catalog doesn't give an age range for the {item.product.name} {cite}."
     elif span[0] <= age <= span[1]:
         reply.text = (f"Yes: the {item.product.name} {agreeing(item.product.name, 'is')} for ages {ages}, "
-                      f"so a {age}-year-old is in range {cite}.")
+                      f"so {an_age(age)} is in range {cite}.")
     else:
         side = "older" if age < span[0] else "younger"
         reply.text = (f"It's made for {side} children: the {item.product.name} is for ages {ages}, "

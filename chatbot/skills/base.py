@@ -70,6 +70,12 @@ def join_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
+def an_age(age: int) -> str:
+    """"a 6-year-old", "an 8-year-old", "an 11-year-old": the article goes by how the number is said."""
+    said_with_vowel = str(age).startswith("8") or age in (11, 18)
+    return f"{'an' if said_with_vowel else 'a'} {age}-year-old"
+
+
 def plural(word: str) -> str:
     """"bike" → "bikes", "battery" → "batteries", "box" → "boxes"; "headphones" and "gear" stay."""
     if word.endswith("s") or word in ("stuff", "gear"):

@@ -14,7 +14,7 @@ import re
 from ..conversation import is_follow_up
 from ..embedding import Embedder
 from ..tools.recommend import recommend
-from .base import ShopContext, SkillReply, join_words, money, plural, rating_words
+from .base import ShopContext, SkillReply, an_age, join_words, money, plural, rating_words
 from .catalog import Listing, SearchResult, weight_in_pounds
 
 SHOW = 5  # products listed when the shopper did not say how many
@@ -242,7 +242,7 @@ def _limits(context: ShopContext) -> str:
     elif q.min_price is not None:
         parts.append(f"over {money(q.min_price)}")
     if q.age is not None:
-        parts.append(f"for a {q.age}-year-old")
+        parts.append(f"for {an_age(q.age)}")
     if q.max_weight is not None:
         parts.append(f"under {_pounds(q.max_weight)}")
     if q.min_weight is not None:
