@@ -80,6 +80,9 @@ class Settings:
     openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key
     faq_match: float = 0.9  # cosine between a message and an FAQ question at which that FAQ answer is given as is;
     #                         above 1 = never
+    faq_within: float = 0.8  # the judge's probability at which an FAQ entry whose question a longer message asks
+    #                          within ("... if I just changed my mind?") is answered with that entry as is (only
+    #                          while FAQ answers are on: faq_match at most 1); above 1 = never
     judge: str = "bundled"  # the answer judge's folder (``python -m chatbot train`` writes one): it reranks the
     #                         passages, decides answer or abstain and gives the calibrated confidence. "bundled" =
     #                         the one in chatbot/judge/bundled (trained on public product-QA data and the demo

@@ -10,12 +10,14 @@ the pipeline's job.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from .embedding import Embedder
+from .judge.features import content_stems
 from .store import KnowledgeIndex
 from .types import Chunk, Hit
 
@@ -64,3 +66,29 @@ class FaqMatcher:
                 score = float(scores[pos])
                 return FaqMatch(Hit(chunk=chunk, score=score, relevance=score, dense_score=score), faq_answer(chunk))
         return None
+
+
+# a condition the shopper adds around a question ("..., if I just changed my mind?"): the FAQ's answer states
+# its own cases, so the condition is the shopper's case, not another question
+_LEADING_CONDITION = re.compile(r"^\W*(?:if|when)\b[^,?]*,\s*", re.IGNORECASE)
+_TRAILING_CONDITION = re.compile(r"\s+\b(?:if|when|because|since)\b[^?]*", re.IGNORECASE)
+
+
+def covering_faq(question: str, hit: Hit, least: float) -> FaqMatch | None:
+    """The FAQ entry a longer question asks within ("do I have to pay for return shipping if I just changed my
+    mind?" asks "Do I have to pay for return shipping?"), as a match, or None. ``hit`` is the judge's best
+    passage, with its probability as relevance: it must be an FAQ entry rated at least ``least``, every content
+    word of its question must be in the shopper's, and the shopper's other words (past an added condition) must
+    be none, or some of them in the entry's answer ("... to Canada?" and "shipping to Canada is $19.99")."""
+    chunk = hit.chunk
+    answer = faq_answer(chunk)
+    if chunk.kind != "faq" or hit.relevance < least or not answer or not chunk.title.strip():
+        return None
+    asked = content_stems(chunk.title)
+    core = _TRAILING_CONDITION.sub("", _LEADING_CONDITION.sub("", question))
+    if not asked or not asked <= content_stems(question):
+        return None
+    extra = content_stems(core) - asked
+    if extra and not extra & content_stems(answer):
+        return None
+    return FaqMatch(hit, answer)

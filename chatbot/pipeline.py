@@ -24,7 +24,7 @@ from .config import Settings
 from .conversation import (answered_turns, continues_store_answer, focus_product, leans_on_context, shown_products,
                            standalone_question)
 from .extractive import gather_evidence
-from .faq_match import FaqMatcher
+from .faq_match import FaqMatcher, covering_faq
 from .framing import STORE_PAGES, type_of
 from .embedding import BatchingEmbedder, CachingEmbedder, Embedder, SentenceTransformerEmbedder
 from .errors import InputError
@@ -230,6 +230,15 @@ class Chatbot:
         faq = self.faq.match(vector, product) if standalone and not (product and leans_on_context(message)) else None
         hits = retriever.search(query, filters=self._filters(query, vector, product), vector=vector)
         clock.retrieved()
+        top = hits[: self.settings.top_k]
+        relevance = top[0].relevance if top else 0.0
+        judged = self._judged(query, vector, top) if faq is None else None
+        if judged is not None:  # the judge reranks the passages, decides, and is the confidence
+            top = judged.hits
+            hits = top + hits[len(top):]
+            if standalone and top and self.settings.faq_match <= 1:  # FAQ answers on: "do I have to pay for
+                # return shipping if I just changed my mind?" asks the entry "Do I have to pay for return shipping?"
+                faq = covering_faq(message, top[0], self.settings.faq_within)
         if faq is not None:  # the store's own answer; the search above still lists what else was relevant
             draft = Draft()
             yield clock.first(extractive_answer_text(faq.answer, faq.hit, draft))
@@ -237,12 +246,6 @@ class Chatbot:
             yield self._remembered(message, product, self._answer(
                 message, draft.text, draft, hits, faq.hit.relevance, clock, product=product, origin="faq"))
             return
-        top = hits[: self.settings.top_k]
-        relevance = top[0].relevance if top else 0.0
-        judged = self._judged(query, vector, top)
-        if judged is not None:  # the judge reranks the passages, decides, and is the confidence
-            top = judged.hits
-            hits = top + hits[len(top):]
         draft = Draft()
         unknown = unmatched_names(message, [h.chunk.embed_text for h in top[: self.settings.max_passages]])
         sure = judged.answers if judged is not None else relevance >= self.settings.min_relevance

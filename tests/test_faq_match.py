@@ -76,3 +76,28 @@ def test_faq_answer_text_and_another_products_faq(demo_index_dir, real_embedder)
         assert matcher.match(vector, product_id="HP-9999").hit.chunk.id == chunk.id
     finally:
         chunk.product_id = None
+
+
+@pytest.mark.parametrize("message,faq", [
+    ("do i have to pay for return shipping if i just changed my mind?", "Do I have to pay for return shipping?"),
+    ("How much does it cost to ship an order to Canada?", "How much does shipping cost?"),
+    ("can expedited shipping go to a po box", "Can you ship to a PO box?"),
+])
+def test_a_longer_question_asked_within_an_faq_entry_gets_its_answer(bot, message, faq):
+    """The shopper's condition or detail ("to Canada") is one the entry's answer covers: the store's words, whole."""
+    answer = bot.ask(message)
+    assert answer.origin == "faq" and answer.text == f"{FAQ[faq].rstrip('.')} [1].", answer.text
+
+
+def test_a_longer_question_about_something_the_entry_does_not_say_is_not_given_it():
+    from chatbot.faq_match import covering_faq
+    from chatbot.types import Chunk, Hit
+
+    entry = Chunk(id="faq:cost", doc_id="faq:cost", title="How much does shipping cost?", kind="faq",
+                  text="Q: How much does shipping cost?\nA: Standard shipping is $5.99; to Canada it's $19.99.",
+                  embed_text="")
+    sure = Hit(entry, 1.0, 0.95)
+    assert covering_faq("How much does shipping cost to Canada?", sure, 0.8).answer.startswith("Standard")
+    assert covering_faq("How much does shipping cost for a return?", sure, 0.8) is None  # "return": not said
+    assert covering_faq("How much does shipping cost to Canada?", Hit(entry, 1.0, 0.5), 0.8) is None  # unsure
+    assert covering_faq("How much is it?", sure, 0.8) is None  # the entry's question is not in the message
