@@ -7,7 +7,6 @@ opened (fast: thousands of chunks per second). Fusion is done elsewhere.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 
@@ -23,6 +22,16 @@ _FILLER = frozenset("hey hello hiya guys folks please pls thanks thank info ques
                     "today tomorrow tonight morning afternoon evening weekend".split())
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG and logs every index build
+
+
+def _one_edit_away(word: str, vocabulary: set[str]) -> bool:
+    """Whether a word one letter dropped, added, changed or swapped away is in ``vocabulary`` (a few hundred
+    lookups, however large the store's vocabulary is)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = ([a + b[1:] for a, b in splits if b] + [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+             + [a + c + b[1:] for a, b in splits if b for c in letters] + [a + c + b for a, b in splits for c in letters])
+    return any(e in vocabulary for e in edits if e != word)
 
 
 class LexicalIndex:
@@ -55,7 +64,7 @@ class LexicalIndex:
             if word in out or not stems or word in _FILLER or word in ENGLISH_STOP_WORDS or word.endswith("ly") \
                     or any(t in self._vocab for t in stems):
                 continue
-            if not any(difflib.get_close_matches(t, self._vocab, n=1, cutoff=0.8) for t in stems):
+            if not any(_one_edit_away(t, self._vocab) for t in stems):
                 out[word] = written
         return list(out.values())
 

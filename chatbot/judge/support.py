@@ -28,7 +28,7 @@ _UNIVERSAL = re.compile(r"\b(?:always|every|all|any|each|everything|anything|fre
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _FIRST_WORDS = re.compile(r"[a-z0-9]+")
 OPPOSITES = (("before", "after"), ("more", "less"), ("over", "under"), ("above", "below"), ("minimum", "maximum"),
-              ("earlier", "later"), ("included", "not included"), ("available", "unavailable"))
+             ("earlier", "later"), ("included", "not included"), ("available", "unavailable"))
 NAMES = ("best", "same_polarity", "opposite_polarity", "opposite_minus_same", "aligned_flips_polarity",
          "covered_by_passage", "covered_by_aligned", "subject_in_aligned", "numbers_in_passage",
          "aligned_numbers_missing", "universal_vs_condition", "dropped_condition", "swapped_opposite", "leads_yes",
