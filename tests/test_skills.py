@@ -448,6 +448,19 @@ def test_an_answer_about_something_else_says_the_store_never_mentions_what_was_a
     assert "doesn't mention" not in window.text, window.text
 
 
+def test_a_final_sale_product_is_said_to_be_final_sale_when_asked_to_return_it(bot):
+    board = bot.ask("Can I send back the Engraved Maple Cutting Board if I end up not liking it?")
+    assert board.origin == "catalog" and board.text.startswith(
+        "No: the Engraved Maple Cutting Board is final sale, so it can't be returned or exchanged [1]"), board.text
+    on_page = bot.ask("Can I return it?", product_id="HP-1035")
+    assert on_page.text == board.text
+    history = answered_turns("Can I send back the Engraved Maple Cutting Board?", None, board)
+    policy = bot.ask("What's your return policy?", history=history)  # about no product: the store's policy
+    assert "final sale, so it can't" not in policy.text and "30 days" in policy.text, policy.text
+    buds = bot.ask("Can I return the Harbor Buds?")  # not final sale: the returns policy answers
+    assert buds.origin != "catalog" and "final sale, so" not in buds.text, buds.text
+
+
 def test_what_a_product_comes_with_is_quoted_from_its_description(bot):
     marbles = bot.ask("Does the marble run come with marbles?")
     assert not marbles.abstained and "20 glass marbles" in marbles.text

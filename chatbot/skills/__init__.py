@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..embedding import Embedder
-from .attributes import AttributeAnswer
+from .attributes import AttributeAnswer, final_sale_asked
 from .availability import Availability
 from .base import ShopContext, Skill, SkillReply
 from .catalog import Catalog, Listing
@@ -62,10 +62,13 @@ class ShopAssistant:
                shown: tuple[str, ...] = ()) -> Routed:
         """Route ``message`` (its embedding is ``vector``) and let the first skill that can answer it answer."""
         route = self.route(message, vector)
-        if not len(self.catalog) or route.skill in ("order", "policy") and route.confidence >= SURE:
+        if not len(self.catalog) or route.skill == "order" and route.confidence >= SURE:
             return Routed(route, None)
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
                               shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact)
+        # a policy question is the store pages', unless it asks to return a product its record marks final sale
+        if route.skill == "policy" and route.confidence >= SURE and not final_sale_asked(context):
+            return Routed(route, None)
         for attempt in attempts(route, context, self._skills):
             reply = self._skills[attempt.skill].reply(context)
             if reply is not None and attempt.accepts(reply, context):

@@ -66,6 +66,25 @@ _BOOLEAN_PHRASES = {  # field → (positive, negative) predicate
 }
 
 
+# a question about sending a product back: a final-sale product answers it from its own record
+_RETURN = re.compile(r"\b(?:return|returns|returned|returnable|send (?:it |them |this |that )?back|exchange|"
+                     r"exchanged|refund|refundable)\b", re.IGNORECASE)
+
+_POINTS_AT = re.compile(r"\b(?:it|this|that|them|these|those|one)\b", re.IGNORECASE)
+
+
+def final_sale_asked(context: ShopContext) -> bool:
+    """Whether the message asks about returning a product whose catalog record marks it final sale ("Can I
+    send back the Engraved Maple Cutting Board?"); the store's returns policy answers for other products."""
+    if not _RETURN.search(context.message):
+        return False
+    # the product named, or pointed at ("can I return it?"); "what's your return policy?" is about none
+    if not (_POINTS_AT.search(context.message) or context.catalog.mentioned(context.message, loose=False)):
+        return False
+    products = target_products(context, want=1)
+    return bool(products) and products[0].product.attributes.get("final_sale") is True
+
+
 class AttributeAnswer:
     name = "attribute"
 
@@ -74,6 +93,8 @@ class AttributeAnswer:
         if not products:
             return None
         item = products[0]
+        if _RETURN.search(context.message) and item.product.attributes.get("final_sale") is True:
+            return _final_sale(item)
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
         words = set(stems(without_pointers(context.message)))
@@ -175,6 +196,17 @@ def _best_field(item: Listing, question: set[str]) -> str | None:
                -i, f) for i, f in enumerate(fields)]
     best = max(scored)
     return best[2] if best[0] > 0 else None
+
+
+def _final_sale(item: Listing) -> SkillReply:
+    """"No: the Engraved Maple Cutting Board is final sale, so it can't be returned or exchanged [1]." (a "Yes,
+    it is final sale" would read as yes to "can I send it back?")."""
+    reply = SkillReply("", products=[item], focus=item.product.id)
+    name = item.product.name
+    the = "" if name.lower().startswith("the ") else "the "
+    reply.text = (f"No: {the}{name} {agreeing(name, 'is')} final sale, so {'they' if is_plural(name) else 'it'} "
+                  f"can't be returned or exchanged {reply.cite(item.doc_id)}.")
+    return reply
 
 
 def _say(item: Listing, field: str) -> SkillReply:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Collection
 
+from .attributes import final_sale_asked
 from .base import ShopContext, SkillReply
 from .reviews import asks_opinion
 from .router import Route
@@ -87,6 +88,8 @@ def relabel(route: Route, message: str) -> Route:
 def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> list[Attempt]:
     """The skills (of those named in ``skills``) to try for this route and conversation, first to last."""
     in_view = bool(context.focus or context.shown)
+    if "attribute" in skills and final_sale_asked(context):  # "can I send back the Engraved Maple Cutting Board?"
+        return [Attempt("attribute", _answered)]
     if route.skill not in skills or route.confidence < MIN_CONFIDENCE:
         # unsure, or not a catalog question: a field of the product in focus still is ("is it noise cancelling?"),
         # and a few words naming a product type are a search ("noise cancelling headphones", "bike lights")
