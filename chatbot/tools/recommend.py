@@ -3,7 +3,8 @@
 The need is parsed for a price limit, an age and a category named in it. Price and age are hard
 filters: a product over the limit, or one whose ``age_range`` excludes the age, is never shown.
 What passes is ranked by a named category first, a confirmed age range next, then embedding
-similarity between the need and the product. Each pick carries a reason built only from facts that
+similarity between the need and the product, raised for each thing the shopper likes that the product's
+text says ("who likes building"). Each pick carries a reason built only from facts that
 matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors; a plain product
 list is embedded on every call. It does not read reviews, stock levels or the shopper's history.
 """
@@ -55,7 +56,8 @@ class Need:
 @dataclass(frozen=True)
 class Recommendation:
     product: Product
-    score: float  # cosine similarity between the need (or the product) and this product
+    score: float  # cosine similarity between the need (or the product) and this product, plus INTEREST_WEIGHT
+    #               for each liked thing the product's text says
     reason: str  # the facts that matched, in words, for the agent or shopper
 
 
