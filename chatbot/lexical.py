@@ -57,16 +57,19 @@ class LexicalIndex:
         "Do you offer a student discount?" when the store's pages never say it. Stop words, greetings and
         adverbs ("hey", "internationally") never count, nor a word one letter away from one the pages use (a
         typo: "Canda")."""
-        out: dict[str, str] = {}
-        for written in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
-            word = written.lower()
-            stems = self._tokenize([word])[0]
-            if word in out or not stems or word in _FILLER or word in ENGLISH_STOP_WORDS or word.endswith("ly") \
-                    or any(t in self._vocab for t in stems):
-                continue
-            if not any(_one_edit_away(t, self._vocab) for t in stems):
-                out[word] = written
-        return list(out.values())
+        written = {}
+        for word in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
+            lower = word.lower()
+            if lower not in written and lower not in _FILLER and lower not in ENGLISH_STOP_WORDS \
+                    and not lower.endswith("ly"):
+                written[lower] = word
+        if not written:
+            return []
+        out = []
+        for (lower, word), stems in zip(written.items(), self._tokenize(list(written))):  # one call for all
+            if stems and not any(t in self._vocab or _one_edit_away(t, self._vocab) for t in stems):
+                out.append(word)
+        return out
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of each chunk for ``query``; all zeros when no query word is in the index."""
