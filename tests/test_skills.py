@@ -536,6 +536,8 @@ def test_the_lowest_priced_one_of_a_list_is_one_product(bot):
     answer = bot.ask("what's the lowest priced one?", history=answered_turns("Do you have any puzzles?", None, shown))
     lowest = min(shown.products, key=lambda p: p["price"])
     assert [p["id"] for p in answer.products] == [lowest["id"]], answer.text
+    plural = bot.ask("what are the cheapest puzzles?")  # several asked for: the list, cheapest first
+    assert [p["id"] for p in plural.products] == [p["id"] for p in sorted(shown.products, key=lambda p: p["price"])]
 
 
 @pytest.mark.parametrize("message", ["noise cancelling headphones", "bike lights"])

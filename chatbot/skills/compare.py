@@ -11,14 +11,14 @@ import re
 
 from .base import ShopContext, SkillReply, money, rating_words
 from .catalog import Listing
+from .query import PRICE_EXTREME
 from .targets import target_products
 
 _CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|least expensive|lower price|lowest[- ]priced?|"
                      r"costs? less|more affordable|most affordable)\b", re.I)
 _PRICIER = re.compile(r"\b(?:more expensive|most expensive|pricier|priciest|costs? more|highest[- ]priced?)\b",
                       re.I)
-_SUPERLATIVE = re.compile(r"\b(?:cheapest|most expensive|priciest|least expensive|lowest[- ]priced?|"
-                          r"highest[- ]priced?)\b", re.I)
+_SUPERLATIVE = re.compile(rf"\b{PRICE_EXTREME}\b", re.I)
 _BETTER = re.compile(r"\b(?:better|best|higher rated|rated higher|which one|recommend)\b", re.I)
 
 

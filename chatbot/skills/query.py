@@ -47,8 +47,8 @@ _SORTS = [("price_asc", re.compile(r"\b(?:cheapest|cheap|least expensive|lowest[
           ("newest", re.compile(r"\b(?:newest|latest|new arrivals?|just in|most recent)\b", re.I))]
 _COUNT = re.compile(r"\b(?:top|best|first|show me|give me|list|suggest)\s+(\d{1,2}|%s)\b" % "|".join(
     k for k, v in _UNITS.items() if 1 < v <= 10), re.I)
-# the one lowest- or highest-priced product ("the cheapest bike", "the least expensive one")
-_ONE_PRICE = r"\b(?:cheapest|most expensive|priciest|least expensive|lowest[- ]priced?|highest[- ]priced?)\b"
+# the words for the lowest- or highest-priced product ("the cheapest bike", "the least expensive one")
+PRICE_EXTREME = r"(?:cheapest|most expensive|priciest|least expensive|lowest[- ]priced?|highest[- ]priced?)"
 _PLURAL_HINT = re.compile(r"\b(?:any|some|all|list|options|ideas|which|what)\b", re.I)
 _WORD = re.compile(r"[a-z][a-z'’-]*")
 _WEIGHT = re.compile(r"\b(under|less than|below|lighter than|at most|max(?:imum)?|no more than|up to|over|more than|"
@@ -132,12 +132,12 @@ def parse_query(text: str) -> ShopQuery:
     count = None
     if m := _COUNT.search(plain):
         count = int(m.group(1)) if m.group(1).isdigit() else _UNITS[m.group(1).lower()]
-    elif sort in ("price_asc", "price_desc") and re.search(_ONE_PRICE, plain, re.I) \
+    elif sort in ("price_asc", "price_desc") and re.search(rf"\b{PRICE_EXTREME}\b", plain, re.I) \
             and not _PLURAL_HINT.search(plain):
         count = 1  # "the cheapest bike": one product
     elif sort and (re.search(r"\bwhich(?: one)?(?: is|'s| has)\b", plain, re.I) and not re.search(
             r"\b(?:ones|are|all|list|options|ideas)\b", plain, re.I) or re.search(
-            rf"{_ONE_PRICE}|\b(?:best[- ]rated|top[- ]rated|highest[- ]rated) (?:one|1)\b", plain, re.I)):
+            rf"\b(?:{PRICE_EXTREME}|best[- ]rated|top[- ]rated|highest[- ]rated) (?:one|1)\b", plain, re.I)):
         count = 1  # "which is best rated?", "what's the cheapest one?": one product
     for rx in [*(r for r in _AGE), *(r for _, r in _SORTS)]:
         rest = rx.sub(" ", rest)
