@@ -18,10 +18,10 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from chatbot.chunking import Chunker
 from chatbot.config import Settings
-from chatbot.indexer import update_index
-from chatbot.pipeline import Chatbot, make_embedder
+from chatbot.converse.chatbot import Chatbot, make_embedder
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
 from ui.admin import knowledge_paths
 
 ROOT = Path(__file__).resolve().parent
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
-    from chatbot.accounts import AccountStore
-    from chatbot.storage import ConversationStore
+    from chatbot.data.accounts import AccountStore
+    from chatbot.data.storage import ConversationStore
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
 

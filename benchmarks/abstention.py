@@ -8,7 +8,7 @@ signals the pipeline decides with:
   chunk, with the product name in when the product has a catalog entry);
   the pipeline abstains below ``Settings.min_relevance``;
 - evidence: the best sentence score from
-  ``chatbot.extractive.gather_evidence(question, hits, embedder, passages=3,
+  ``chatbot.answer.extractive.gather_evidence(question, hits, embedder, passages=3,
   per_passage=2)`` (max over all evidence scores: cosine + word-overlap and
   source-kind bonuses); the pipeline abstains below ``Settings.min_evidence``.
 
@@ -52,15 +52,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.chunking import Chunker  # noqa: E402
+from chatbot.answer.extractive import gather_evidence  # noqa: E402
+from chatbot.answer.grounding import unmatched_names  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.datasets.hetpqa import convert  # noqa: E402
-from chatbot.evaluation import read_questions  # noqa: E402
-from chatbot.extractive import gather_evidence  # noqa: E402
-from chatbot.grounding import unmatched_names  # noqa: E402
-from chatbot.indexer import update_index  # noqa: E402
-from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
-from chatbot.retrieval import Filters  # noqa: E402
+from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.evaluate.metrics import read_questions  # noqa: E402
+from chatbot.ingest.chunking import Chunker  # noqa: E402
+from chatbot.ingest.datasets.hetpqa import convert  # noqa: E402
+from chatbot.ingest.indexer import update_index  # noqa: E402
+from chatbot.retrieve.hybrid import Filters  # noqa: E402
 
 DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 DEMO_DOCS = ROOT / "knowledge"

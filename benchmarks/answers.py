@@ -95,18 +95,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.chunking import Chunker  # noqa: E402
+from chatbot.answer.generation import make_generator  # noqa: E402
+from chatbot.answer.generation.llamacpp import bundled_smollm2_path  # noqa: E402
+from chatbot.common.types import Answer  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.datasets.hetpqa import convert  # noqa: E402
-from chatbot.embedding import _bundled_path  # noqa: E402
-from chatbot.evaluation import read_questions  # noqa: E402
-from chatbot.generation import make_generator  # noqa: E402
-from chatbot.generation.llamacpp import bundled_smollm2_path  # noqa: E402
-from chatbot.indexer import update_index  # noqa: E402
-from chatbot.loaders import load_paths  # noqa: E402
-from chatbot import pipeline as pipeline_module  # noqa: E402
-from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
-from chatbot.types import Answer  # noqa: E402
+from chatbot.converse import chatbot as pipeline_module  # noqa: E402
+from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.evaluate.metrics import read_questions  # noqa: E402
+from chatbot.ingest.chunking import Chunker  # noqa: E402
+from chatbot.ingest.datasets.hetpqa import convert  # noqa: E402
+from chatbot.ingest.embedding import _bundled_path  # noqa: E402
+from chatbot.ingest.indexer import update_index  # noqa: E402
+from chatbot.ingest.loaders import load_paths  # noqa: E402
 
 DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 DEMO_DOCS = ROOT / "knowledge"
@@ -244,7 +244,7 @@ class TimedGenerator:
 
 
 class _GenerationCounter:
-    """Wraps ``chatbot.pipeline.generated_answer`` to read the draft's kept/removed counts after generation."""
+    """Wraps ``chatbot.converse.chatbot.generated_answer`` to read the draft's kept/removed counts after generation."""
 
     def __init__(self):
         self.kept = self.removed = self.runs = 0
@@ -295,7 +295,7 @@ class ThisProject:
         self.threads = getattr(self.generator._inner, "_n_threads", None)
         self.counter = _GenerationCounter()
         if self.counter.original is None:
-            logging.warning("chatbot.pipeline.generated_answer not found: kept sentences cannot be counted")
+            logging.warning("chatbot.converse.chatbot.generated_answer not found: kept sentences cannot be counted")
 
     def index(self, qset: dict) -> None:
         index_dir = self.tmp / f"project-{qset['key']}"
@@ -582,9 +582,9 @@ def main(argv: list[str] | None = None) -> dict:
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     # import the heavy libraries before any baseline RSS, so neither system is charged for them
-    import llama_cpp  # noqa: F401
     import langchain_community.vectorstores  # noqa: F401
     import langchain_huggingface  # noqa: F401
+    import llama_cpp  # noqa: F401
     import sentence_transformers  # noqa: F401
     import torch  # noqa: F401
     import transformers  # noqa: F401

@@ -1,8 +1,8 @@
 """The answer judge, before and after, side by side in one run, on held-out product-QA questions.
 
-Two held-out sets, neither trained nor tuned on (``chatbot/judge/data.py`` says how the parts are kept apart):
+Two held-out sets, neither trained nor tuned on (``chatbot/retrieve/judge/data.py`` says how the parts are kept apart):
 
-- ``hetpqa``: the test part of hetPQA ``evidence_ranking`` (``chatbot.datasets.hetpqa.split_of``), 200 real
+- ``hetpqa``: the test part of hetPQA ``evidence_ranking`` (``chatbot.ingest.datasets.hetpqa.split_of``), 200 real
   Amazon shopper questions, each against its own labelled candidates (reviews, community answers,
   attributes, descriptions and bullets: the evidence-ranking protocol); ``hetpqa_by_product``: the same
   questions against all the candidates of their product, some of which answer but are labelled only for
@@ -39,14 +39,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.chunking import Chunker  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.datasets import hetpqa, semipqa  # noqa: E402
-from chatbot.evaluation import read_questions, run_questions, summarize  # noqa: E402
-from chatbot.indexer import update_index  # noqa: E402
-from chatbot.judge.ranking import BUNDLED, judge_hits  # noqa: E402
-from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
-from chatbot.retrieval import Filters  # noqa: E402
+from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.evaluate.metrics import read_questions, run_questions, summarize  # noqa: E402
+from chatbot.ingest.chunking import Chunker  # noqa: E402
+from chatbot.ingest.datasets import hetpqa, semipqa  # noqa: E402
+from chatbot.ingest.indexer import update_index  # noqa: E402
+from chatbot.retrieve.hybrid import Filters  # noqa: E402
+from chatbot.retrieve.judge.ranking import BUNDLED, judge_hits  # noqa: E402
 
 KEYS = ("hit@1", "mrr@10", "decision_accuracy", "always_answer_accuracy", "confidence_auc",
         "abstained_answerable", "abstained_unanswerable", "confidence_ece")

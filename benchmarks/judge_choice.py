@@ -1,13 +1,13 @@
 """Which judge: a cross-encoder fine-tuned from the bundled MiniLM, or the small head over frozen embeddings?
 
 Issue 9 asks to measure both and keep the better one for its quality per millisecond. Both are trained on
-the same training part (``chatbot/judge/data.py``) and scored on the same held-out parts:
+the same training part (``chatbot/retrieve/judge/data.py``) and scored on the same held-out parts:
 
 - ``cross_encoder``: MiniLM (the bundled ``all-MiniLM-L6-v2`` folder) read as a sequence-pair classifier,
   question and passage in one input, its top two layers and a new output layer fine-tuned (the lower layers
   and the embeddings stay as shipped, so only those layers would need storing), one pass over
   ``--pairs`` training pairs (a sample: a full pass costs hours on 2 cores);
-- ``head``: the shipped judge (``chatbot/judge/bundled``): two layers over the frozen question and passage
+- ``head``: the shipped judge (``chatbot/retrieve/judge/bundled``): two layers over the frozen question and passage
   vectors plus lexical features, trained on all of the training part.
 
 Reported per held-out part: pair ROC AUC and hit@1 (the best-scored passage answers), and for each judge the
@@ -32,11 +32,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.embedding import SentenceTransformerEmbedder, _bundled_path  # noqa: E402
-from chatbot.judge.data import public_pairs  # noqa: E402
-from chatbot.judge.model import Judge, forward  # noqa: E402
-from chatbot.judge.training import features_of, texts_of  # noqa: E402
-from chatbot.judge.ranking import BUNDLED  # noqa: E402
+from chatbot.ingest.embedding import SentenceTransformerEmbedder, _bundled_path  # noqa: E402
+from chatbot.retrieve.judge.data import public_pairs  # noqa: E402
+from chatbot.retrieve.judge.model import Judge, forward  # noqa: E402
+from chatbot.retrieve.judge.ranking import BUNDLED  # noqa: E402
+from chatbot.retrieve.judge.training import features_of, texts_of  # noqa: E402
 
 
 def hit_at_1(pairs, scores) -> float:

@@ -10,7 +10,7 @@ questions; semiPQA testseen), never on the test parts:
   frozen MiniLM vectors and lexical features; where it ranks no better than the cosine it was built from,
   the features carry no more signal for that kind of question.
 - ``decision``: the most that abstaining can add over always answering is the share of questions nothing
-  answers (abstain on all of them and on nothing else). The decision head (``chatbot/judge/decision.py``),
+  answers (abstain on all of them and on nothing else). The decision head (``chatbot/retrieve/judge/decision.py``),
   fitted and its margin chosen in five folds over hetPQA's training and calibration questions (semiPQA's
   training questions always in), reaches the share of that ceiling printed here. The test parts' ceilings
   are counted from their labels alone.
@@ -32,12 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatbot.config import Settings  # noqa: E402
-from chatbot.judge.data import Pair, public_pairs  # noqa: E402
-from chatbot.judge.decision import fit_decision  # noqa: E402
-from chatbot.judge.model import forward  # noqa: E402
-from chatbot.judge.training import (by_question, cross_fitted, embed_texts, features_of, fit_network,  # noqa: E402
-                                    texts_of)
-from chatbot.pipeline import make_embedder  # noqa: E402
+from chatbot.converse.chatbot import make_embedder  # noqa: E402
+from chatbot.retrieve.judge.data import Pair, public_pairs  # noqa: E402
+from chatbot.retrieve.judge.decision import fit_decision  # noqa: E402
+from chatbot.retrieve.judge.model import forward  # noqa: E402
+from chatbot.retrieve.judge.training import by_question, cross_fitted, embed_texts, features_of, fit_network, texts_of  # noqa: E402
 
 BLENDS = (2.0, 5.0, 10.0, 20.0)
 FOLDS = 5

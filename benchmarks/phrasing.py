@@ -4,10 +4,10 @@ Issue 7 asks for attribute answers composed "from templates, or from the languag
 sentence verification, whichever is better measured". This measures both on semiPQA's data-to-text test
 splits (``datasets/semipqa``: an Amazon attribute and the sentence a person wrote for it):
 
-- ``template``: ``chatbot.skills.attributes.attribute_sentence``, the sentence the chat says.
+- ``template``: ``chatbot.shop.phrasing.attribute_sentence``, the sentence the chat says.
 - ``model``: the default bundled model (SmolLM2-135M-Instruct through llama.cpp, in this process), asked for
   one sentence with three examples from ``dev.csv``; a sentence the grounding check
-  (``chatbot.grounding.Verifier``, as for every generated answer) does not find supported by the attribute
+  (``chatbot.answer.grounding.Verifier``, as for every generated answer) does not find supported by the attribute
   is dropped, and the template's sentence is said instead.
 
 For each: the share of sentences that keep every number and word of the value (``value_kept``), that the
@@ -30,12 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chatbot.answer.generation import GenerationOptions, make_in_process_generator  # noqa: E402
+from chatbot.answer.grounding import Verifier  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.datasets.semipqa import AttributeSentence, read_data_to_text  # noqa: E402
-from chatbot.embedding import SentenceTransformerEmbedder  # noqa: E402
-from chatbot.generation import GenerationOptions, make_in_process_generator  # noqa: E402
-from chatbot.grounding import Verifier  # noqa: E402
-from chatbot.skills.attributes import attribute_sentence  # noqa: E402
+from chatbot.ingest.datasets.semipqa import AttributeSentence, read_data_to_text  # noqa: E402
+from chatbot.ingest.embedding import SentenceTransformerEmbedder  # noqa: E402
+from chatbot.shop.phrasing import attribute_sentence  # noqa: E402
 
 DATA = ROOT / "datasets" / "semipqa" / "data-to-text"
 SYSTEM = ("You write one short sentence that tells a shopper one fact about a product. Use only the fact "

@@ -24,14 +24,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.chunking import Chunker  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.datasets.hetpqa import convert  # noqa: E402
-from chatbot.embedding import _bundled_path  # noqa: E402
-from chatbot.evaluation import read_questions  # noqa: E402
-from chatbot.indexer import update_index  # noqa: E402
-from chatbot.lexical import LexicalIndex  # noqa: E402
-from chatbot.pipeline import Chatbot, make_embedder  # noqa: E402
+from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.evaluate.metrics import read_questions  # noqa: E402
+from chatbot.ingest.chunking import Chunker  # noqa: E402
+from chatbot.ingest.datasets.hetpqa import convert  # noqa: E402
+from chatbot.ingest.embedding import _bundled_path  # noqa: E402
+from chatbot.ingest.indexer import update_index  # noqa: E402
+from chatbot.retrieve.lexical import LexicalIndex  # noqa: E402
 
 DEFAULT_DATA = ROOT / "datasets" / "hetpqa" / "evidence_ranking" / "dev.csv"
 

@@ -76,10 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for r in rows if r.get("skill") in CATALOG_SKILLS]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        from chatbot.chunking import Chunker
         from chatbot.config import Settings
-        from chatbot.indexer import update_index
-        from chatbot.pipeline import make_embedder
+        from chatbot.converse.chatbot import make_embedder
+        from chatbot.ingest.chunking import Chunker
+        from chatbot.ingest.indexer import update_index
 
         index_dir = Path(tmp) / "index"
         update_index([ROOT / "knowledge"], index_dir, make_embedder(Settings()), Chunker())

@@ -24,15 +24,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .accounts import ROLES, AccountStore
-from .chunking import Chunker
-from .config import Settings
-from .errors import ChatbotError
-from .evaluation import read_questions, run_questions, summarize
-from .indexer import update_index
-from .generation import NAMES as GENERATORS
-from .pipeline import Chatbot, make_embedder
-from .types import Answer
+from chatbot.answer.generation import NAMES as GENERATORS
+from chatbot.common.errors import ChatbotError
+from chatbot.common.types import Answer
+from chatbot.config import Settings
+from chatbot.converse.chatbot import Chatbot, make_embedder
+from chatbot.data.accounts import ROLES, AccountStore
+from chatbot.evaluate.metrics import read_questions, run_questions, summarize
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
 
 SHOPPER_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "shopper_questions.jsonl"
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--failures", action="store_true", help="also list each failed message, its answer and why")
 
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
-    p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, chatbot/judge/bundled)")
+    p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, chatbot/retrieve/judge/bundled)")
     p.add_argument("--store", action="store_true",
                    help="add the store's own pairs: FAQ questions and answers from the index, answers rated up")
     p.add_argument("--index", help="index folder for --store (default: settings index_dir)")
@@ -130,8 +130,8 @@ def _index(args, settings: Settings) -> int:
 
 
 def _eval_shopper(args, settings: Settings) -> int:
-    from .shopper_eval import read_shopper_questions, run_shopper_eval
-    from .skills.router import TEST_SPLITS
+    from chatbot.evaluate.shopper import read_shopper_questions, run_shopper_eval
+    from chatbot.shop.skills.router import TEST_SPLITS
 
     rows = read_shopper_questions(args.questions)
     bot = Chatbot(settings)
@@ -151,10 +151,17 @@ def _eval_shopper(args, settings: Settings) -> int:
 
 
 def _train(args, settings: Settings) -> int:
-    from .judge.data import answers_removed, claims, public_pairs, split_store_pairs, store_claims, store_pairs
-    from .judge.ranking import BUNDLED, judge_folder
-    from .judge.training import train
-    from .store import KnowledgeIndex
+    from chatbot.ingest.store import KnowledgeIndex
+    from chatbot.retrieve.judge.data import (
+        answers_removed,
+        claims,
+        public_pairs,
+        split_store_pairs,
+        store_claims,
+        store_pairs,
+    )
+    from chatbot.retrieve.judge.ranking import BUNDLED, judge_folder
+    from chatbot.retrieve.judge.training import train
 
     out = Path(args.out) if args.out else judge_folder(settings.judge) or BUNDLED
     if not (Path(args.datasets) / "semipqa").is_dir() or not (Path(args.datasets) / "hetpqa").is_dir():

@@ -9,12 +9,13 @@ are rejected so a typo does not silently do nothing.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
+import tomllib
+
+from chatbot.common.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Settings:
     #                          while FAQ answers are on: faq_match at most 1); above 1 = never
     judge: str = "bundled"  # the answer judge's folder (``python -m chatbot train`` writes one): it reranks the
     #                         passages, decides answer or abstain and gives the calibrated confidence. "bundled" =
-    #                         the one in chatbot/judge/bundled (trained on public product-QA data and the demo
+    #                         the one in chatbot/retrieve/judge/bundled (trained on public product-QA data and the demo
     #                         store's own pairs: retrain with ``train --store`` for yours); "off" = the
     #                         heuristic path (retrieval relevance and sentence match)
     judge_margin: float = 0.3  # passages the judge rates within this of its best keep the retrieval's order (the
@@ -96,7 +97,7 @@ class Settings:
     #                            at 0.8 the small model's "I don't know" declined "Can I pay with Apple Pay?"
     #                            (0.77) and "Is my credit card info safe?" (0.63); the demo set is the same at both
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
-    shop_skills: bool = True  # catalog questions answered by the skills in chatbot/skills (off = every message
+    shop_skills: bool = True  # catalog questions answered by the skills in chatbot/shop/skills (off = every message
     #                           takes the grounded path, as before the skills existed)
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source

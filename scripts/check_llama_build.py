@@ -18,8 +18,8 @@ def main(argv: list[str]) -> int:
     except ImportError as exc:
         print(f"llama-cpp-python is not installed ({exc})", file=sys.stderr)
         return 1
-    from chatbot.errors import ConfigError
-    from chatbot.generation.llama_build import check_build
+    from chatbot.answer.generation.llama_build import check_build
+    from chatbot.common.errors import ConfigError
 
     wanted = argv[1] if len(argv) > 1 else None
     if wanted and llama_cpp.__version__ != wanted:

@@ -65,7 +65,7 @@ def fake_embedder() -> HashingEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from chatbot.embedding import SentenceTransformerEmbedder
+    from chatbot.ingest.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -73,8 +73,8 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
     """The demo store in knowledge/, indexed once with the real embedder."""
-    from chatbot.chunking import Chunker
-    from chatbot.indexer import update_index
+    from chatbot.ingest.chunking import Chunker
+    from chatbot.ingest.indexer import update_index
 
     folder = tmp_path_factory.mktemp("demo-index")
     update_index([KNOWLEDGE], folder, real_embedder, Chunker())
@@ -156,8 +156,8 @@ def whole_site(bot, settings):
     Yields ``(url, store, accounts)``; the accounts hold agent ``ana`` and admin ``lee``, both with
     ``STAFF_PASSWORD``, and sign-in does not sleep between wrong passwords.
     """
-    from chatbot.accounts import AccountStore
-    from chatbot.storage import ConversationStore
+    from chatbot.data.accounts import AccountStore
+    from chatbot.data.storage import ConversationStore
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
 

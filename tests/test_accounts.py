@@ -9,10 +9,10 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
-
-from chatbot.accounts import AccountStore, SignInError, check_password, hash_password
-from chatbot.errors import InputError
 from conftest import ROOT
+
+from chatbot.common.errors import InputError
+from chatbot.data.accounts import AccountStore, SignInError, check_password, hash_password
 
 PASSWORD = "correct horse battery staple"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from chatbot.answer_cache import AnswerCache, normalise
-from chatbot.chunking import Chunker
-from chatbot.config import Settings
-from chatbot.indexer import update_index
-from chatbot.pipeline import Chatbot
-from chatbot.types import Answer, Citation
 from conftest import KNOWLEDGE
+
+from chatbot.common.types import Answer, Citation
+from chatbot.config import Settings
+from chatbot.converse.answer_cache import AnswerCache, normalise
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
 
 
 def answer(text: str, *chunk_ids: str) -> Answer:

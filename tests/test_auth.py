@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-
-from chatbot.accounts import AccountStore
-from chatbot.config import Settings
-from chatbot.pipeline import Chatbot
-from chatbot.storage import ConversationStore
 from conftest import STAFF_PASSWORD, serving, whole_site
+
+from chatbot.config import Settings
+from chatbot.converse.chatbot import Chatbot
+from chatbot.data.accounts import AccountStore
+from chatbot.data.storage import ConversationStore
 from ui.app import create_admin_app, create_agent_app
 from ui.server import create_server
 

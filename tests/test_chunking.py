@@ -1,7 +1,7 @@
 import pytest
 
-from chatbot.chunking import Chunker
-from chatbot.types import Document
+from chatbot.common.types import Document
+from chatbot.ingest.chunking import Chunker
 
 POLICY = """# Returns and refunds
 
@@ -77,8 +77,9 @@ def test_edge_case_texts(text, count):
 
 
 def test_demo_store_chunks():
-    from chatbot.loaders import load_paths
     from conftest import KNOWLEDGE
+
+    from chatbot.ingest.loaders import load_paths
 
     docs = load_paths([KNOWLEDGE]).documents
     chunks = Chunker().split(docs)

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import HETPQA, KNOWLEDGE, ROOT
 
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
@@ -70,7 +69,7 @@ def test_errors_are_one_clear_line_and_exit_2(demo_index, args, needle):
 
 
 def test_eval_on_converted_hetpqa_writes_every_field(tmp_path):
-    from chatbot.datasets.hetpqa import convert
+    from chatbot.ingest.datasets.hetpqa import convert
 
     docs_path, questions_path = convert(HETPQA / "evidence_ranking" / "dev.csv", tmp_path / "full")
     questions = [json.loads(line) for line in questions_path.read_text().splitlines()][:30]

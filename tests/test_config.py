@@ -1,7 +1,7 @@
 import pytest
 
+from chatbot.common.errors import ConfigError
 from chatbot.config import Settings
-from chatbot.errors import ConfigError
 
 
 def test_defaults_are_valid():

@@ -1,6 +1,6 @@
 import pytest
 
-from chatbot.conversation import Turn, focus_product, is_follow_up, standalone_question
+from chatbot.converse.conversation import Turn, focus_product, is_follow_up, standalone_question
 
 HISTORY = [
     {"role": "user", "content": "What is the return window for toys?"},

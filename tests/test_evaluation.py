@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from chatbot.errors import InputError
-from chatbot.evaluation import read_questions, summarize
+from chatbot.common.errors import InputError
+from chatbot.evaluate.metrics import read_questions, summarize
 
 
 def result(retrieved, abstained=False, total=10.0):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import KNOWLEDGE
 
 from chatbot.config import Settings
-from chatbot.faq_match import FaqMatcher, faq_answer
-from chatbot.pipeline import Chatbot
-from chatbot.store import KnowledgeIndex
-from conftest import KNOWLEDGE
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.store import KnowledgeIndex
+from chatbot.retrieve.faq_match import FaqMatcher, faq_answer
 
 FAQ = {json.loads(line)["question"]: json.loads(line)["answer"]
        for line in (KNOWLEDGE / "faq.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -90,8 +90,8 @@ def test_a_longer_question_asked_within_an_faq_entry_gets_its_answer(bot, messag
 
 
 def test_a_longer_question_about_something_the_entry_does_not_say_is_not_given_it():
-    from chatbot.faq_match import covering_faq
-    from chatbot.types import Chunk, Hit
+    from chatbot.common.types import Chunk, Hit
+    from chatbot.retrieve.faq_match import covering_faq
 
     entry = Chunk(id="faq:cost", doc_id="faq:cost", title="How much does shipping cost?", kind="faq",
                   text="Q: How much does shipping cost?\nA: Standard shipping is $5.99; to Canada it's $19.99.",

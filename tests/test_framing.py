@@ -6,12 +6,12 @@ import re
 import numpy as np
 import pytest
 
-from chatbot.answering import Draft, extractive_answer
+from chatbot.answer.drafting import Draft, extractive_answer
+from chatbot.answer.extractive import Evidence, compose, source_sentences
+from chatbot.answer.framing import clean_passage_text, frame, is_opinion_question, policy_name, source_type
+from chatbot.common.types import Chunk, Hit
 from chatbot.config import Settings
-from chatbot.extractive import Evidence, compose, source_sentences
-from chatbot.framing import clean_passage_text, frame, is_opinion_question, policy_name, source_type
-from chatbot.pipeline import Chatbot
-from chatbot.types import Chunk, Hit
+from chatbot.converse.chatbot import Chatbot
 
 
 def chunk(kind, text, title="", source=None, doc_id=None, **meta):
@@ -207,8 +207,8 @@ DOCUMENTS = [
 
 @pytest.fixture(scope="module")
 def toy_bot(tmp_path_factory, real_embedder):
-    from chatbot.chunking import Chunker
-    from chatbot.indexer import update_index
+    from chatbot.ingest.chunking import Chunker
+    from chatbot.ingest.indexer import update_index
 
     folder = tmp_path_factory.mktemp("framing-docs")
     rows = [{"id": f"TOY-1:{i}", "title": f"Product TOY-1 ({source})", "text": text, "kind": "product",
@@ -234,8 +234,8 @@ def test_real_path_answers_read_as_answers(toy_bot, question, source, framed):
 
 
 def test_real_path_evidence_with_the_question_notes_an_opinion(toy_bot):
-    from chatbot.extractive import gather_evidence
-    from chatbot.retrieval import Filters
+    from chatbot.answer.extractive import gather_evidence
+    from chatbot.retrieve.hybrid import Filters
 
     question = "how many motors come in the box?"
     hits = toy_bot.retriever.search(question, filters=Filters(product_id="TOY-1"))

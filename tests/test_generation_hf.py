@@ -11,8 +11,8 @@ import logging
 
 import pytest
 
-from chatbot.generation.base import GenerationOptions
-from chatbot.generation.hf import TransformersGenerator, cut_at_stop
+from chatbot.answer.generation.base import GenerationOptions
+from chatbot.answer.generation.hf import TransformersGenerator, cut_at_stop
 
 WORDS = ("return refund order shipping delivery parcel warranty invoice customer store product price discount "
          "exchange size colour cotton leather battery charger cable screen phone laptop policy days weeks "
@@ -45,7 +45,7 @@ def generator(tiny_gpt2) -> TransformersGenerator:
 
 
 def test_constructor_is_cheap_and_checks_input(tiny_gpt2):
-    from chatbot.errors import ConfigError
+    from chatbot.common.errors import ConfigError
 
     gen = TransformersGenerator(tiny_gpt2)
     assert gen._model is None and gen.name == f"transformers:{tiny_gpt2}"
@@ -63,7 +63,7 @@ def test_long_prompt_is_cut_from_the_left_and_still_streams(generator, caplog):
     prompt = " ".join(WORDS[i % len(WORDS)] for i in range(3000))
     assert generator.count_tokens(prompt) >= 3000
     options = GenerationOptions(max_new_tokens=8)
-    with caplog.at_level(logging.WARNING, logger="chatbot.generation.hf"):
+    with caplog.at_level(logging.WARNING, logger="chatbot.answer.generation.hf"):
         pieces = list(generator.stream(prompt, options))
     assert "".join(pieces)
     assert any("cut to the last 1016" in r.getMessage() for r in caplog.records)
@@ -109,8 +109,8 @@ def smollm2_gguf() -> TransformersGenerator:
     pytest.importorskip("gguf", reason="needs `pip install gguf accelerate`")
     from pathlib import Path
 
-    from chatbot.errors import ConfigError
-    from chatbot.generation.llamacpp import bundled_smollm2_path
+    from chatbot.answer.generation.llamacpp import bundled_smollm2_path
+    from chatbot.common.errors import ConfigError
 
     try:
         path = Path(bundled_smollm2_path())
@@ -131,7 +131,7 @@ def test_gpt2_end_to_end_through_the_pipeline(tiny_gpt2, demo_index_dir, real_em
     """Settings name the transformers backend and a GPT-2 folder: the prompt is packed into 1,024 tokens,
     the model streams, and its (random) words never reach the shopper unverified."""
     from chatbot.config import Settings
-    from chatbot.pipeline import Chatbot
+    from chatbot.converse.chatbot import Chatbot
 
     settings = Settings(index_dir=str(demo_index_dir), generator="transformers", model=tiny_gpt2,
                         max_passages=10, evidence_sentences=10, max_new_tokens=64)

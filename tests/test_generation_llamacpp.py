@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason='needs `pip install "llama-cpp-python>=0.3.16,<0.4"`')
 
-from chatbot.errors import ConfigError  # noqa: E402
-from chatbot.generation.base import GenerationOptions  # noqa: E402
-from chatbot.generation.llamacpp import LlamaCppGenerator, bundled_smollm2_path  # noqa: E402
+from chatbot.answer.generation.base import GenerationOptions  # noqa: E402
+from chatbot.answer.generation.llamacpp import LlamaCppGenerator, bundled_smollm2_path  # noqa: E402
+from chatbot.common.errors import ConfigError  # noqa: E402
 
 QUESTION = [
     {"role": "system", "content": "You are a helpful customer-service assistant for an online store."},
@@ -74,7 +74,7 @@ def test_plain_string_prompt_is_sent_as_a_user_message(generator):
 
 
 def test_prompt_longer_than_the_window_says_what_to_do(generator):
-    from chatbot.errors import ChatbotError
+    from chatbot.common.errors import ChatbotError
 
     long_prompt = "refund policy " * 1500  # about 3,000 tokens in a 2,048-token window
     with pytest.raises(ChatbotError, match="CHATBOT_CONTEXT_WINDOW"):
@@ -82,7 +82,7 @@ def test_prompt_longer_than_the_window_says_what_to_do(generator):
 
 
 def test_the_bundled_model_is_converted_to_q8_0_once_and_reused(tmp_path):
-    from chatbot.generation.requantize import requantized
+    from chatbot.answer.generation.requantize import requantized
 
     source = bundled_smollm2_path()
     assert requantized(source, "Q4_1", tmp_path).name == "SmolLM2-135M-Instruct.Q4_1.gguf"  # as shipped
@@ -98,7 +98,7 @@ def test_the_bundled_model_is_converted_to_q8_0_once_and_reused(tmp_path):
 
 
 def test_an_unknown_bundled_format_says_which_ones_work(tmp_path):
-    from chatbot.generation.requantize import requantized
+    from chatbot.answer.generation.requantize import requantized
 
     with pytest.raises(ConfigError, match="Q4_1, Q8_0, F16"):
         requantized(bundled_smollm2_path(), "Q3_K", tmp_path)

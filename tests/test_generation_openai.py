@@ -13,9 +13,9 @@ import pytest
 
 pytest.importorskip("openai", reason='needs `pip install "openai>=1.40"`')
 
-from chatbot.errors import ChatbotError, ConfigError  # noqa: E402
-from chatbot.generation.base import GenerationOptions  # noqa: E402
-from chatbot.generation.openai_compat import OpenAICompatGenerator  # noqa: E402
+from chatbot.answer.generation.base import GenerationOptions  # noqa: E402
+from chatbot.answer.generation.openai_compat import OpenAICompatGenerator  # noqa: E402
+from chatbot.common.errors import ChatbotError, ConfigError  # noqa: E402
 
 
 def _free_port() -> int:
@@ -28,7 +28,7 @@ def _free_port() -> int:
 def server_url(tmp_path_factory):
     """``python -m llama_cpp.server`` serving the bundled GGUF; stopped after the module."""
     pytest.importorskip("llama_cpp.server", reason='needs `pip install "llama-cpp-python[server]>=0.3.16,<0.4"`')
-    from chatbot.generation.llamacpp import bundled_smollm2_path
+    from chatbot.answer.generation.llamacpp import bundled_smollm2_path
 
     try:
         model = bundled_smollm2_path()

@@ -1,6 +1,6 @@
 import pytest
 
-from chatbot.grounding import Verifier, clean_sentence, facts, split_cited, unmatched_names
+from chatbot.answer.grounding import Verifier, clean_sentence, facts, split_cited, unmatched_names
 
 RETURNS = ("Returns and Refunds > Return window: You can return most items within 30 days from the date of "
            "delivery. Refunds go to the original payment method within 5–7 business days.")

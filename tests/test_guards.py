@@ -1,8 +1,8 @@
 import pytest
 
-from chatbot.guards import cut_message, echoes_prompt, looks_like_instruction, strip_instructions
-from chatbot.intents import detect_handoff
-from chatbot.privacy import mask_pii
+from chatbot.common.guards import cut_message, echoes_prompt, looks_like_instruction, strip_instructions
+from chatbot.common.privacy import mask_pii
+from chatbot.converse.intents import detect_handoff
 
 CONTACT = "support@shop.example"
 

@@ -2,8 +2,9 @@ import csv
 import json
 from collections import defaultdict
 
-from chatbot.datasets.hetpqa import convert, render_attribute
 from conftest import HETPQA
+
+from chatbot.ingest.datasets.hetpqa import convert, render_attribute
 
 DEV = HETPQA / "evidence_ranking" / "dev.csv"
 
@@ -41,7 +42,7 @@ def test_attribute_rendering():
 
 
 def test_splits_are_question_disjoint_and_per_question_pools_hold_only_labelled_candidates(tmp_path):
-    from chatbot.datasets.hetpqa import split_of
+    from chatbot.ingest.datasets.hetpqa import split_of
 
     rows = list(csv.DictReader(open(DEV, encoding="utf-8"), delimiter="\t"))
     parts = defaultdict(set)

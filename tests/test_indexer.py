@@ -2,12 +2,12 @@ import json
 import shutil
 
 import pytest
-
-from chatbot.chunking import Chunker
-from chatbot.errors import ChatbotError, IndexMismatchError
-from chatbot.indexer import update_index
-from chatbot.store import KnowledgeIndex
 from conftest import KNOWLEDGE, HashingEmbedder
+
+from chatbot.common.errors import ChatbotError, IndexMismatchError
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
+from chatbot.ingest.store import KnowledgeIndex
 
 
 def make_store(root):

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chatbot.answer.grounding import Verifier
 from chatbot.config import Settings
-from chatbot.grounding import Verifier
-from chatbot.judge import Judge, JudgeUnavailable
-from chatbot.judge.ranking import BUNDLED, load_judge
-from chatbot.pipeline import Chatbot
-from chatbot.store import KnowledgeIndex
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.store import KnowledgeIndex
+from chatbot.retrieve.judge import Judge, JudgeUnavailable
+from chatbot.retrieve.judge.ranking import BUNDLED, load_judge
 
 DATA = Path(__file__).parent / "data"
 
@@ -157,7 +157,7 @@ def test_a_fresh_training_run_on_a_tiny_sample_writes_a_judge_the_app_loads(tmp_
 
 
 def test_store_pairs_come_from_the_faq(demo_index_dir, real_embedder):
-    from chatbot.judge.data import store_pairs
+    from chatbot.retrieve.judge.data import store_pairs
 
     index = KnowledgeIndex.load(demo_index_dir, real_embedder.name, real_embedder.dimension)
     pairs = store_pairs(index)
@@ -187,14 +187,14 @@ class _Vectors:
 
 
 def _hits(kind: str, n: int):
-    from chatbot.types import Chunk, Hit
+    from chatbot.common.types import Chunk, Hit
 
     return [Hit(Chunk(id=f"c{i}", doc_id=f"d{i}", text=f"passage {i}", embed_text=f"passage {i}", title="t",
                       kind=kind, meta={"source": kind}), score=1.0 - i / 10, relevance=0.5) for i in range(n)]
 
 
 def test_near_ties_keep_the_retrieval_order_for_prose_but_not_for_attributes():
-    from chatbot.judge.ranking import judge_hits
+    from chatbot.retrieve.judge.ranking import judge_hits
 
     judge = _FixedJudge([0.70, 0.60, 0.85, 0.10])
     prose = judge_hits(judge, "q", np.zeros(4), _hits("policy", 4), _Vectors(), margin=0.2)
@@ -219,7 +219,7 @@ def test_the_gift_card_question_of_the_issue_gets_both_answers_right(demo_index_
 def test_the_decision_head_reads_the_list_and_survives_its_round_trip_through_meta():
     """Synthetic questions where the outcome follows the best probability and its lead over the second: the head
     learns it, writes itself to meta and reads back the same, and a head of the wrong width is refused."""
-    from chatbot.judge.decision import DecisionHead, fit_decision, question_features
+    from chatbot.retrieve.judge.decision import DecisionHead, fit_decision, question_features
 
     rng = np.random.default_rng(0)
     rows, outcomes = [], []
@@ -244,7 +244,7 @@ def test_the_decision_head_reads_the_list_and_survives_its_round_trip_through_me
 def test_the_verdict_follows_the_store_curve_only_when_the_store_s_own_prose_leads(judge):
     """A list led by a policy passage is decided by the store curve (the head never saw store lists); a list
     led by a review is decided by the head, whatever else is in it."""
-    from chatbot.judge.decision import question_features
+    from chatbot.retrieve.judge.decision import question_features
 
     probabilities = np.array([0.9, 0.4], np.float32)
     features = np.zeros((2, 3 * judge.dimension + judge.meta["scalars"]), np.float32)
@@ -257,7 +257,7 @@ def test_the_verdict_follows_the_store_curve_only_when_the_store_s_own_prose_lea
 
 
 def test_answers_removed_gives_each_answered_question_again_with_nothing_that_answers_it():
-    from chatbot.judge.data import Pair, answers_removed
+    from chatbot.retrieve.judge.data import Pair, answers_removed
 
     pairs = [Pair("q1", "yes", "yes", "faq", 1, "store-a"), Pair("q1", "no", "no", "policy", 0, "store-a"),
              Pair("q1", "other", "other", "policy", 0, "store-a"), Pair("q2", "no", "no", "policy", 0, "store-b")]
@@ -270,7 +270,7 @@ def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_
     """A name shared by question and passage swayed the judge (the public data never names a store): "Who
     founded Harbor & Pine?" was answered from the privacy page, which names the store. Read as "the store",
     questions the pages don't answer are declined, and those they do answer still are."""
-    from chatbot.judge.ranking import without_store_name
+    from chatbot.retrieve.judge.ranking import without_store_name
 
     assert without_store_name("Is Harbor & Pine hiring?", "Harbor & Pine") == "Is the store hiring?"
     assert without_store_name("Is there a harbor & pine app?", "Harbor & Pine") == "Is there a store app?"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import KNOWLEDGE, ROOT
 
 from chatbot.config import Settings
-from chatbot.language import detect, foreign
-from chatbot.pipeline import Chatbot
-from chatbot.storage import ConversationStore
-from conftest import KNOWLEDGE, ROOT
+from chatbot.converse.chatbot import Chatbot
+from chatbot.converse.language import detect, foreign
+from chatbot.data.storage import ConversationStore
 
 
 @pytest.mark.parametrize("message,code", [

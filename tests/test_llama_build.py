@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-
-from chatbot.errors import ConfigError
-from chatbot.generation.llama_build import amx_features, check_build
 from conftest import ROOT
+
+from chatbot.answer.generation.llama_build import amx_features, check_build
+from chatbot.common.errors import ConfigError
 
 spec = importlib.util.spec_from_file_location("llama_build_flags", ROOT / "scripts" / "llama_build_flags.py")
 flags_script = importlib.util.module_from_spec(spec)

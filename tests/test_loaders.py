@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from chatbot.loaders import load_paths
-from chatbot.loaders.records import slug
+from chatbot.ingest.loaders import load_paths
+from chatbot.ingest.loaders.records import slug
 
 
 def write(path, content, mode="w"):

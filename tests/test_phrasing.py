@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from chatbot.datasets.semipqa import attribute_value, read_data_to_text
-from chatbot.errors import InputError
-from chatbot.skills.attributes import attribute_sentence
 from conftest import ROOT
+
+from chatbot.common.errors import InputError
+from chatbot.ingest.datasets.semipqa import attribute_value, read_data_to_text
+from chatbot.shop.phrasing import attribute_sentence
 
 DATA = ROOT / "datasets" / "semipqa" / "data-to-text"
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
+from chatbot.common.errors import InputError
+from chatbot.common.types import Answer
 from chatbot.config import Settings
-from chatbot.errors import InputError
-from chatbot.pipeline import Chatbot
-from chatbot.store import KnowledgeIndex
-from chatbot.types import Answer
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.store import KnowledgeIndex
 
 
 class ScriptedGenerator:
@@ -193,7 +193,7 @@ class FailingGenerator(ScriptedGenerator):
     """Streams ``reply`` and then fails as a dead or stuck model worker does."""
 
     def stream(self, prompt, options):
-        from chatbot.errors import GeneratorUnavailable
+        from chatbot.common.errors import GeneratorUnavailable
 
         self.prompts.append(prompt)
         for word in self.reply.split(" ") if self.reply else []:

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from chatbot.config import Settings
-from chatbot.pipeline import Chatbot
-from chatbot.question_parts import question_parts
-from chatbot.store import KnowledgeIndex
+from chatbot.converse.chatbot import Chatbot
+from chatbot.converse.question_parts import question_parts
+from chatbot.ingest.store import KnowledgeIndex
 
 
 @pytest.mark.parametrize("message,parts", [

@@ -19,12 +19,13 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason='needs `pip install "llama-cpp-python>=0.3.16,<0.4"`')
 
-from chatbot.config import Settings  # noqa: E402
-from chatbot.generation.llamacpp import bundled_smollm2_path  # noqa: E402
-from chatbot.pipeline import Chatbot  # noqa: E402
-from chatbot.storage import ConversationStore  # noqa: E402
 from conftest import serving  # noqa: E402
 from test_server import chat  # noqa: E402
+
+from chatbot.answer.generation.llamacpp import bundled_smollm2_path  # noqa: E402
+from chatbot.config import Settings  # noqa: E402
+from chatbot.converse.chatbot import Chatbot  # noqa: E402
+from chatbot.data.storage import ConversationStore  # noqa: E402
 from ui.server import create_server  # noqa: E402
 
 QUESTION = "I just changed my mind about a toy I bought. Will the return shipping cost me anything?"

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from chatbot.retrieval import Filters, HybridRetriever
-from chatbot.store import KnowledgeIndex
-from chatbot.chunking import Chunker
+from chatbot.common.types import Document
 from chatbot.config import Settings
-from chatbot.types import Document
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.store import KnowledgeIndex
+from chatbot.retrieve.hybrid import Filters, HybridRetriever
 
 
 def build(embedder, settings=None):
@@ -83,7 +83,7 @@ def test_real_embedder_ranks_policies_and_products(demo_index_dir, real_embedder
 
 
 def test_caching_embedder_embeds_each_text_once_and_keeps_the_inner_vectors(fake_embedder):
-    from chatbot.embedding import CachingEmbedder
+    from chatbot.ingest.embedding import CachingEmbedder
 
     cached = CachingEmbedder(fake_embedder, max_entries=3)
     first = cached.embed(["return policy", "shipping to Canada", "return policy"])
@@ -143,7 +143,7 @@ def _embed_at_once(batching, texts: list[str], started_gate) -> dict:
 
 
 def test_calls_at_the_same_time_share_one_forward_pass_and_each_gets_its_own_vectors(fake_embedder):
-    from chatbot.embedding import BatchingEmbedder
+    from chatbot.ingest.embedding import BatchingEmbedder
 
     slow = _SlowEmbedder(fake_embedder)
     texts = ["return policy", "shipping to Canada", "gift cards", "warranty", "dishwasher safe"]
@@ -156,7 +156,7 @@ def test_calls_at_the_same_time_share_one_forward_pass_and_each_gets_its_own_vec
 
 
 def test_a_model_error_reaches_every_call_of_its_batch_and_the_next_calls_still_run(fake_embedder):
-    from chatbot.embedding import BatchingEmbedder
+    from chatbot.ingest.embedding import BatchingEmbedder
 
     slow = _SlowEmbedder(fake_embedder, fail_on="warranty")
     batching = BatchingEmbedder(slow)
@@ -167,7 +167,7 @@ def test_a_model_error_reaches_every_call_of_its_batch_and_the_next_calls_still_
 
 
 def test_unused_words_are_the_asked_words_no_chunk_says_in_any_form():
-    from chatbot.lexical import LexicalIndex
+    from chatbot.retrieve.lexical import LexicalIndex
 
     index = LexicalIndex(["We offer new customers 10% off with a discount code.", "We ship to Canada and the US.",
                           "Returns are free within 30 days. Pay by card."])

@@ -17,12 +17,12 @@ import time
 
 import httpx
 import pytest
-
-from chatbot.config import Settings
-from chatbot.pipeline import Chatbot
-from chatbot.storage import ConversationStore
-from chatbot.types import Answer
 from conftest import serving
+
+from chatbot.common.types import Answer
+from chatbot.config import Settings
+from chatbot.converse.chatbot import Chatbot
+from chatbot.data.storage import ConversationStore
 from ui.server import create_server
 
 SHOP = "http://shop.example"  # the one origin allowed to embed the widget in these tests

@@ -11,16 +11,16 @@ import json
 import re
 
 import pytest
+from conftest import KNOWLEDGE, ROOT
 
 from chatbot.config import Settings
-from chatbot.conversation import answered_turns
-from chatbot.pipeline import Chatbot
-from chatbot.skills import parse_query
-from chatbot.skills.attributes import attribute_sentence
-from chatbot.skills.catalog import Catalog
-from chatbot.store import KnowledgeIndex
-from chatbot.tools.recommend import age_range
-from conftest import KNOWLEDGE, ROOT
+from chatbot.converse.chatbot import Chatbot
+from chatbot.converse.conversation import answered_turns
+from chatbot.ingest.store import KnowledgeIndex
+from chatbot.shop.catalog import Catalog
+from chatbot.shop.phrasing import attribute_sentence
+from chatbot.shop.recommend import age_range
+from chatbot.shop.skills import parse_query
 
 PRODUCTS = [json.loads(line) for line in (KNOWLEDGE / "catalog" / "products.jsonl").read_text().splitlines()]
 REVIEWS = [json.loads(line) for line in (KNOWLEDGE / "reviews" / "reviews.jsonl").read_text().splitlines()]
@@ -235,7 +235,7 @@ def test_the_router_is_accurate_on_its_held_out_splits(bot, split):
 
 
 def test_the_acceptance_set_passes_overall_and_for_every_skill(bot):
-    from chatbot.shopper_eval import read_shopper_questions, run_shopper_eval
+    from chatbot.evaluate.shopper import read_shopper_questions, run_shopper_eval
 
     rows = read_shopper_questions(ROOT / "eval" / "shopper_questions.jsonl")
     assert len(rows) >= 150 and len({r["skill"] for r in rows}) >= 8
@@ -246,7 +246,7 @@ def test_the_acceptance_set_passes_overall_and_for_every_skill(bot):
 
 
 def test_a_check_that_does_not_hold_fails(bot):
-    from chatbot.shopper_eval import check_answer
+    from chatbot.evaluate.shopper import check_answer
 
     catalog = Catalog.from_documents(bot.documents)
     answer = bot.ask("Do you have any toys under $20?")
@@ -358,8 +358,8 @@ def test_a_product_named_then_judged_is_not_taken_for_a_product_we_do_not_sell(b
 @pytest.mark.parametrize("message,limit", [("anything under 2 lb?", 2.0), ("tech stuff lighter than 8 oz", 0.5),
                                            ("something under 1 kg", 2.20462)])
 def test_a_weight_limit_is_a_weight_not_a_price_and_every_product_shown_is_within_it(bot, message, limit):
-    from chatbot.skills.catalog import weight_in_pounds
-    from chatbot.tools.catalog import Product
+    from chatbot.shop.catalog import weight_in_pounds
+    from chatbot.shop.products import Product
 
     answer = bot.ask(message)
     assert answer.products and "$" not in answer.text.split(":")[0], answer.text

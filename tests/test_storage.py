@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from chatbot.errors import ConfigError, InputError
-from chatbot.storage import ConversationStore
-from chatbot.types import Answer, Citation
+from chatbot.common.errors import ConfigError, InputError
+from chatbot.common.types import Answer, Citation
+from chatbot.data.storage import ConversationStore
 
 
 class Clock:

@@ -6,12 +6,12 @@ import textwrap
 
 import numpy as np
 import pytest
-
-from chatbot.chunking import Chunker
-from chatbot.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
-from chatbot.store import KnowledgeIndex
-from chatbot.types import Document
 from conftest import ROOT, HashingEmbedder
+
+from chatbot.common.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from chatbot.common.types import Document
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.store import KnowledgeIndex
 
 
 def small_index(embedder, texts=("Returns within 30 days.", "Free shipping over $50.")):
@@ -67,7 +67,7 @@ def test_damaged_files_are_reported_with_the_fix(tmp_path, fake_embedder):
 CRASHING_SAVE = textwrap.dedent("""
     import os, signal, sys
     sys.path[:0] = [{root!r}, {tests!r}]
-    import chatbot.store as store
+    import chatbot.ingest.store as store
     from conftest import HashingEmbedder
     from test_store import small_index
 

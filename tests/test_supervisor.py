@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason='needs `pip install "llama-cpp-python>=0.3.16,<0.4"`')
 
+from chatbot.answer.generation import load_or_fallback, make_generator  # noqa: E402
+from chatbot.answer.generation.base import GenerationOptions  # noqa: E402
+from chatbot.answer.generation.llamacpp import bundled_smollm2_path  # noqa: E402
+from chatbot.answer.generation.supervisor import SupervisedGenerator  # noqa: E402
+from chatbot.common.errors import ConfigError, GeneratorUnavailable  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.errors import ConfigError, GeneratorUnavailable  # noqa: E402
-from chatbot.generation import load_or_fallback, make_generator  # noqa: E402
-from chatbot.generation.base import GenerationOptions  # noqa: E402
-from chatbot.generation.llamacpp import bundled_smollm2_path  # noqa: E402
-from chatbot.generation.supervisor import SupervisedGenerator  # noqa: E402
 
 QUESTION = [
     {"role": "system", "content": "You are a helpful customer-service assistant for an online store."},
@@ -152,7 +152,7 @@ def test_beyond_one_waiting_question_per_worker_the_answer_is_quoted_at_once(gen
 
 
 def test_the_memory_cap_ends_only_the_worker():
-    code = ("from chatbot.generation.worker import limit_memory\nlimit_memory(300)\n"
+    code = ("from chatbot.answer.generation.worker import limit_memory\nlimit_memory(300)\n"
             "try:\n    b = bytearray(600 * 2**20)\nexcept MemoryError:\n    print('capped')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "capped", out.stderr

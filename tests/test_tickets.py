@@ -6,11 +6,11 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-
-from chatbot.errors import InputError
-from chatbot.storage import ConversationStore
-from chatbot.tickets import WITH_PERSON, display_name
 from test_storage import Clock, answer
+
+from chatbot.common.errors import InputError
+from chatbot.data.storage import ConversationStore
+from chatbot.data.tickets import WITH_PERSON, display_name
 
 
 @pytest.fixture

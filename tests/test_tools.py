@@ -7,16 +7,23 @@ import math
 import re
 
 import pytest
-
-from chatbot.config import Settings
-from chatbot.errors import InputError
-from chatbot.pipeline import Chatbot
-from chatbot.store import KnowledgeIndex
-from chatbot.tools import (analyze_reviews, describe_product, find_product, parse_need, products_from, recommend,
-                           reviews_from, similar_products)
-from chatbot.tools.recommend import age_range
-
 from conftest import KNOWLEDGE
+
+from chatbot.common.errors import InputError
+from chatbot.config import Settings
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.store import KnowledgeIndex
+from chatbot.shop.recommend import age_range
+from chatbot.shop.tools import (
+    analyze_reviews,
+    describe_product,
+    find_product,
+    parse_need,
+    products_from,
+    recommend,
+    reviews_from,
+    similar_products,
+)
 
 STORE = "Harbor & Pine"
 RECORDS = [json.loads(line) for line in (KNOWLEDGE / "catalog" / "products.jsonl").read_text().splitlines() if line]

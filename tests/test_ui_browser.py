@@ -19,13 +19,13 @@ import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from conftest import KNOWLEDGE, STAFF_PASSWORD, loopback_socket, screenshot_path, store_page, whole_site
 from playwright.sync_api import expect, sync_playwright
 
-from chatbot.chunking import Chunker
 from chatbot.config import Settings
-from chatbot.indexer import update_index
-from chatbot.pipeline import Chatbot
-from conftest import KNOWLEDGE, STAFF_PASSWORD, loopback_socket, screenshot_path, store_page, whole_site
+from chatbot.converse.chatbot import Chatbot
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -16,13 +16,13 @@ import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from conftest import loopback_socket, screenshot_path, serving, store_page
 from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
 
 from chatbot.config import Settings
-from chatbot.pipeline import Chatbot
-from chatbot.storage import ConversationStore
-from chatbot.tickets import ticket_ref
-from conftest import loopback_socket, screenshot_path, serving, store_page
+from chatbot.converse.chatbot import Chatbot
+from chatbot.data.storage import ConversationStore
+from chatbot.data.tickets import ticket_ref
 from ui.server import create_server
 
 CHROMIUM = "/usr/bin/chromium"

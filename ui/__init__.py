@@ -1,1 +1,1 @@
-"""Gradio faces of the chatbot: thin adapters over one ready ``chatbot.pipeline.Chatbot``."""
+"""Gradio faces of the chatbot: thin adapters over one ready ``chatbot.converse.chatbot.Chatbot``."""

@@ -18,10 +18,11 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from chatbot.chunking import Chunker
-from chatbot.errors import ChatbotError
-from chatbot.indexer import update_index
-from chatbot.language import NAMES
+from chatbot.common.errors import ChatbotError
+from chatbot.converse.language import NAMES
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.indexer import update_index
+
 
 def index_stats_markdown(bot) -> str:
     docs = bot.documents

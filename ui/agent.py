@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 import gradio as gr
 
-from chatbot.errors import ChatbotError, InputError
-from chatbot.tickets import display_name
+from chatbot.common.errors import ChatbotError, InputError
+from chatbot.data.tickets import display_name
 
 from .formatting import customer_reply, draft_caption
 from .tools_panel import build_tools_panel

@@ -6,7 +6,7 @@ the pages and every API call their Gradio apps make (tickets, transcripts,
 drafts, replies, uploads, the dashboard). A browser without a session is
 sent to ``/signin``; any other caller gets 401, and a session of the wrong
 role 403. The shopper chat (``/``), the widget and ``/api/chat`` stay open.
-Accounts and sessions themselves live in ``chatbot.accounts``.
+Accounts and sessions themselves live in ``chatbot.data.accounts``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from chatbot.accounts import AccountStore, SignInError
+from chatbot.data.accounts import AccountStore, SignInError
 
 COOKIE = "chatbot_session"
 PROTECTED = {"/agent": "agent", "/admin": "admin"}  # path prefix -> the role it needs

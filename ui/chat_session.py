@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-from chatbot.tickets import WITH_PERSON
+from chatbot.data.tickets import WITH_PERSON
 
 
 @dataclass

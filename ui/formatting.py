@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from chatbot.types import Answer
+from chatbot.common.types import Answer
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 

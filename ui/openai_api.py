@@ -23,8 +23,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from chatbot.errors import ChatbotError
-from chatbot.types import Answer
+from chatbot.common.errors import ChatbotError
+from chatbot.common.types import Answer
 
 from .turns import SORRY, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
 

@@ -41,8 +41,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from chatbot.errors import ChatbotError, InputError
-from chatbot.tickets import ticket_ref
+from chatbot.common.errors import ChatbotError, InputError
+from chatbot.data.tickets import ticket_ref
 
 from .origins import OriginGuard, parse_origins
 from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner

@@ -17,9 +17,9 @@ import logging
 
 import gradio as gr
 
-from chatbot.errors import ChatbotError, InputError
-from chatbot.tickets import WITH_PERSON, ticket_ref
-from chatbot.types import Answer
+from chatbot.common.errors import ChatbotError, InputError
+from chatbot.common.types import Answer
+from chatbot.data.tickets import WITH_PERSON, ticket_ref
 
 from .chat_session import ChatSession, ChatSessions
 from .formatting import TYPING, answer_markdown, staff_markdown, streaming_markdown

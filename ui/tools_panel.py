@@ -1,6 +1,6 @@
 """The agent's tools beside the drafts: product description, review analysis, recommendations.
 
-Each button calls one function of ``chatbot.tools`` on the Chatbot's index
+Each button calls one function of ``chatbot.shop.tools`` on the Chatbot's index
 and renders the result as Markdown; errors (an unknown product, an empty
 need) come back as a one-line warning.
 """
@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import gradio as gr
 
-from chatbot.errors import ChatbotError
-from chatbot.tools import analyze_reviews, categories, describe_product, find_product, products_from
-from chatbot.tools import recommend, similar_products
+from chatbot.common.errors import ChatbotError
+from chatbot.shop.tools import (
+    analyze_reviews,
+    categories,
+    describe_product,
+    find_product,
+    products_from,
+    recommend,
+    similar_products,
+)
 
 
 def review_markdown(analysis) -> str:

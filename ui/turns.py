@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.errors import InputError
-from chatbot.tickets import WITH_PERSON, display_name
-from chatbot.types import Answer
+from chatbot.common.errors import InputError
+from chatbot.common.types import Answer
+from chatbot.data.tickets import WITH_PERSON, display_name
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,64 @@
+"""The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
+replies and the admin audit log. One place, so every store module agrees on them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from chatbot.common.errors import InputError
+
+metadata = sa.MetaData()
+
+
+def _table(name: str, *columns: sa.Column) -> sa.Table:
+    # every table: an insertion counter (turn order, newest first) and a naive-UTC creation time
+    return sa.Table(name, metadata, sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True), *columns,
+                    sa.Column("created_at", sa.DateTime, nullable=False, index=True))
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.String(32), unique=True, nullable=False)
+
+
+conversations = _table("conversations", _id(), sa.Column("channel", sa.String(32)))
+messages = _table(
+    "messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True, nullable=False),
+    sa.Column("question", sa.Text), sa.Column("answer", sa.Text), sa.Column("abstained", sa.Boolean),
+    sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)))
+feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
+                   sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
+tickets = _table(
+    "tickets", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("reason", sa.Text), sa.Column("status", sa.String(16)),
+    # the conversation id while open, NULL once closed: a plain unique column (unlike a partial index, it works
+    # on every database) keeps "one open ticket per conversation" true even between processes
+    sa.Column("open_for", sa.String(32), unique=True))
+audit_log = _table("audit_log", sa.Column("actor", sa.String(64), nullable=False),
+                sa.Column("action", sa.String(64), nullable=False), sa.Column("detail", sa.Text))
+agent_replies = _table("agent_replies", _id(), sa.Column("ticket_id", sa.String(32)),
+                  sa.Column("customer_message", sa.Text), sa.Column("draft_text", sa.Text),
+                  sa.Column("final_text", sa.Text), sa.Column("sent", sa.Boolean))
+# what staff say to the shopper in a handed-off conversation: "joined", "reply" or "closed"; ``dedupe`` makes a
+# second click on Send store nothing (it is unique, and a repeated send carries the same key)
+staff_messages = _table(
+    "staff_messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True,
+                                       nullable=False),
+    sa.Column("ticket_id", sa.ForeignKey("tickets.id"), index=True, nullable=False),
+    sa.Column("author", sa.String(64), nullable=False), sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False), sa.Column("dedupe", sa.String(64), unique=True))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # stored naive UTC: the one form every database keeps
+
+
+def iso(value: datetime) -> str:
+    return value.replace(tzinfo=timezone.utc).isoformat()
+
+
+def require_row(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
+    if db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
+        raise InputError(f"unknown {what} id {key!r}; use an id this store returned")

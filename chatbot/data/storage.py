@@ -1,0 +1,235 @@
+"""Persistence for conversations, feedback, hand-off tickets, agent replies and the admin audit log.
+
+Works on SQLite (the default ``sqlite:///data/chatbot.sqlite3``) or any server database SQLAlchemy
+has a driver for. Everything written is masked with ``mask_pii`` first, so no email, phone or card
+number reaches the database. It also computes the owner's dashboard figures (``stats``). It does not
+answer questions, send anything to customers or decide when to hand off; callers do that.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import Counter, defaultdict
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+import Stemmer
+
+from chatbot.common.errors import ConfigError, InputError
+from chatbot.common.privacy import mask_pii, public_contacts
+from chatbot.common.types import Answer
+from chatbot.data.schema import agent_replies as _replies
+from chatbot.data.schema import audit_log as _audit
+from chatbot.data.schema import conversations as _conversations
+from chatbot.data.schema import feedback as _feedback
+from chatbot.data.schema import iso as _iso
+from chatbot.data.schema import messages as _messages
+from chatbot.data.schema import metadata as _md
+from chatbot.data.schema import require_row as _require
+from chatbot.data.schema import tickets as _tickets
+from chatbot.data.schema import utc_now as _utc_now
+from chatbot.data.tickets import TicketDesk
+from chatbot.data.tickets import transcript as _transcript
+
+# words that say nothing about a topic: function words plus the usual ways shoppers open a question
+_STOP = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
+its me my of on or our please should so than that the their them then there these they this to up was we what when
+where which who why will with would you your yours hi hello hey thanks thank any anything some much many tell know
+need want yes not no just also about""".split())
+_WORD = re.compile(r"[a-z][a-z']+")
+
+
+class ConversationStore(TicketDesk):
+    """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
+
+    def __init__(self, url: str, clock: Callable[[], datetime] | None = None, public_contact: str = ""):
+        """``public_contact``: the store's own support line, whose email and phone stay readable."""
+        self._now = clock or _utc_now
+        self._keep = public_contacts(public_contact)
+        self._engine = open_database(url)
+        # SQLite takes one writer at a time: serialising this process's writers avoids busy-waits between threads
+        self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
+        with self._lock:
+            _md.create_all(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _mask(self, text: str) -> str:
+        return mask_pii(text, self._keep)
+
+    # ---- conversations
+    def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
+                    product_id: str | None = None) -> tuple[str, str]:
+        now, message_id = self._now(), uuid.uuid4().hex
+        with self._lock, self._engine.begin() as db:
+            if conversation_id is None:
+                conversation_id = uuid.uuid4().hex
+                db.execute(_conversations.insert().values(id=conversation_id, channel=channel, created_at=now))
+            else:
+                _require(db, _conversations, conversation_id, "conversation")
+            db.execute(_messages.insert().values(
+                id=message_id, conversation_id=conversation_id, question=self._mask(question),
+                answer=self._mask(answer.text), abstained=answer.abstained, handoff=answer.handoff,
+                reason=answer.reason, confidence=float(answer.confidence), product_id=product_id or answer.product_id,
+                citations=[{"doc_id": c.doc_id, "title": self._mask(c.title)} for c in answer.citations], created_at=now))
+        return conversation_id, message_id
+
+    def get_transcript(self, conversation_id: str) -> list[dict]:
+        with self._engine.connect() as db:
+            _require(db, _conversations, conversation_id, "conversation")
+            return _transcript(db, conversation_id)
+
+    # ---- feedback (a log: a shopper who changes their mind adds a second row)
+    def add_feedback(self, message_id: str, rating: int, comment: str = "") -> None:
+        if isinstance(rating, bool) or rating not in (1, -1):
+            raise InputError(f"rating {rating!r} is not valid; use +1 (thumbs up) or -1 (thumbs down)")
+        with self._lock, self._engine.begin() as db:
+            _require(db, _messages, message_id, "message")
+            db.execute(_feedback.insert().values(message_id=message_id, rating=rating,
+                                                 comment=self._mask(comment or ""), created_at=self._now()))
+
+    def feedback_for(self, message_id: str) -> list[dict]:
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_feedback).where(_feedback.c.message_id == message_id)
+                              .order_by(_feedback.c.seq)).all()
+        return [{"rating": r.rating, "comment": r.comment, "created_at": _iso(r.created_at)} for r in rows]
+
+    # ---- agent replies: the bot's draft next to what the agent sent, kept as evaluation data
+    def record_agent_reply(self, ticket_id: str | None, customer_message: str, draft_text: str | None,
+                           final_text: str, sent: bool) -> str:
+        reply_id = uuid.uuid4().hex
+        with self._lock, self._engine.begin() as db:
+            if ticket_id is not None:
+                _require(db, _tickets, ticket_id, "ticket")
+            db.execute(_replies.insert().values(
+                id=reply_id, ticket_id=ticket_id, customer_message=self._mask(customer_message),
+                draft_text=None if draft_text is None else self._mask(draft_text), final_text=self._mask(final_text),
+                sent=bool(sent), created_at=self._now()))
+        return reply_id
+
+    def record_admin_action(self, actor: str, action: str, detail: str = "") -> None:
+        """One line in the audit log: who did what in the admin, and when."""
+        with self._lock, self._engine.begin() as db:
+            db.execute(_audit.insert().values(actor=actor, action=action, detail=self._mask(detail)[:2000],
+                                              created_at=self._now()))
+
+    def audit_log(self, limit: int = 50) -> list[dict]:
+        """The latest admin actions, newest first."""
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_audit).order_by(_audit.c.seq.desc()).limit(limit))
+            return [{"at": _iso(r.created_at), "actor": r.actor, "action": r.action, "detail": r.detail or ""}
+                    for r in rows]
+
+    def export_agent_replies(self) -> list[dict]:
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_replies).order_by(_replies.c.seq)).all()
+        return [{"id": r.id, "ticket_id": r.ticket_id, "customer_message": r.customer_message,
+                 "draft_text": r.draft_text, "final_text": r.final_text, "sent": r.sent,
+                 "edited": r.draft_text != r.final_text, "created_at": _iso(r.created_at)} for r in rows]
+
+    # ---- the owner's dashboard
+    def stats(self, days: int = 30) -> dict:
+        """Figures for the last ``days`` calendar days (UTC), today included; every day is listed, zeros too."""
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise InputError(f"days={days!r} must be a whole number of at least 1")
+        dates = [self._now().date() - timedelta(days=i) for i in range(days - 1, -1, -1)]
+        start = datetime.combine(dates[0], datetime.min.time())
+        with self._engine.connect() as db:
+            turns = db.execute(sa.select(_messages).where(_messages.c.created_at >= start)
+                               .order_by(_messages.c.seq)).all()
+            rated = db.execute(sa.select(_feedback.c.message_id, _feedback.c.rating)
+                               .where(_feedback.c.created_at >= start)).all()
+        ratings = [r.rating for r in rated]
+        downs = {r.message_id for r in rated if r.rating < 0}
+        per_day = Counter(t.created_at.date() for t in turns)
+        unanswered = [t.question for t in turns if t.abstained and not t.handoff]
+        handed = sum(1 for t in turns if t.handoff)
+        share = (lambda n: round(n / len(turns), 4)) if turns else (lambda n: 0.0)
+        up, down = ratings.count(1), ratings.count(-1)
+        return {"questions_per_day": [{"date": d.isoformat(), "questions": per_day[d]} for d in dates],
+                "rates": {"answered": share(len(turns) - handed - len(unanswered)), "abstained": share(len(unanswered)),
+                          "handed_off": share(handed)},
+                "thumbs": {"up": up, "down": down, "ratio": round(up / (up + down), 4) if up + down else None},
+                "top_unanswered": _topics(unanswered),
+                "topics": _topic_outcomes(turns, downs),
+                # messages in a language the bot does not answer in, by language code
+                "languages": dict(Counter(t.reason.split(":", 1)[1] for t in turns
+                                          if (t.reason or "").startswith("not_english:")).most_common())}
+
+
+def _topic_outcomes(turns: list, thumbs_down: set[str], limit: int = 12) -> list[dict]:
+    """Per topic: how its questions ended, and how often an answer got a thumbs down.
+
+    An answer a shopper marked wrong still counts as answered; the thumbs-down rate beside it is what
+    shows it was not right."""
+    rows = []
+    for topic, members in _topic_groups([t.question for t in turns]):
+        group = [turns[i] for i in members]
+        handed = sum(1 for t in group if t.handoff)
+        abstained = sum(1 for t in group if t.abstained and not t.handoff)
+        answered = len(group) - handed - abstained
+        down = sum(1 for t in group if t.id in thumbs_down and not t.abstained)
+        rows.append({"topic": topic, "questions": len(group), "answered": round(answered / len(group), 4),
+                     "abstained": round(abstained / len(group), 4), "handed_off": round(handed / len(group), 4),
+                     "thumbs_down": round(down / answered, 4) if answered else 0.0})
+    return sorted(rows, key=lambda r: (-r["questions"], r["topic"]))[:limit]
+
+
+def _topics(questions: list[str], limit: int = 10) -> list[dict]:
+    """The commonest topics of ``questions``, with a count and the newest examples of each."""
+    topics = [{"topic": topic, "count": len(members),
+               "examples": list(dict.fromkeys(questions[i] for i in reversed(members)))[:3]}  # newest first
+              for topic, members in _topic_groups(questions)]
+    return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
+
+
+def _topic_groups(questions: list[str]) -> list[tuple[str, list[int]]]:
+    """Group questions under their most frequent content word (stemmed), so wordings of one need meet;
+    each topic is named by that stem's commonest whole word, e.g. "canada" (never the stem "canad")."""
+    # "kid's" counts as "kid"; other contractions ("don't", "i'm") are function words
+    words = [[w for w in (x.removesuffix("'s") for x in _WORD.findall(q.lower())) if w not in _STOP and "'" not in w]
+             for q in questions]
+    stemmer = Stemmer.Stemmer("english")  # one per call: PyStemmer objects are not safe to share between threads
+    stems = [stemmer.stemWords(ws) for ws in words]
+    frequency = Counter(s for ss in stems for s in set(ss))
+    groups: dict[str, list[int]] = defaultdict(list)
+    surface: dict[str, Counter] = defaultdict(Counter)  # the stem's commonest spelling names the topic
+    for index, (ws, ss) in enumerate(zip(words, stems)):
+        # ties go to the alphabetically first stem, so the grouping never depends on word order
+        key = min(ss, key=lambda s: (-frequency[s], s), default="")
+        groups[key].append(index)
+        surface[key].update(w for w, s in zip(ws, ss) if s == key)
+    return [(surface[k].most_common(1)[0][0] if k else "(other)", members) for k, members in groups.items()]
+
+
+def open_database(url: str) -> sa.Engine:
+    """An engine for any SQLAlchemy URL. SQLite gets its folder made, one shared connection when in memory,
+    and WAL with a busy timeout, so several stores (and processes) can share one file."""
+    try:
+        parsed = sa.engine.make_url(url)
+        sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
+        if sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        elif sqlite:  # in-memory: one shared connection, or each thread would see its own empty database
+            kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
+        engine = sa.create_engine(parsed, **kwargs)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"database_url {url!r} cannot be used ({exc}); give a SQLAlchemy URL such as "
+                          "sqlite:///data/chatbot.sqlite3 and install that database's driver") from None
+    if sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")  # a second process waits for the writer instead of failing
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block the chat's writes
+    cursor.close()

@@ -1,0 +1,116 @@
+"""Build or update an index from knowledge files, embedding only what changed.
+
+Indexing a folder syncs that folder: its new and changed documents replace
+the old ones, documents whose files are gone are removed, and documents from
+other folders stay. Chunks whose id (a content hash) is already in the index
+keep their stored vectors. A file that fails to load keeps its previously
+indexed documents, so a bad edit never loses what was there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from chatbot.common.errors import ChatbotError
+from chatbot.common.types import Chunk, Document
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.embedding import Embedder
+from chatbot.ingest.loaders import FileProblem, load_paths
+from chatbot.ingest.store import KnowledgeIndex, index_exists
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0  # chunks whose vectors were computed in this run
+    reused: int = 0  # chunks whose stored vectors were kept
+    removed_documents: int = 0
+    saved: bool = False  # False when nothing changed, so no new generation was written
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        state = "saved" if self.saved else "unchanged, nothing saved"
+        return (f"{self.documents} documents, {self.chunks} chunks: {self.embedded} embedded, {self.reused} reused, "
+                f"{self.removed_documents} documents removed; index {state}; {len(self.problems)} problem(s)")
+
+
+def update_index(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, chunker: Chunker,
+                 rebuild: bool = False, max_file_bytes: int = 50_000_000,
+                 progress: Callable[[str, float], None] | None = None) -> IndexReport:
+    """Load ``paths``, merge with the index at ``index_dir`` and save it if anything changed."""
+    notify = progress or (lambda message, fraction: None)
+    notify("loading files", 0.0)
+    loaded = load_paths(paths, max_file_bytes=max_file_bytes)
+    report = IndexReport(problems=list(loaded.problems))
+    old = None
+    if index_exists(index_dir) and not rebuild:
+        old = KnowledgeIndex.load(index_dir, embedder.name, embedder.dimension)
+    documents = _merge_documents(old, loaded, [Path(p) for p in paths])
+    if not documents:
+        raise ChatbotError("no documents to index: " + ("; ".join(map(str, loaded.problems[:5])) or
+                                                       "the paths hold no supported files"))
+    notify("chunking", 0.1)
+    old_chunks = {c.id: c for c in old.chunks} if old else {}
+    chunks = chunker.split(documents.values())
+    report.documents, report.chunks = len(documents), len(chunks)
+    report.removed_documents = len(set(old.documents) - set(documents)) if old else 0
+    if old and [c.id for c in chunks] == [c.id for c in old.chunks] and _same_documents(old.documents, documents):
+        report.reused = len(chunks)
+        notify("done: nothing changed", 1.0)
+        return report
+    vectors = _vectors_for(chunks, old, old_chunks, embedder, report, notify)
+    notify("saving", 0.95)
+    KnowledgeIndex(embedder.name, documents, chunks, vectors).save(index_dir)
+    report.saved = True
+    notify("done", 1.0)
+    return report
+
+
+def _merge_documents(old: KnowledgeIndex | None, loaded, roots: list[Path]) -> dict[str, Document]:
+    """New documents, plus old ones from outside ``roots`` or from files that failed to load."""
+    documents = {doc.id: doc for doc in loaded.documents}
+    if old is None:
+        return documents
+    roots = [r.resolve() for r in roots]
+    failed = {str(Path(f).resolve()) for f in loaded.failed_files + loaded.partial_files}
+    for doc in old.documents.values():
+        if doc.id in documents:
+            continue
+        source = Path(doc.source).resolve() if doc.source else None
+        outside = source is None or not any(source == r or r in source.parents for r in roots)
+        if outside or str(source) in failed:
+            documents[doc.id] = doc
+    return documents
+
+
+def _same_documents(a: dict[str, Document], b: dict[str, Document]) -> bool:
+    return a.keys() == b.keys() and all(a[k].to_dict() == b[k].to_dict() for k in a)
+
+
+def _vectors_for(chunks: list[Chunk], old: KnowledgeIndex | None, old_chunks: dict[str, Chunk],
+                 embedder: Embedder, report: IndexReport, notify) -> np.ndarray:
+    """Stored vectors for known chunk ids; fresh embeddings, in batches, for the rest."""
+    dimension = old.dimension if old else embedder.dimension
+    vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    todo = []
+    for i, chunk in enumerate(chunks):
+        if chunk.id in old_chunks:
+            vectors[i] = old.faiss.reconstruct(old.position[chunk.id])
+        else:
+            todo.append(i)
+    report.reused = len(chunks) - len(todo)
+    batch = 256
+    for start in range(0, len(todo), batch):
+        part = todo[start:start + batch]
+        vectors[part] = embedder.embed([chunks[i].embed_text for i in part])
+        report.embedded += len(part)
+        notify(f"embedding {report.embedded}/{len(todo)} chunks", 0.1 + 0.85 * report.embedded / len(todo))
+    return vectors

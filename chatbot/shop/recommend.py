@@ -1,0 +1,213 @@
+"""Product picks for a need in words ("a gift for a 6-year-old under $30") and "you may also like".
+
+The need is parsed for a price limit, an age and a category named in it. Price and age are hard
+filters: a product over the limit, or one whose ``age_range`` excludes the age, is never shown.
+What passes is ranked by a named category first, a confirmed age range next, then embedding
+similarity between the need and the product, raised for each thing the shopper likes that the product's
+text says ("who likes building"). Each pick carries a reason built only from facts that
+matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors; a plain product
+list is embedded on every call. It does not read reviews, stock levels or the shopper's history.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import Stemmer
+
+from chatbot.common.errors import InputError
+from chatbot.ingest.embedding import Embedder
+from chatbot.shop.products import Product, categories, documents_of, find_product, products_from
+
+_NUMBER = r"(\d+(?:\.\d{1,2})?)(?![\d.])(?!\s*-?\s*(?:years?|yrs?|months?|mos?)\b)"
+_PRICE = [re.compile(rf"\b(?:under|less than|below|max(?:imum)?|up to|at most|no more than|cheaper than|within|"
+                     rf"budget(?: of)?|not over)\s*(?:of\s*)?\$?\s*{_NUMBER}", re.I),
+          re.compile(rf"\$\s*{_NUMBER}\s*(?:or less|or under|or below|max(?:imum)?|tops|budget)", re.I),
+          re.compile(rf"{_NUMBER}\s*(?:dollars|usd|bucks)\s*(?:or less|max(?:imum)?|tops)", re.I)]
+_AGE = [re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?)\s*-?\s*olds?\b", re.I),
+        re.compile(r"\bages?\s*(\d{1,2})\b", re.I), re.compile(r"\b(\d{1,2})\s*yo\b", re.I)]
+_AGE_WORDS = {"toddler": 2, "preschooler": 4, "teen": 13, "teenager": 13}
+_STOP = set("""a an and or the for of to in on with my our your me i we is are be that this it its some something
+any thing under less than below max maximum up most no more cheaper within budget over
+dollars usd bucks year years old olds yo age ages who what which would like want need looking good nice great
+please""".split())
+
+
+# words of a need that say who a gift is for or why, not what it should be like
+_WHO_AND_WHY = set("""gift gifts present presents idea ideas kid kids child children boy boys girl girls son sons
+daughter daughters grandson granddaughter nephew niece toddler baby likes like loves love into enjoys enjoy fan
+obsessed birthday christmas holiday something recommend suggest find get buy""".split())
+INTEREST_WEIGHT = 0.1  # per interest word the product's text uses; cosines between a need and products differ by
+# about 0.05 among the top picks
+
+
+@dataclass(frozen=True)
+class Need:
+    text: str
+    max_price: float | None  # hard limit: nothing above it is recommended
+    age: int | None  # hard filter against a product's parsable age_range
+    category: str | None  # a catalog category named in the need; its products rank first
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    product: Product
+    score: float  # cosine similarity between the need (or the product) and this product, plus INTEREST_WEIGHT
+    #               for each liked thing the product's text says
+    reason: str  # the facts that matched, in words, for the agent or shopper
+
+
+def parse_need(need: str, category_names: list[str]) -> Need:
+    if not isinstance(need, str) or not need.strip():
+        raise InputError("the need is empty; describe it in words, e.g. 'a gift for a 6-year-old under $30'")
+    price = next((float(m.group(1)) for rx in _PRICE if (m := rx.search(need))), None)
+    age = next((int(m.group(1)) for rx in _AGE if (m := rx.search(need))), None)
+    words = re.findall(r"[a-z]+", need.lower())
+    if age is None:
+        age = next((_AGE_WORDS[w] for w in words if w in _AGE_WORDS), None)
+    # a category counts as named when every word of its name is in the need ("kids outdoor", "toys and games")
+    named = [c for c in category_names if set(_stems(c)) <= set(_stems(need))]
+    return Need(need.strip(), price, age, max(named, key=len) if named else None)
+
+
+def recommend(need: str, products: Any, embedder: Embedder, k: int = 3) -> list[Recommendation]:
+    """Up to ``k`` products for ``need``; fewer (or none) when fewer pass the price and age filters."""
+    _check_k(k)
+    catalog = _products(products)
+    parsed = parse_need(need, categories(catalog))
+    fits = [p for p in catalog if (parsed.max_price is None or (p.price is not None and p.price <= parsed.max_price))
+            and (parsed.age is None or _age_ok(p, parsed.age) is not False)]
+    if not fits:
+        return []
+    sims = _vectors(fits, products, embedder) @ embedder.embed([parsed.text])[0]
+    # what the shopper likes ("who likes building") is a few words in a long need: the embedding of the whole
+    # blurs it, so each such word the product's own text uses adds to its score (the Marble Run "builds")
+    interests = _interest_stems(parsed.text)
+    scores = [float(sim) + INTEREST_WEIGHT * _shared_interests(interests, p) for p, sim in zip(fits, sims)]
+    ranked = sorted(zip(fits, scores), key=lambda x: (x[0].category != parsed.category,
+                                                        parsed.age is not None and not _age_ok(x[0], parsed.age),
+                                                        -x[1], x[0].id))
+    return [Recommendation(p, round(float(s), 4), _need_reason(p, parsed)) for p, s in ranked[:k]]
+
+
+def similar_products(product_id: str, products: Any, embedder: Embedder, k: int = 3) -> list[Recommendation]:
+    """Up to ``k`` other products like ``product_id``: its own category first, then by embedding similarity."""
+    _check_k(k)
+    catalog = _products(products)
+    base = find_product(catalog, product_id)
+    vectors = _vectors(catalog, products, embedder)
+    sims = vectors @ vectors[catalog.index(base)]
+    ranked = sorted(((p, s) for p, s in zip(catalog, sims) if p.id != base.id),
+                    key=lambda x: (x[0].category != base.category, -x[1], x[0].id))
+    return [Recommendation(p, round(float(s), 4), _similar_reason(p, base)) for p, s in ranked[:k]]
+
+
+def age_range(value: Any) -> tuple[float, float] | None:
+    """(youngest, oldest) in years from "6-12 years", "3+ years", "5 years and up", "18 months+", "all ages"."""
+    text = str(value or "").lower()
+    if "all ages" in text:
+        return 0.0, math.inf
+    scale = 1 / 12 if "month" in text else 1.0
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)", text):
+        return float(m.group(1)) * scale, float(m.group(2)) * scale
+    if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:\+|(?:years?|months?)\s*(?:\+|and (?:up|older|over)))", text):
+        return float(m.group(1)) * scale, math.inf
+    return None
+
+
+def _age_ok(product: Product, age: int) -> bool | None:
+    """True/False when the product's age range is known, None when it has none we can read."""
+    bounds = age_range(product.attributes.get("age_range"))
+    return None if bounds is None else bounds[0] <= age <= bounds[1]
+
+
+def _need_reason(product: Product, need: Need) -> str:
+    parts = []
+    if product.price is not None:
+        limit = "" if need.max_price is None else f", under your {_money(need.max_price, short=True)} limit"
+        parts.append(_money(product.price) + limit)
+    if need.age is not None:
+        ages = product.attributes.get("age_range")
+        parts.append(("for all ages" if str(ages).lower().startswith("all") else f"for ages {ages}")
+                     if _age_ok(product, need.age) else "no age range listed")
+    text_stems = set(_stems(_text(product)))
+    if need.category and product.category == need.category:
+        parts.append(f"in {product.category}, as asked")
+        text_stems -= set(_stems(need.category))  # said once already
+    words = [w for w in dict.fromkeys(re.findall(r"[a-z]+", need.text.lower())) if w not in _STOP]
+    matched = [w for w, stem in zip(words, _stems(" ".join(words))) if stem in text_stems][:3]
+    if matched:
+        parts.append("matches " + ", ".join(f"'{w}'" for w in matched))
+    return "; ".join(parts) or "closest match to your description"
+
+
+def _similar_reason(product: Product, base: Product) -> str:
+    parts = [f"also in {base.category}" if product.category == base.category else f"in {product.category}"]
+    if product.price is not None:
+        parts.append(_money(product.price) + (f" (vs {_money(base.price)})" if base.price is not None else ""))
+    shared = [k for k, v in base.attributes.items() if product.attributes.get(k) == v and not isinstance(v, bool)]
+    parts += [f"same {k.replace('_', ' ')}: {base.attributes[k]}" for k in shared[:2]]
+    return "; ".join(parts)
+
+
+def _vectors(products: list[Product], source: Any, embedder: Embedder) -> np.ndarray:
+    """Unit vectors of the products, from the index's stored product chunks when it was built by this embedder."""
+    index = source.retriever.index if hasattr(source, "retriever") else source
+    if getattr(index, "embedder", None) == embedder.name and hasattr(index, "chunks"):
+        rows: dict[str, list[int]] = {}
+        for pos, chunk in enumerate(index.chunks):
+            if chunk.kind == "product" and chunk.product_id:
+                rows.setdefault(chunk.product_id, []).append(pos)
+        if all(p.id in rows for p in products):
+            stored = index.vectors()
+            vectors = np.stack([stored[rows[p.id]].mean(axis=0) for p in products])
+            return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return embedder.embed([_text(p) for p in products])
+
+
+def _products(source: Any) -> list[Product]:
+    items = source if isinstance(source, list) and all(isinstance(p, Product) for p in source) else None
+    catalog = items if items is not None else products_from(documents_of(source))
+    if not catalog:
+        raise InputError("the catalog has no products; index a product file (e.g. knowledge/catalog/products.jsonl)")
+    return catalog
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InputError(f"k={k!r} must be a whole number of at least 1")
+
+
+def _interest_stems(need: str) -> set[str]:
+    """Stems of the need's words that say what the shopper likes: not filler, limits, ages or who it is for."""
+    words = [w for w in re.findall(r"[a-z]+", need.lower()) if w not in _STOP and w not in _WHO_AND_WHY]
+    return {stem for stem in _stems(" ".join(words)) if len(stem) >= 3}
+
+
+def _shared_interests(interests: set[str], product: Product) -> int:
+    """How many interest stems the product's text uses, a stem counting when one is the start of the other
+    ("build" and "builder")."""
+    if not interests:
+        return 0
+    own = set(_stems(_text(product)))
+    return sum(any(t.startswith(w) or (len(t) >= 4 and w.startswith(t)) for t in own) for w in interests)
+
+
+def _text(product: Product) -> str:
+    attributes = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in product.attributes.items())
+    return f"{product.name}. {product.category or ''}. {product.description} {attributes}"
+
+
+def _stems(text: str) -> list[str]:
+    # a stemmer per call: PyStemmer objects are not safe to share between a web server's threads
+    words = [w for w in re.findall(r"[a-z]+", text.lower()) if w not in ("and", "the")]
+    return Stemmer.Stemmer("english").stemWords(words)
+
+
+def _money(price: float, short: bool = False) -> str:
+    """"$24.99"; with ``short``, a whole-dollar limit the shopper typed stays "$30"."""
+    return f"${price:,.0f}" if short and float(price).is_integer() else f"${price:,.2f}"

@@ -1,0 +1,283 @@
+"""Catalog search and recommendations: the products that fit what the shopper asked, in sentences.
+
+"What's the cheapest bike?" → "Our cheapest bike is the Coastline Balance Bike 12-inch at $129.00 [1]."
+"Any toys under $20?" → how many fit, and the best rated of them as a list. A limit nothing meets gets
+"nothing matches" and the closest products, said to be outside the limit; a product type the store does
+not sell gets "we don't sell that". A need in words with no product type ("a gift for a 6-year-old
+under $30") is ranked by meaning (``chatbot.shop.recommend``), with the same hard price and age limits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatbot.converse.conversation import is_follow_up
+from chatbot.ingest.embedding import Embedder
+from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
+from chatbot.shop.phrasing import an_age, join_words, money, plural
+from chatbot.shop.recommend import recommend
+from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
+
+SHOW = 5  # products listed when the shopper did not say how many
+_REFERS_BACK = re.compile(r"\b(?:one|ones|them|those|these|of them|which)\b", re.I)
+# words that would make a "girl" and a "boy" of the same age get different gifts: ignored unless they are
+# the only thing the shopper said about the gift
+_GENDERED = re.compile(r"\b(?:girls?|boys?|daughters?|sons?|nieces?|nephews?|granddaughters?|grandsons?|"
+                       r"sisters?|brothers?|her|him|she|he|his|hers)\b", re.I)
+
+
+class CatalogSearch:
+    name = "catalog_search"
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        result = context.found
+        if result.unsold:
+            return _not_sold(context, [plural(result.unsold)])
+        if not result.typed and context.shown and (_REFERS_BACK.search(context.message)
+                                                   or is_follow_up(context.message)):
+            # "what's the cheapest one?", "and in blue?" after a list: among the products just shown
+            result = context.catalog.search(context.query, within=set(context.shown))
+            result.typed = result.within_shown = True
+        if not result.typed:
+            if result.unknown and not context.query.constrained:
+                return _not_sold(context, _phrases(context, result.unknown))
+            if not context.query.constrained:
+                return None  # nothing to search on: the grounded path may know
+        return _listing_reply(context, result)
+
+
+class Recommend:
+    name = "recommend"
+
+    def __init__(self, embedder: Embedder, source=None):
+        self.embedder = embedder
+        self.source = source  # the KnowledgeIndex: its stored product vectors save embedding the catalog
+
+    def reply(self, context: ShopContext) -> SkillReply | None:
+        result = context.found
+        if result.unsold:
+            return _not_sold(context, [plural(result.unsold)])
+        if result.typed or context.query.sort:  # "a tent for two kids", "the cheapest gift for a 9-year-old"
+            return _listing_reply(context, result, recommending=not context.query.sort)
+        need = _GENDERED.sub(" ", context.message)
+        catalog = context.catalog
+        products = self.source if self.source is not None else [i.product for i in catalog.listings]
+        picks = recommend(need if need.strip() else context.message, products, self.embedder,
+                          k=context.query.count or 3)
+        listings = [catalog.by_id[p.product.id] for p in picks
+                    if p.product.id in catalog.by_id and _within(catalog.by_id[p.product.id], context)]
+        if not listings:
+            return _listing_reply(context, result, recommending=True)
+        reply = SkillReply("", products=listings)
+        lines = [_line(item, context.query, reply) for item in listings]
+        reply.text = f"Here {'is' if len(listings) == 1 else 'are'} {len(listings)} idea" \
+                     f"{'' if len(listings) == 1 else 's'} {_limits(context)}:\n" + "\n".join(lines)
+        return reply
+
+
+def _listing_reply(context: ShopContext, result: SearchResult, recommending: bool = False) -> SkillReply:
+    query = context.query
+    what = _what(context, result)
+    if not result.matches:
+        return _nothing_fits(context, result, what)
+    matches = result.matches
+    reply = SkillReply("", products=[])
+    if query.count == 1 or (query.sort in ("price_asc", "price_desc") and len(matches) == 1):
+        item = matches[0]
+        reply.products = [item]
+        reply.focus = item.product.id
+        superlative = {"price_asc": "cheapest", "price_desc": "most expensive", "rating": "best rated"}.get(
+            query.sort or "", "")
+        if result.within_shown and superlative:  # "which is best rated?" after a list
+            rating = f", {rating_words(item)}" if query.sort == "rating" else ""
+            lead = f"Of those, the {superlative} is" if len(result.pool) > 1 else "The only one I showed is"
+            reply.text = (f"{lead} the {item.product.name} at {money(item.product.price)}{rating} "
+                          f"{reply.cite(item.doc_id)}.")
+            return reply
+        if len(result.pool) == 1 and not query.constrained:
+            reply.text = (f"We have one {what}: the {item.product.name}, at {money(item.product.price)} "
+                          f"{reply.cite(item.doc_id)}.")
+        elif superlative:
+            reply.text = (f"Our {superlative} {what} {_limits(context)}".strip() +
+                          f" is the {item.product.name} at {money(item.product.price)}{_age_note(item, query.age)}"
+                          f"{', ' + rating_words(item) if query.sort == 'rating' else ''} "
+                          f"{reply.cite(item.doc_id)}.")
+        else:
+            reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
+        if len(result.pool) > 1 and superlative:
+            if not _limits(context):
+                reply.text += f" We have {len(result.pool)} {plural(what)} in all."
+            elif len(matches) == 1:
+                reply.text += f" It's the only one of our {len(result.pool)} {plural(what)} that fits."
+            else:
+                reply.text += f" {len(matches)} of our {len(result.pool)} {plural(what)} fit."
+        return reply
+    shown = matches[: query.count or SHOW]
+    reply.products = list(shown)
+    order = {"price_asc": "cheapest first", "price_desc": "most expensive first"}.get(query.sort or "",
+                                                                                       "best rated first")
+    count = _count_of(len(matches), what)
+    head = (f"Here are some {plural(what)} {_limits(context)}" if recommending
+            else f"We have {count} {_limits(context)}".rstrip())
+    if result.dropped:  # "waterproof backpack?": the backpack is water resistant, not listed as waterproof
+        head += (f", but our catalog doesn't list {'it' if len(matches) == 1 else 'any of them'} as "
+                 f"{join_words(result.dropped)}")
+    if query.max_weight is not None or query.min_weight is not None:  # most products list no weight
+        weighed = sum(1 for i in result.pool if weight_in_pounds(i.product) is not None)
+        head += f" (of the {weighed} whose weight our catalog lists)"
+    if len(shown) < len(matches):
+        head += f". The {len(shown)} {order}"
+    lines = [_line(i, query, reply) for i in shown]
+    if _asks_for_modifier(context, result):  # "laptops": we sell laptop sleeves and stands, not laptops
+        head = (f"We don't sell {plural(result.modifiers[0])} themselves, but we have {len(matches)} "
+                f"product{'s' if len(matches) != 1 else ''} for them")
+    reply.text = head.strip() + ":\n" + "\n".join(lines)
+    return reply
+
+
+def _asks_for_modifier(context: ShopContext, result: SearchResult) -> bool:
+    """Whether the thing asked for (the last word naming a product) is only part of other products' names:
+    "laptops" finds laptop sleeves; in "wooden toys" or "camping tents" the thing asked for is found."""
+    named = context.catalog.content_terms(result.query.terms)
+    return bool(result.modifiers) and bool(named) and named[-1] in result.modifiers \
+        and context.catalog.modifies_names(named[-1], result.matches) \
+        and not context.catalog.mentioned(context.message, loose=False)  # "Kraken Cove" names the game itself
+
+
+def _line(item: Listing, query, reply: SkillReply) -> str:
+    """One product in a list: name, price, rating (and ages or weight, when the shopper gave a limit), cited."""
+    return (f"- {item.product.name}, {money(item.product.price)}, {rating_words(item)}{_age_note(item, query.age)}"
+            f"{_weight_note(item, query)} {reply.cite(item.doc_id)}")
+
+
+def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> SkillReply:
+    """No product meets the limits: say so, and name the closest ones as outside them."""
+    query = context.query
+    reply = SkillReply("", abstained=False, reason="no_match")
+    limits = _limits(context)
+    if result.within_shown and not limits:  # "and in blue?" when none of the list is
+        asked = " ".join(context.catalog.content_terms(query.terms)) or "that"
+        reply.text = f"None of the products I just showed mentions {asked}."
+        return reply
+    if not result.pool:
+        reply.text = f"We don't have any {plural(what)} {limits}.".replace("  ", " ")
+        return reply
+    closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
+    reply.products = closest
+    names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)}"
+                        f"{_weight_note(i, query)} "
+                        f"{reply.cite(i.doc_id)}" for i in closest])
+    reply.text = (f"Nothing we sell matches {plural(what)} {limits}. "
+                  f"The closest, outside that limit, {'is' if len(closest) == 1 else 'are'} {names}.")
+    return reply
+
+
+def _not_sold(context: ShopContext, unknown: list[str]) -> SkillReply:
+    categories = join_words(sorted({i.product.category for i in context.catalog.listings if i.product.category}))
+    unknown = [_as_written(context.message, words) for words in unknown]
+    return SkillReply(f"Sorry, we don't sell {join_words(unknown)}. {context.store_name} sells {categories}; "
+                      "tell me what you're looking for there and I'll find it.", abstained=True, reason="not_sold")
+
+
+def _phrases(context: ShopContext, unknown: list[str]) -> list[str]:
+    """Unknown words side by side in the message as one phrase: "mobile app", not "mobile and app"."""
+    phrases: list[list[str]] = []
+    previous = None
+    for term in context.catalog.content_terms(context.query.terms):
+        if term in unknown:
+            if previous in unknown and phrases:
+                phrases[-1].append(term)
+            else:
+                phrases.append([term])
+        previous = term
+    return [" ".join(words) for words in phrases] or unknown
+
+
+def _as_written(message: str, words: str) -> str:
+    """``words`` with the shopper's own capitals ("PlayStation", not "playstation")."""
+    pattern = r"(?:\s+\d+)?\s+".join(re.escape(w.rstrip("s")) + r"\w*" for w in words.split())
+    found = re.search(rf"\b{pattern}", message, re.I)
+    if not found or re.sub(r"\s+\d+", "", found.group(0)).lower().rstrip("s") != words.lower().rstrip("s"):
+        return words
+    return found.group(0) + ("s" if words.endswith("s") and not found.group(0).endswith("s") else "")
+
+
+def _what(context: ShopContext, result: SearchResult) -> str:
+    """The shopper's own words for what they want ("bike", "kitchen", "laptops"), singular; or "product"."""
+    named = [t for t in context.catalog.content_terms(result.query.terms)
+             if t not in result.unknown and t not in result.dropped]
+    # the words every product found has in its name or category: "a game for family night" → "game",
+    # "bike lights" → "bike light" (the helmet with a rear light)
+    shared = [t for t in named if result.matches and all(context.catalog.names_or_files(t, i) for i in result.matches)]
+    named = shared or named
+    return _singular(" ".join(named[-2:])) if named else "product"
+
+
+_PAIRS = ("headphones", "earbuds", "binoculars", "skates", "goggles", "scissors", "pants", "shorts", "tongs")
+
+
+def _count_of(n: int, what: str) -> str:
+    """"3 toys", "1 puzzle", "1 pair of headphones" (a word with no singular)."""
+    if n == 1:
+        return f"1 pair of {what}" if what.endswith(_PAIRS) else f"1 {what}"
+    return f"{n} {plural(what)}"
+
+
+def _singular(words: str) -> str:
+    if words.endswith("ies"):
+        return words[:-3] + "y"
+    if words.endswith(("ches", "shes", "xes")):
+        return words[:-2]
+    if words.endswith("s") and not words.endswith(("ss", "phones", "us")):
+        return words[:-1]
+    return words
+
+
+def _limits(context: ShopContext) -> str:
+    q = context.query
+    parts = []
+    if q.min_price is not None and q.max_price is not None:
+        parts.append(f"between {money(q.min_price)} and {money(q.max_price)}")
+    elif q.max_price is not None:
+        parts.append(f"under {money(q.max_price)}")
+    elif q.min_price is not None:
+        parts.append(f"over {money(q.min_price)}")
+    if q.age is not None:
+        parts.append(f"for {an_age(q.age)}")
+    if q.max_weight is not None:
+        parts.append(f"under {_pounds(q.max_weight)}")
+    if q.min_weight is not None:
+        parts.append(f"over {_pounds(q.min_weight)}")
+    return " ".join(parts)
+
+
+def _pounds(weight: float) -> str:
+    return f"{weight:.2g} lb" if weight < 1 else f"{weight:g} lb"
+
+
+def _weight_note(item: Listing, query) -> str:
+    weight = weight_in_pounds(item.product) if query.max_weight is not None or query.min_weight is not None else None
+    return f", {_pounds(weight)}" if weight is not None else ""
+
+
+def _age_note(item: Listing, age: int | None) -> str:
+    ages = item.product.attributes.get("age_range")
+    return f", ages {ages}" if age is not None and ages else ""
+
+
+def _within(item: Listing, context: ShopContext) -> bool:
+    q, price = context.query, item.product.price
+    return price is None or ((q.max_price is None or price <= q.max_price) and
+                             (q.min_price is None or price >= q.min_price))
+
+
+def _distance(item: Listing, context: ShopContext) -> tuple:
+    q, price = context.query, item.product.price or 0.0
+    over = (price - q.max_price) if q.max_price is not None and price > q.max_price else 0.0
+    under = (q.min_price - price) if q.min_price is not None and price < q.min_price else 0.0
+    heavier = 0.0
+    if q.max_weight is not None or q.min_weight is not None:
+        weight = weight_in_pounds(item.product)
+        heavier = float("inf") if weight is None else max(0.0, weight - (q.max_weight or weight)) + max(
+            0.0, (q.min_weight or weight) - weight)
+    return (heavier, over + under, price)
