@@ -99,8 +99,8 @@ from chatbot.answer.generation import make_generator  # noqa: E402
 from chatbot.answer.generation.llamacpp import bundled_smollm2_path  # noqa: E402
 from chatbot.common.types import Answer  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
-from chatbot.converse import chatbot as pipeline_module  # noqa: E402
 from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.converse.responders import grounded as grounded_module  # noqa: E402
 from chatbot.evaluate.metrics import read_questions  # noqa: E402
 from chatbot.ingest.chunking import Chunker  # noqa: E402
 from chatbot.ingest.datasets.hetpqa import convert  # noqa: E402
@@ -244,11 +244,11 @@ class TimedGenerator:
 
 
 class _GenerationCounter:
-    """Wraps ``chatbot.converse.chatbot.generated_answer`` to read the draft's kept/removed counts after generation."""
+    """Wraps the grounded responder's ``generated_answer`` to read the draft's kept/removed counts after generation."""
 
     def __init__(self):
         self.kept = self.removed = self.runs = 0
-        self.original = getattr(pipeline_module, "generated_answer", None)
+        self.original = getattr(grounded_module, "generated_answer", None)
 
     def __enter__(self):
         if self.original is not None:
@@ -262,12 +262,12 @@ class _GenerationCounter:
                     self.kept += draft.kept
                     self.removed += draft.removed
 
-            pipeline_module.generated_answer = counted
+            grounded_module.generated_answer = counted
         return self
 
     def __exit__(self, *exc):
         if self.original is not None:
-            pipeline_module.generated_answer = self.original
+            grounded_module.generated_answer = self.original
 
     def take(self) -> tuple[int, int, int]:
         out = (self.runs, self.kept, self.removed)
@@ -295,7 +295,7 @@ class ThisProject:
         self.threads = getattr(self.generator._inner, "_n_threads", None)
         self.counter = _GenerationCounter()
         if self.counter.original is None:
-            logging.warning("chatbot.converse.chatbot.generated_answer not found: kept sentences cannot be counted")
+            logging.warning("the grounded responder's generated_answer was not found: kept sentences cannot be counted")
 
     def index(self, qset: dict) -> None:
         index_dir = self.tmp / f"project-{qset['key']}"

@@ -69,7 +69,7 @@ def judge_times(bot: Chatbot, questions: list[dict]) -> list[float]:
     """Milliseconds the judge takes per question on its top 10 passages (retrieval done beforehand)."""
     times = []
     for q in questions:
-        vector = bot._phrases.embed([q["question"]])[0]
+        vector = bot.phrases.embed([q["question"]])[0]
         hits = bot.retriever.search(q["question"], filters=Filters(product_id=q.get("product_id")), vector=vector)
         started = time.perf_counter()
         judge_hits(bot.judge, q["question"], vector, hits[:10], bot.retriever.index)

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--failures", action="store_true", help="also list each failed message, its answer and why")
 
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
-    p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, chatbot/retrieve/judge/bundled)")
+    p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, "
+                                    "chatbot/retrieve/judge/bundled)")
     p.add_argument("--store", action="store_true",
                    help="add the store's own pairs: FAQ questions and answers from the index, answers rated up")
     p.add_argument("--index", help="index folder for --store (default: settings index_dir)")

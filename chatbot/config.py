@@ -86,8 +86,8 @@ class Settings:
     #                          while FAQ answers are on: faq_match at most 1); above 1 = never
     judge: str = "bundled"  # the answer judge's folder (``python -m chatbot train`` writes one): it reranks the
     #                         passages, decides answer or abstain and gives the calibrated confidence. "bundled" =
-    #                         the one in chatbot/retrieve/judge/bundled (trained on public product-QA data and the demo
-    #                         store's own pairs: retrain with ``train --store`` for yours); "off" = the
+    #                         the one in chatbot/retrieve/judge/bundled (trained on public product-QA data and the
+    #                         demo store's own pairs: retrain with ``train --store`` for yours); "off" = the
     #                         heuristic path (retrieval relevance and sentence match)
     judge_margin: float = 0.3  # passages the judge rates within this of its best keep the retrieval's order (the
     #                            judge reorders prose only when clearly surer; chosen on hetPQA's calibration
@@ -99,6 +99,8 @@ class Settings:
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
     shop_skills: bool = True  # catalog questions answered by the skills in chatbot/shop/skills (off = every message
     #                           takes the grounded path, as before the skills existed)
+    responders_off: str = ""  # comma-separated responders to skip, of handoff, shop, cache, faq and grounded (see
+    #                           chatbot/converse/responders); the decline always answers what the others leave
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 

@@ -156,7 +156,7 @@ def test_a_policy_question_naming_a_product_is_answered_from_the_policy_not_the_
     battery = bot.ask("How long does the battery last on the Rock Crawler RC Truck?")
     assert "20 minutes" in battery.text
     off = Chatbot(replace(settings, shop_skills=False), embedder=real_embedder, index=demo_index)
-    assert off._filters("How long is the warranty on the Harbor Buds?", real_embedder.embed(["x"])[0], None).kinds \
+    assert off.filters("How long is the warranty on the Harbor Buds?", real_embedder.embed(["x"])[0], None).kinds \
         is None  # without the skills (and their router) everything is searched
 
 

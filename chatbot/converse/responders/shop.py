@@ -1,0 +1,55 @@
+"""Shop skills: a catalog question answered from the store's structured data, with product cards.
+
+The skills router (``chatbot.shop.skills``) reads the message; a skill that can answer from the catalog
+and reviews does, citing the product or review, with no retrieval and no model. A question about the
+shopper's own order is handed off. "And gift cards?" after a policy answer goes on with that question
+(the store's pages answer it), so the skills leave it alone.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from chatbot.common.types import Answer
+from chatbot.converse.conversation import continues_store_answer, shown_products
+from chatbot.converse.intents import asks_store_rule, own_order_handoff
+from chatbot.converse.responders.base import Parts
+from chatbot.converse.turn import Turn
+from chatbot.shop.skills.plan import SURE
+
+
+class ShopResponder:
+    name = "shop"
+
+    def __init__(self, bot: Parts):
+        self.bot = bot
+
+    def respond(self, turn: Turn) -> Iterator[str | Answer]:
+        if continues_store_answer(turn.message, turn.history):
+            return
+        answer = self.answer(turn)
+        if answer is not None:
+            yield answer.text
+            yield answer
+
+    def answer(self, turn: Turn) -> Answer | None:
+        """The catalog skill's Answer when the message asks for one and a skill can answer, else None."""
+        bot = self.bot
+        if not bot.settings.shop_skills:
+            return None
+        message = turn.message
+        routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, shown_products(turn.history))
+        if routed.route.skill == "order" and routed.route.confidence >= SURE and not asks_store_rule(message):
+            handoff = own_order_handoff(bot.settings.support_contact)  # the shopper's own order: a person checks it
+            return turn.answer(handoff.message, abstained=True, handoff=True, reason=handoff.reason, origin="handoff")
+        reply = routed.reply
+        if reply is None:
+            return None
+        turn.clock.retrieved()
+        answer = turn.answer(reply.text, confidence=routed.route.confidence, abstained=reply.abstained,
+                             product=reply.focus or turn.product, reason=reply.reason,
+                             origin="smalltalk" if routed.route.skill == "smalltalk" else "catalog")
+        answer.citations = [c for c in map(bot.doc_citation, reply.sources) if c is not None]
+        answer.products = [item.card() for item in reply.products]
+        answer.retrieved = list(reply.sources)
+        return answer
