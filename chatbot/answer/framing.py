@@ -7,7 +7,7 @@ answer to another customer, and a catalog attribute is said as a sentence. When 
 someone's opinion but the question asks for a fact, a short note says so. Cleaning a passage before it
 is split into sentences (``clean_passage_text``) keeps embedded questions, markup and raw attribute
 notation from ever being quoted. Citation markers are not placed here: each framed sentence ends with its
-stop, and ``answering`` puts the marker before it.
+stop, and ``drafting`` puts the marker before it.
 """
 
 from __future__ import annotations

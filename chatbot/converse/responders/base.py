@@ -22,6 +22,15 @@ class Responder(Protocol):
         """The answer's pieces, then its Answer; nothing at all to leave the turn to the next responder."""
 
 
+class PartsResponder:
+    """The base of the built-in responders: each reads the Chatbot's parts (``bot``) and has a ``name``."""
+
+    name = ""
+
+    def __init__(self, bot: Parts):
+        self.bot = bot
+
+
 class Parts(Protocol):
     """What responders use of the Chatbot: its settings, its lazily loaded parts and the one look-up."""
 

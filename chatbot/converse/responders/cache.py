@@ -12,17 +12,14 @@ from typing import Iterator
 
 from chatbot.common.privacy import mask_pii
 from chatbot.common.types import Answer
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 
 log = logging.getLogger(__name__)
 
 
-class CacheResponder:
+class CacheResponder(PartsResponder):
     name = "cache"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         if not turn.standalone:

@@ -11,16 +11,13 @@ from typing import Iterator
 
 from chatbot.common.types import Answer
 from chatbot.config import Settings
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.responders.grounded import unknown_names
 from chatbot.converse.turn import Turn
 
 
-class DeclineResponder:
+class DeclineResponder(PartsResponder):
     name = "decline"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         settings = self.bot.settings

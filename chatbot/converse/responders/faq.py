@@ -13,16 +13,13 @@ from typing import Iterator
 from chatbot.answer.drafting import Draft, extractive_answer_text
 from chatbot.common.types import Answer
 from chatbot.converse.conversation import leans_on_context
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 from chatbot.retrieve.faq_match import covering_faq
 
 
-class FaqResponder:
+class FaqResponder(PartsResponder):
     name = "faq"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         bot, settings = self.bot, self.bot.settings

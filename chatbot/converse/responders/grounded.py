@@ -18,18 +18,15 @@ from chatbot.answer.extractive import gather_evidence
 from chatbot.answer.generation import GenerationOptions
 from chatbot.answer.grounding import unmatched_names, unused_terms
 from chatbot.common.types import Answer, Hit
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 from chatbot.retrieve.judge.ranking import Judged
 
 log = logging.getLogger(__name__)
 
 
-class GroundedResponder:
+class GroundedResponder(PartsResponder):
     name = "grounded"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         bot, s = self.bot, self.bot.settings

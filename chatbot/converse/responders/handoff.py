@@ -6,15 +6,12 @@ from typing import Iterator
 
 from chatbot.common.types import Answer
 from chatbot.converse.intents import detect_handoff
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 
 
-class HandoffResponder:
+class HandoffResponder(PartsResponder):
     name = "handoff"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         handoff = detect_handoff(turn.message, self.bot.settings.support_contact)

@@ -13,16 +13,13 @@ from typing import Iterator
 from chatbot.common.types import Answer
 from chatbot.converse.conversation import continues_store_answer, shown_products
 from chatbot.converse.intents import asks_store_rule, own_order_handoff
-from chatbot.converse.responders.base import Parts
+from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 from chatbot.shop.skills.plan import SURE
 
 
-class ShopResponder:
+class ShopResponder(PartsResponder):
     name = "shop"
-
-    def __init__(self, bot: Parts):
-        self.bot = bot
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         if continues_store_answer(turn.message, turn.history):
