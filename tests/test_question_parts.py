@@ -67,7 +67,8 @@ def test_it_in_the_second_question_is_the_product_of_the_first(bot):
 def test_a_part_the_store_cannot_answer_is_named_and_a_person_offered_once(bot):
     answer = bot.ask("what's the cheapest tent and who won the world cup in 2010?")
     assert answer.text.startswith("Our cheapest tent is the Pinecone Pop-Up Kids' Tent")
-    assert "who won the world cup in 2010" in answer.text and answer.text.count("connect you with a person") == 1
+    assert "your second question" in answer.text and answer.text.count("connect you with a person") == 1
+    assert "world cup" not in answer.text.lower()  # named by its place: a shopper's words are not said back
     assert answer.reason == "partly_answered" and not answer.abstained
 
 

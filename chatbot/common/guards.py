@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from chatbot.common.english import is_english_word
+
 _INSTRUCTION = re.compile(
     r"(ignore|disregard|forget|override)\b.{0,40}\b(instruction|rule|prompt|guideline|direction)s?"
     r"|\byou are now\b|\bact as\b|\bpretend (to be|you are)\b|\bnew (instructions|rules)\b"
@@ -24,6 +26,34 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 def looks_like_instruction(text: str) -> bool:
     """True when ``text`` tries to steer an AI assistant rather than state store information."""
     return bool(_INSTRUCTION.search(text))
+
+
+# words that steer an assistant rather than ask a store anything: a message with one is never quoted back, and
+# no quoted term may be one
+_STEERING = frozenset("ignore disregard forget override pretend instruction instructions prompt jailbreak roleplay "
+                      "repeat print say".split())
+_NOT_QUOTED = _STEERING | frozenset("previous above rule rules system output respond reply confirm reveal write "
+                                    "type translate act admin password hacked granted".split())
+_NAME = re.compile(r"[A-Z][A-Za-z0-9&'-]{1,19}")  # "Venmo", "PlayStation", "Xbox360"
+MAX_QUOTED_TERMS = 3
+
+
+def quotable(terms: list[str], message: str) -> bool:
+    """Whether the bot may say ``terms`` (words or short names of the shopper's ``message``) back in quotes, as
+    in 'Our store information doesn't mention "student".' Only a few, each an ordinary English word or one
+    name, at most two words long, and never from a message that tries to steer the bot: an attacker's words
+    said in the store's voice are the attack ("doesn't mention "access granted"")."""
+    if not terms or len(terms) > MAX_QUOTED_TERMS or looks_like_instruction(message):
+        return False
+    if _STEERING & set(re.findall(r"[a-z]+", message.lower())):
+        return False
+    return all(_plain_term(term) for term in terms)
+
+
+def _plain_term(term: str) -> bool:
+    words = term.split()
+    return 0 < len(words) <= 2 and all(
+        word.lower() not in _NOT_QUOTED and (is_english_word(word) or bool(_NAME.fullmatch(word))) for word in words)
 
 
 def strip_instructions(text: str) -> str:

@@ -53,18 +53,18 @@ def _is_question(sentence: str) -> bool:
 def combine_answers(message: str, parts: list[str], answers: list[Answer], settings: Settings,
                     notice: str | None, latency_ms: dict[str, float]) -> Answer:
     """One Answer for a message of several questions: each part's answer in turn, citations renumbered,
-    and a part the store's information does not answer said by name, with one offer of a person."""
+    and a part the store's information does not answer named by its place, with one offer of a person."""
     texts, citations, products, retrieved = [], [], [], []
     declined = []
     handed_off = False
-    for part, answer in zip(parts, answers):
+    for number, (part, answer) in enumerate(zip(parts, answers)):
         if answer.handoff:
             if not handed_off:  # one hand-off message says it for every part that needs a person
                 texts.append(answer.text)
             handed_off = True
         elif answer.origin == "declined":
             declined.append(part)
-            texts.append(_declined_part(part, answer, settings))
+            texts.append(_declined_part(number, answer, settings))
         else:
             text = _CITATION.sub(lambda m: _renumbered(m, answer.citations, citations), answer.text)
             if answer.abstained:  # "the catalog doesn't list that...": the offer of a person comes once, below
@@ -107,8 +107,13 @@ def _renumbered(marker: re.Match, own: list, combined: list) -> str:
     return f"[{len(combined)}]"
 
 
-def _declined_part(part: str, answer: Answer, settings: Settings) -> str:
-    asked = part.strip().rstrip("?.! ")
+_ORDINALS = ("first", "second", "third")  # MAX_PARTS of them
+
+
+def _declined_part(number: int, answer: Answer, settings: Settings) -> str:
+    """What a part that nothing answers gets: named by its place, never quoted (whatever a shopper writes is
+    not said back in the store's voice)."""
+    which = f"your {_ORDINALS[number]} question"
     if answer.reason == "off_topic":
-        return f"“{asked}” isn't something I can help with: I only answer questions about {settings.store_name}."
-    return f"I couldn't find an answer to “{asked}” in our store information, so I don't want to guess."
+        return f"I can't help with {which}: I only answer questions about {settings.store_name}."
+    return f"I couldn't find an answer to {which} in our store information, so I don't want to guess."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from chatbot.common.guards import quotable
 from chatbot.common.types import Answer
 from chatbot.config import Settings
 from chatbot.converse.responders.base import PartsResponder
@@ -24,7 +25,8 @@ class DeclineResponder(PartsResponder):
         found = self.bot.look_up(turn)
         # on a product page the question is about that product, never off-topic
         off_topic = found.relevance < settings.offtopic_relevance and not turn.product
-        text = decline_text(settings, off_topic, unknown_names(turn, settings.max_passages))
+        unknown = unknown_names(turn, settings.max_passages)
+        text = decline_text(settings, off_topic, unknown if quotable(sorted(unknown), turn.message) else set())
         yield text
         confidence = found.judged.confidence if found.judged is not None else found.relevance
         yield turn.answer(text, turn.draft, found.hits, confidence, abstained=True, product=turn.product,

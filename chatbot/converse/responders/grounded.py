@@ -17,6 +17,7 @@ from chatbot.answer.drafting import add_note, extractive_answer, generated_answe
 from chatbot.answer.extractive import gather_evidence
 from chatbot.answer.generation import GenerationOptions
 from chatbot.answer.grounding import unmatched_names, unused_terms
+from chatbot.common.guards import quotable
 from chatbot.common.types import Answer, Hit
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
@@ -59,8 +60,7 @@ class GroundedResponder(PartsResponder):
         confidence = judged.confidence if judged is not None else found.relevance * (draft.support or 1.0)
         unused = unused_terms(turn.message, bot.retriever.lexical.unused_words(turn.message))
         if unused:  # "student" in "do you offer a student discount?": say the answer above is not about it
-            yield add_note(draft, "Our store information doesn't mention " + " or ".join(f'"{w}"' for w in unused)
-                           + ".")
+            yield add_note(draft, not_mentioned(unused, turn.message))
         answer = turn.answer(draft.text, draft, found.hits, confidence, product=turn.product,
                              origin="quoted" if draft.quoted else "model",
                              reason="model_unavailable" if draft.interrupted else None)
@@ -68,6 +68,14 @@ class GroundedResponder(PartsResponder):
         if turn.standalone and not draft.interrupted:
             bot.cache.put(turn.message, turn.product, answer)
         yield answer
+
+
+def not_mentioned(terms: list[str], message: str) -> str:
+    """The note that the store's information never uses some words of the question: naming them when they are
+    plain words ("student"), else without repeating the shopper's words."""
+    if quotable(terms, message):
+        return "Our store information doesn't mention " + " or ".join(f'"{w}"' for w in terms) + "."
+    return "Our store information doesn't cover the rest of your question."
 
 
 def unknown_names(turn: Turn, passages: int) -> set[str]:
