@@ -414,3 +414,60 @@ def test_product_page_context_from_the_url(site, browser):
     ask(page, "What age is it for?")
     assert "Thanks" not in page.locator("#handoff-notice").inner_text()  # the next question clears it
     page.close()
+
+
+def _handoff_ticket(site, question: str) -> tuple[str, str]:
+    """A shopper's conversation that ended in a hand-off: (conversation id, ticket id)."""
+    store, bot = site["store"], site["bot"]
+    conversation, _ = store.record_turn(None, question, bot.ask(question))
+    return conversation, store.open_ticket(conversation, "asked_for_person")
+
+
+def _open(agent, ref: str) -> None:
+    agent.locator("#ticket-queue input").click()
+    agent.get_by_role("option").filter(has_text=ref).click()
+
+
+def test_drafts_belong_to_one_ticket_and_its_last_message(site, browser):
+    """Drafts made for one shopper are never sent to another, nor to an old message of the same shopper."""
+    store = site["store"]
+    first_conversation, first = _handoff_ticket(site, "How long do refunds take?")
+    _, second = _handoff_ticket(site, "Do you ship to Canada?")
+    refs = {t["id"]: t["ref"] for t in store.list_tickets("open")}
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(agent, site["url"], "/agent/", "ana")
+    agent.wait_for_selector("#queue-summary")
+    agent.wait_for_function("() => document.querySelector('#queue-summary').innerText.includes('open')")
+    _open(agent, refs[first])
+    expect(agent.locator("#customer-message textarea")).to_have_value("How long do refunds take?", timeout=10_000)
+    agent.locator("#draft-replies").click()
+    agent.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
+
+    _open(agent, refs[second])  # another ticket: the first one's drafts go, its message is not kept either
+    expect(agent.locator("#customer-message textarea")).to_have_value("Do you ship to Canada?", timeout=10_000)
+    expect(agent.locator("#draft-1 textarea")).to_have_value("")
+    agent.locator("#draft-1 textarea").fill("Refunds take 5-7 business days.")  # typed into the emptied box
+    agent.locator("#send-draft-1").click()
+    expect(agent.locator("#agent-status")).to_contain_text("another ticket", timeout=10_000)
+    assert not [t for t in store.list_tickets("open") if t["id"] == second][0]["assigned_to"]  # not joined either
+
+    _open(agent, refs[first])
+    agent.locator("#draft-replies").click()
+    agent.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
+    store.record_turn(first_conversation, "Actually, can I get store credit instead?",
+                      site["bot"].ask("Actually, can I get store credit instead?"))
+    # the shopper wrote again: the box shows the new message, and the old drafts are not sent
+    expect(agent.locator("#customer-message textarea")).to_have_value("Actually, can I get store credit instead?",
+                                                                      timeout=15_000)
+    agent.locator("#send-draft-1").click()
+    expect(agent.locator("#agent-status")).to_contain_text("written again", timeout=10_000)
+    sent = [t for t in store.list_tickets("open") if t["id"] == first][0]["transcript"]
+    assert not any(t["role"] == "agent" and t["kind"] == "reply" for t in sent)
+    agent.locator("#draft-replies").click()  # drafts for the new message can be sent
+    agent.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('draft(s)')",
+                            timeout=120_000)
+    agent.locator("#send-draft-1").click()
+    expect(agent.locator("#agent-status")).to_contain_text("Reply sent", timeout=10_000)
+    agent.close()
+    for ticket in (first, second):
+        store.close_ticket(ticket)

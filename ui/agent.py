@@ -92,7 +92,10 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
     status = gr.Markdown(elem_id="agent-status")
     refresh = gr.Timer(REFRESH_SECONDS)
     build_tools_panel(bot, settings)
-    drafted = gr.State([])  # the draft texts as generated, to store beside what the agent sent
+    # the drafts as generated, with the ticket and the customer's last message when they were made: {"ticket",
+    # "asked", "texts"}; a draft is only ever sent to that ticket, while that message is still the customer's last
+    drafted = gr.State({})
+    asked = gr.State("")  # the open ticket's last customer message, as the customer box was last filled
     shown = gr.State([])  # the queue as last drawn, so an unchanged queue is not redrawn
 
     def find(tid, open_tickets: list[dict] | None = None):
@@ -102,24 +105,34 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         return next((t for t in tickets if t["id"] == tid), None)
 
     def pick(tid):
+        """Open a ticket: its conversation and last message, and no drafts (those of another ticket never stay)."""
         ticket = find(tid)
-        return tid, _transcript_markdown(ticket), (ticket or {}).get("last_question", "")
+        last = (ticket or {}).get("last_question", "")
+        return (tid, _transcript_markdown(ticket), last, last, *[""] * MAX_DRAFTS, *[""] * MAX_DRAFTS, {},
+                "" if ticket or not tid else "⚠ That ticket is no longer open.")
 
-    def tick(tid, drawn):
+    def tick(tid, drawn, shown_question, message):
         open_tickets = store.list_tickets("open")  # once per tick: the queue and the open transcript share it
         choices, line = _queue(open_tickets)
         queue = gr.update(choices=choices) if choices != drawn else gr.skip()
-        return queue, line, (_transcript_markdown(find(tid, open_tickets)) if tid else gr.skip()), choices
+        ticket = find(tid, open_tickets) if tid else None
+        new = ticket is not None and ticket["last_question"] != shown_question
+        # the customer wrote again: their new message replaces the old one in the box (unless the agent typed
+        # their own there), so drafts answer what they asked last
+        box = ticket["last_question"] if new and message == shown_question else gr.skip()
+        note = "The customer wrote again: draft replies to their new message." if new else gr.skip()
+        return (queue, line, (_transcript_markdown(ticket) if tid else gr.skip()), choices,
+                ticket["last_question"] if new else gr.skip(), box, note)
 
-    def draft(message: str, n: float):
+    def draft(tid, message: str, n: float, last: str):
         try:
             answers = bot.drafts(message, n=int(n))
         except ChatbotError as exc:
-            return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [[], f"⚠ {exc}"]
+            return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [{}, f"⚠ {exc}"]
         texts = [customer_reply(a.text, settings.store_name) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         notes = [draft_caption(a) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
         found = f"{len(answers)} draft(s)." if answers else "No grounded draft: the store's documents don't cover this."
-        return [*texts, *notes, texts[: len(answers)], found]
+        return [*texts, *notes, {"ticket": tid, "asked": last, "texts": texts[: len(answers)]}, found]
 
     def join_chat(tid, request: gr.Request):
         if not tid:
@@ -140,15 +153,23 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
             return f"⚠ {exc}", gr.skip(), gr.skip()
         return "✓ Ticket closed; the customer was told they can ask again any time.", None, "_No ticket selected._"
 
-    def send(tid, message: str, generated: list, text: str, index: int | None, request: gr.Request):
+    def send(tid, message: str, generated: dict, text: str, index: int | None, request: gr.Request):
         """Deliver the reply (once) to the ticket's conversation; returns the status line and the transcript."""
         note = _deliver(tid, message, generated, text, index, who(request))
         return note, (_transcript_markdown(find(tid)) if tid else gr.skip())
 
-    def _deliver(tid, message: str, generated: list, text: str, index: int | None, agent: str) -> str:
+    def _deliver(tid, message: str, generated: dict, text: str, index: int | None, agent: str) -> str:
         if not (text or "").strip():
             return "⚠ The reply is empty."
-        original = generated[index] if index is not None and index < len(generated) else None
+        if index is not None:  # a draft answers one ticket's one message: never another shopper, never an old one
+            if generated.get("ticket") != tid:
+                return "⚠ This draft was written for another ticket: draft replies for this one first."
+            ticket = find(tid) if tid else None
+            if ticket and ticket["last_question"] != generated.get("asked"):
+                return ("⚠ The customer has written again since this draft was made: draft replies to their new "
+                        "message, or send your own reply.")
+        texts = generated.get("texts", [])
+        original = texts[index] if index is not None and index < len(texts) else None
         edited = "" if original is None or original == text else " (edited)"
         if not tid:  # a pasted message, not a ticket: nobody to deliver to, kept as evaluation data
             store.record_agent_reply(None, message or "", original, text, sent=False)
@@ -162,16 +183,17 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         store.record_agent_reply(tid, message or "", original, text, sent=True)
         return f"✓ Reply sent{edited}: it appears in the customer's chat now."
 
-    refresh.tick(tick, [ticket_id, shown], [tickets, summary, transcript, shown], show_progress="hidden")
-    tickets.change(pick, tickets, [ticket_id, transcript, customer])
+    refresh.tick(tick, [ticket_id, shown, asked, customer],
+                 [tickets, summary, transcript, shown, asked, customer, status], show_progress="hidden")
+    tickets.change(pick, tickets, [ticket_id, transcript, customer, asked, *boxes, *captions, drafted, status])
     join.click(join_chat, ticket_id, [status, transcript])
     close.click(close_ticket, ticket_id, [status, tickets, transcript])
-    make.click(draft, [customer, count], [*boxes, *captions, drafted, status])
+    make.click(draft, [ticket_id, customer, count, asked], [*boxes, *captions, drafted, status])
     for i, (box, button) in enumerate(zip(boxes, sends)):
         button.click(_bind(send, i), [ticket_id, customer, drafted, box], [status, transcript])
     send_own.click(_bind(send, None), [ticket_id, customer, drafted, own], [status, transcript])
     # on opening the page, the queue as it is now (nothing drawn yet, so it is always drawn)
-    on_load = (lambda: tick(None, None), None, [tickets, summary, transcript, shown])
+    on_load = (lambda: tick(None, None, "", "")[:4], None, [tickets, summary, transcript, shown])
     return {"tickets": tickets, "refresh": refresh, "load": on_load}
 
 
