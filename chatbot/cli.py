@@ -30,6 +30,7 @@ from chatbot.common.types import Answer
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot, make_embedder
 from chatbot.data.accounts import ROLES, AccountStore
+from chatbot.data.folder import prepare_data_folder
 from chatbot.evaluate.metrics import read_questions, run_questions, summarize
 from chatbot.ingest.chunking import Chunker
 from chatbot.ingest.indexer import update_index
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         workers = None if "CHATBOT_GENERATOR_WORKERS" in os.environ else 1
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
+        settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
         commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
                     "train": _train, "users": _users}
         return commands[args.command](args, settings)

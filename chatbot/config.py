@@ -9,7 +9,7 @@ are rejected so a typo does not silently do nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,6 +21,10 @@ from chatbot.common.errors import ConfigError
 @dataclass(frozen=True)
 class Settings:
     # --- where things live
+    data_dir: str = ""  # the one folder the app writes to (chatbot/data/folder.py); "" = chosen at start-up:
+    #                     /data when writable (Spaces' persistent storage), else ./data beside the code when
+    #                     writable, else a temporary folder (lost at restart). The four settings below that are
+    #                     left at their defaults follow it
     index_dir: str = "index"  # folder holding the FAISS vectors, SQLite chunk store and manifest
     knowledge_dir: str = "knowledge"  # the store's documents; launch.py indexes it
     uploads_dir: str = "data/uploads"  # documents uploaded in the admin, filed by kind (outside the code);
@@ -111,6 +115,9 @@ class Settings:
     #                           bounded by its workers, so cached, FAQ and quoted answers need not wait behind it
     max_queue: int = 64  # waiting chat requests beyond which new ones get "busy, try again"
     session_hours: float = 12.0  # an agent's or admin's sign-in lasts this long
+    demo_staff_password: str = field(default="", repr=False)  # set (10+ characters, e.g. as a Space secret):
+    #                     start-up creates demo-agent and demo-admin with this password and the shopper page links
+    #                     to /signin; "" = no demo accounts. Never printed; there is no default password
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",

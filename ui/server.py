@@ -13,7 +13,8 @@ admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
   empty message, ``ChatbotError``) is answered ``400 {"error"}`` *before* the
   stream starts, a malformed body ``422 {"error", "detail"}``; a failure after
   the first token arrives as an ``error`` event ``{"error"}``.
-- ``POST /api/feedback``, ``POST /api/handoff``, ``GET /api/health``.
+- ``POST /api/feedback``, ``POST /api/handoff``, ``GET /api/health`` (with ``storage``: the data folder
+  and whether it survives a restart, when ``launch.py`` passes it).
 - ``GET /api/conversations/{id}``: the transcript (staff replies included) and
   ticket state, for a returning shopper; ``GET /api/conversations/{id}/updates
   ?after=SEQ``: staff messages since the last one shown, polled while a
@@ -84,7 +85,9 @@ class HandoffRequest(BaseModel):
 
 
 def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, agent_app: Any = None,
-                  admin_app: Any = None, accounts: Any = None) -> FastAPI:
+                  admin_app: Any = None, accounts: Any = None, storage: Any = None) -> FastAPI:
+    """The FastAPI app (see the module docstring). ``storage`` (a ``chatbot.data.folder.DataFolder``) puts
+    where the app stores things, and whether that survives a restart, on ``/api/health``."""
     app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
                   description="Grounded customer-service answers from the store's own documents, with sources.")
     runner = TurnRunner(bot, store, AnswerLimiter(settings.max_concurrent, settings.max_queue))
@@ -173,9 +176,12 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     async def health() -> dict:
         """Readiness: the index loads and the answer backend is known."""
         try:
-            return await asyncio.to_thread(_health, bot)
+            report = await asyncio.to_thread(_health, bot)
         except Exception as exc:  # e.g. no index yet: not ready, with the reason
             return JSONResponse({"status": "error", "error": str(exc)}, 503)
+        if storage is not None:
+            report["storage"] = storage.as_health()
+        return report
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> FileResponse:
