@@ -6,8 +6,15 @@ Serves the shopper chat at ``/``, the agent window at ``/agent`` and the store
 admin at ``/admin`` (both behind sign-in at ``/signin``), the HTTP API at
 ``/api/*``, the OpenAI-compatible API at ``/v1``, and the embeddable widget at
 ``/widget.js``. This is the Hugging Face Spaces entry
-point too (``app_file: launch.py``). Indexing is incremental, so a restart
-with unchanged files embeds nothing.
+point too (``app_file: launch.py``): Spaces installs only requirements.txt,
+not the project, so ``chatbot`` and ``ui`` are imported from beside this file.
+Indexing is incremental, so a restart with unchanged files embeds nothing.
+
+Everything the app writes goes to one data folder (``chatbot.data.folder``):
+``/data`` on a Space with persistent storage, ``./data`` on a writable
+checkout, else a temporary folder; the log and ``/api/health`` say whether it
+survives a restart. With ``CHATBOT_DEMO_STAFF_PASSWORD`` set, the demo staff
+accounts are made (``chatbot.data.demo_staff``).
 """
 
 from __future__ import annotations
@@ -15,16 +22,20 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
-from chatbot.config import Settings
-from chatbot.converse.chatbot import Chatbot, make_embedder
-from chatbot.ingest.chunking import Chunker
-from chatbot.ingest.indexer import update_index
-from ui.admin import knowledge_paths
-
 ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # started as `python /elsewhere/launch.py` without the project installed
+    sys.path.insert(0, str(ROOT))
+
+from chatbot.config import Settings  # noqa: E402 (after the path above)
+from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.data.folder import prepare_data_folder  # noqa: E402
+from chatbot.ingest.chunking import Chunker  # noqa: E402
+from chatbot.ingest.indexer import update_index  # noqa: E402
+from ui.admin import knowledge_paths  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     if not Path(knowledge).is_absolute() and not Path(knowledge).exists():
         knowledge = str(ROOT / knowledge)  # started from another folder: use the demo store beside this file
     settings = replace(settings, knowledge_dir=knowledge)
+    settings, folder = prepare_data_folder(settings)
+    (logging.info if folder.persistent else logging.warning)("%s", folder.describe())
     embedder = make_embedder(settings)
     report = update_index(knowledge_paths(settings), settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
@@ -53,18 +66,25 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from chatbot.data.accounts import AccountStore
+    from chatbot.data.demo_staff import ensure_demo_staff
     from chatbot.data.storage import ConversationStore
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
+    from ui.shopper import STAFF_DEMO_OFF, STAFF_DEMO_READY
 
     store = ConversationStore(settings.database_url, public_contact=settings.support_contact)
     accounts = AccountStore(settings.database_url, session_hours=settings.session_hours)
+    demo_staff = ensure_demo_staff(accounts, settings.demo_staff_password)
     if not accounts.any():
-        logging.warning("no agent or admin account yet: create one with "
-                        "`python -m chatbot users add NAME --role admin` to use /agent and /admin")
-    server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings),
+        logging.warning("no agent or admin account yet: create one with `python -m chatbot users add NAME --role "
+                        "admin`, or set CHATBOT_DEMO_STAFF_PASSWORD for demo ones, to use /agent and /admin")
+    # the shopper page tells a public demo's visitors how to reach the staff pages; a store's own site, never
+    on_space = bool(os.environ.get("SPACE_ID"))  # set by Hugging Face Spaces
+    staff_demo = STAFF_DEMO_READY if demo_staff else STAFF_DEMO_OFF if on_space else None
+    server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings, staff_demo=staff_demo),
                            agent_app=create_agent_app(bot, store, settings, accounts),
-                           admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts)
+                           admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts,
+                           storage=folder)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
     uvicorn.run(server, host=args.host, port=args.port, log_level="info")

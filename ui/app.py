@@ -33,6 +33,8 @@ CSS = """
 #shopper-chat details.source p { margin: .3em 0 .5em 1.2em; }
 #shopper-chat .staff-author { color: #1d4f7a; }
 #handoff-notice { overflow-wrap: anywhere; }
+#staff-demo { font-size: .85em; color: #55555f; }
+#staff-demo a { color: #1d4f7a; }
 .product-cards { display: flex; flex-wrap: wrap; gap: 8px; margin: .5em 0; }
 .product-card { display: flex; flex-direction: column; gap: 2px; padding: 8px 10px; min-width: 140px;
   flex: 1 1 140px; max-width: 220px; border: 1px solid #d6d9de; border-radius: 10px; background: #fff; }
@@ -75,12 +77,14 @@ def product_choices(bot) -> list[tuple[str, str]]:
     return sorted(((d.title, d.product_id) for d in docs), key=lambda x: x[0].lower())
 
 
-def create_app(bot, store, settings=None) -> gr.Blocks:
-    """The shopper chat: questions, answers with sources, ratings and a hand-off to a person."""
+def create_app(bot, store, settings=None, staff_demo: str | None = None) -> gr.Blocks:
+    """The shopper chat: questions, answers with sources, ratings and a hand-off to a person.
+
+    ``staff_demo`` adds a line about the demo staff pages (``ui.shopper.staff_demo_note``)."""
     settings = settings or bot.settings
     with gr.Blocks(title=f"{settings.store_name} assistant") as app:
         gr.Markdown(f"# {settings.store_name} · customer service", elem_id="page-title")
-        shopper = build_shopper_tab(bot, store, settings, product_choices(bot))
+        shopper = build_shopper_tab(bot, store, settings, product_choices(bot), staff_demo=staff_demo)
 
         def product_from_url(request: gr.Request):
             wanted = (request.query_params.get("product") or "") if request else ""

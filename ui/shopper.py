@@ -32,10 +32,26 @@ EXAMPLES = ["How long do I have to return an item?", "Do you ship to Canada?",
 SORRY = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 NO_PRODUCT = "No product (store questions)"
 POLL_SECONDS = 3.0
+STAFF_DEMO_READY = "ready"  # demo staff accounts exist (``chatbot.data.demo_staff``): link to the sign-in
+STAFF_DEMO_OFF = "off"  # a public demo without them: say how to turn them on
 
 
-def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]]) -> dict:
-    """Lay out the shopper chat inside the current Blocks; returns the components tests and ``load`` need."""
+def staff_demo_note(staff_demo: str | None) -> str:
+    """The small line under the chat about the demo staff pages; "" on a store's own site (``None``)."""
+    if staff_demo == STAFF_DEMO_READY:
+        return ("Staff demo: [sign in at /signin](/signin) as demo-agent (agent window) or demo-admin (store "
+                "admin), with the password the demo's owner set.")
+    if staff_demo == STAFF_DEMO_OFF:
+        return ("Staff demo: to try the agent window and the store admin, set the secret "
+                "`CHATBOT_DEMO_STAFF_PASSWORD` (10+ characters) in this Space's settings and restart it.")
+    return ""
+
+
+def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], staff_demo: str | None = None) -> dict:
+    """Lay out the shopper chat inside the current Blocks; returns the components tests and ``load`` need.
+
+    ``staff_demo`` (``STAFF_DEMO_READY``, ``STAFF_DEMO_OFF`` or ``None``) adds the line about the demo staff
+    pages under the chat (``staff_demo_note``)."""
     sessions = ChatSessions()
     saved = gr.BrowserState({"conversation_id": None}, storage_key="store-chat-conversation")
     product = gr.Dropdown(choices=[(NO_PRODUCT, "")] + products, value=None, label="Product page",
@@ -49,6 +65,8 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]]) -> 
     notice = gr.Markdown(elem_id="handoff-notice")
     poll = gr.Timer(POLL_SECONDS, active=False)
     gr.Examples(EXAMPLES, inputs=message, label="Try asking")
+    if note := staff_demo_note(staff_demo):
+        gr.Markdown(note, elem_id="staff-demo")
 
     def ask(text: str, product_id: str | None, request: gr.Request):
         session = sessions.get(request.session_hash)

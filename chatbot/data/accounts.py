@@ -86,6 +86,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _check_password_length(password: str) -> None:
+    if len(password) < 10:
+        raise InputError("the password must be at least 10 characters long")
+
+
 class AccountStore:
     def __init__(self, url: str, session_hours: float = 12.0, max_failures: int = 5, lockout_minutes: float = 15.0,
                  clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep):
@@ -109,14 +114,28 @@ class AccountStore:
             raise InputError(f"account name {name!r} must be 2-64 lowercase letters, digits or . _ @ -")
         if role not in ROLES:
             raise InputError(f"role {role!r} must be one of {', '.join(ROLES)}")
-        if len(password) < 10:
-            raise InputError("the password must be at least 10 characters long")
+        _check_password_length(password)
         with self._lock, self._engine.begin() as db:
             if db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first():
                 raise InputError(f"account {name!r} exists; remove it first with `python -m chatbot users remove {name}`")
             db.execute(_users.insert().values(name=name, role=role, password_hash=hash_password(password), failures=0,
                                               created_at=self._clock()))
         return Account(name, role)
+
+    def set_password(self, name: str, role: str, password: str) -> Account:
+        """Create ``name`` with ``role`` and ``password``, or give the existing account that role and password
+        (its lock and sessions are cleared). For accounts managed by the app itself, such as the demo staff."""
+        name = name.strip().lower()
+        if role not in ROLES:
+            raise InputError(f"role {role!r} must be one of {', '.join(ROLES)}")
+        _check_password_length(password)
+        with self._lock, self._engine.begin() as db:
+            exists = db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first() is not None
+            if exists:
+                db.execute(_sessions.delete().where(_sessions.c.user_name == name))
+                db.execute(_users.update().where(_users.c.name == name).values(
+                    role=role, password_hash=hash_password(password), failures=0, locked_until=None))
+        return Account(name, role) if exists else self.add(name, role, password)
 
     def remove(self, name: str) -> None:
         with self._lock, self._engine.begin() as db:
