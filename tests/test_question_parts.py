@@ -90,3 +90,31 @@ def test_a_source_cited_by_two_parts_keeps_one_number(bot):
     length, watts = answer.text.split("\n\n")
     assert "6 ft" in length and "60W" in watts and "Charging Stand" not in answer.text
     assert [c.doc_id for c in answer.citations] == ["product:HP-1045"] and watts.endswith("[1].")
+
+
+def _history(bot, *questions, product_id=None) -> list:
+    from chatbot.converse.conversation import answered_turns
+    turns = []
+    for question in questions:
+        turns += answered_turns(question, product_id, bot.ask(question, product_id=product_id, history=turns))
+    return turns
+
+
+def test_a_store_question_after_a_product_talk_leaves_the_product_out(bot):
+    """After the blanket's reviews, "is it free?" follows the delivery question, not the blanket."""
+    history = _history(bot, "What do reviewers say about the Chunky Knit Weighted Blanket?")
+    answer = bot.ask("How long does delivery take to Hawaii and is it free?", history=history)
+    assert "Hawaii" in answer.text and "$5.99" in answer.text
+    assert "Blanket" not in answer.text and "catalog doesn't list" not in answer.text, answer.text
+    assert len(answer.text.split("\n\n")) == 1  # the second part said nothing the first had not
+    answer = bot.ask("Do you ship to Canada and how much does it cost?", history=history)
+    assert "$19.99" in answer.text and "$89.00" not in answer.text and "Blanket" not in answer.text, answer.text
+
+
+def test_on_a_product_page_a_store_question_is_answered_for_the_store(bot):
+    answer = bot.ask("How long does delivery take to Hawaii and is it free?", product_id="HP-1043")
+    assert "Hawaii" in answer.text and "Blanket" not in answer.text and answer.product_id is None, answer.text
+    again = bot.ask("Do you ship to Canada?", product_id="HP-1043")
+    assert "$19.99" in again.text and again.product_id is None
+    washable = bot.ask("is it machine washable?", product_id="HP-1043")  # the page's product, still
+    assert "Chunky Knit Weighted Blanket" in washable.text and "hand wash cold" in washable.text

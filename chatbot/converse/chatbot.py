@@ -24,7 +24,7 @@ from chatbot.common.guards import cut_message
 from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
-from chatbot.converse.conversation import answered_turns, continues_store_answer
+from chatbot.converse.conversation import answered_turns, continues_store_answer, is_follow_up, leans_on_context
 from chatbot.converse.language import english_only_reply, foreign
 from chatbot.converse.question_parts import combine_answers, question_parts
 from chatbot.converse.responders import responder_chain
@@ -185,7 +185,11 @@ class Chatbot:
         # several questions in one message: each answered on its own terms, then said together
         answers, turns = [], list(history)
         for part in parts:
-            *_, answer = self.respond(self._turn(part, None, product_id, turns))
+            part_turn = self._turn(part, None, product_id, turns)
+            if answers and is_follow_up(part) and not (answers[-1].product_id or answers[-1].products):
+                # "is it free?" after "how long does delivery take to Hawaii": about that question, not a product
+                part_turn.leave_products()
+            *_, answer = self.respond(part_turn)
             answers.append(answer)
             turns += answered_turns(part, product_id, answer)
         turn.clock.done()
@@ -313,7 +317,17 @@ class Chatbot:
 
     # ---- helpers
     def _turn(self, message: str, notice: str | None, product_id: str | None, history: list) -> Turn:
-        return Turn(message, notice, product_id, history, Clock(), self.settings.model_wait_s)
+        turn = Turn(message, notice, product_id, history, Clock(), self.settings.model_wait_s)
+        if (turn.product or turn.shown) and self._store_wide(message):
+            turn.leave_products()  # shipping, returns, payment, the store: the same answer on every product page
+        return turn
+
+    def _store_wide(self, message: str) -> bool:
+        """Whether ``message`` asks about the store as a whole (the router is sure it is a policy question) and
+        points at no product ("can I return it?" is about the product in focus)."""
+        if not self.settings.shop_skills or leans_on_context(message):
+            return False
+        return self.shop.asks_policy(message, self.phrases.embed([message])[0])
 
     def _clean(self, message: str) -> tuple[str, str | None]:
         if not isinstance(message, str) or not message.strip():

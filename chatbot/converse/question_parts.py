@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from chatbot.common.text import sentences
 from chatbot.common.types import Answer
 from chatbot.config import Settings
 
@@ -70,7 +71,9 @@ def combine_answers(message: str, parts: list[str], answers: list[Answer], setti
             if answer.abstained:  # "the catalog doesn't list that...": the offer of a person comes once, below
                 declined.append(part)
                 text = _OFFER.sub("", text).strip()
-            texts.append(text)
+            said = {s for earlier in texts for s in sentences(earlier)}
+            if not set(sentences(text)) <= said:  # a part answered by what an earlier part's answer said already
+                texts.append(text)
         products += [p for p in answer.products if p["id"] not in {q["id"] for q in products}]
         retrieved += [d for d in answer.retrieved if d not in retrieved]
     handoff = handed_off

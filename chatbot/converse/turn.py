@@ -17,7 +17,7 @@ from typing import Any
 from chatbot.answer.drafting import Draft
 from chatbot.common.privacy import mask_pii
 from chatbot.common.types import Answer, Citation, Hit
-from chatbot.converse.conversation import focus_product, standalone_question
+from chatbot.converse.conversation import focus_product, shown_products, standalone_question
 from chatbot.retrieve.judge.ranking import Judged
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class Turn:
     model_wait_s: float = 0.0  # how long to wait for a free model before quoting the sources
     query: str = field(init=False)  # the message as a standalone question (a follow-up completed from the history)
     product: str | None = field(init=False)  # the product in focus: the page's, or the one the talk is about
+    shown: tuple[str, ...] = field(init=False)  # the products the last list showed ("the second one")
     start_by: float = field(init=False)  # monotonic time by which a model must have started, else sources are quoted
     vector: Any = None  # the embedded query, once something needed it
     found: Found | None = None  # retrieval and judging, once some responder looked
@@ -79,7 +80,12 @@ class Turn:
     def __post_init__(self) -> None:
         self.query = standalone_question(self.message, self.history)
         self.product = focus_product(self.product_id, self.history)
+        self.shown = shown_products(self.history)
         self.start_by = time.monotonic() + self.model_wait_s
+
+    def leave_products(self) -> None:
+        """Answer this question as one about the store, not about the product in focus or the products shown."""
+        self.product, self.shown = None, ()
 
     @property
     def standalone(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from chatbot.common.types import Answer
-from chatbot.converse.conversation import continues_store_answer, shown_products
+from chatbot.converse.conversation import continues_store_answer
 from chatbot.converse.intents import asks_store_rule, own_order_handoff
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
@@ -35,7 +35,7 @@ class ShopResponder(PartsResponder):
         if not bot.settings.shop_skills:
             return None
         message = turn.message
-        routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, shown_products(turn.history))
+        routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, turn.shown)
         if routed.route.skill == "order" and routed.route.confidence >= SURE and not asks_store_rule(message):
             handoff = own_order_handoff(bot.settings.support_contact)  # the shopper's own order: a person checks it
             return turn.answer(handoff.message, abstained=True, handoff=True, reason=handoff.reason, origin="handoff")
