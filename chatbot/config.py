@@ -9,11 +9,10 @@ are rejected so a typo does not silently do nothing.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
-
-import tomllib
 
 from chatbot.common.errors import ConfigError
 

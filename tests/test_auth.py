@@ -6,6 +6,7 @@ is tried anonymously, with an agent's session and with an admin's.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import httpx
@@ -102,6 +103,9 @@ def test_wrong_passwords_are_refused_then_locked(site):
         for _ in range(accounts.max_failures - 1):
             response = client.post("/signin", data={"name": "sam", "password": "guess"})
             assert response.status_code == 401 and "wrong name or password" in response.text
+            # the name typed stays in the form, the password does not, and the cursor waits in the password box
+            assert 'name="name" value="sam"' in response.text and "guess" not in response.text
+            assert re.search(r'id="password"[^>]*autofocus', response.text)
         locked = client.post("/signin", data={"name": "sam", "password": "guess"})
         assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0 and "locked" in locked.text
         assert client.post("/signin", data={"name": "sam", "password": PASSWORD}).status_code == 429

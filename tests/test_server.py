@@ -161,6 +161,23 @@ def test_handoff_opens_a_ticket(base, client, store):
     assert response.status_code == 404 and "unknown-conversation" in response.json()["error"]
 
 
+def test_a_shopper_who_starts_a_new_chat_leaves_their_ticket_closed_with_a_note(base, client, store):
+    """The widget's New chat (and the chat's Clear) tell the server: a reply would no longer reach them."""
+    _, events = chat(client, base, message="I want to talk to a real person", channel="widget", product_id="HP-1043")
+    answer = events[-1][1]
+    conversation, ticket = answer["conversation_id"], answer["ticket_id"]
+    opened = {t["id"]: t for t in store.list_tickets()}[ticket]
+    assert opened["channel"] == "widget" and opened["product_id"] == "HP-1043"
+    response = client.post(f"{base}/api/conversations/{conversation}/leave")
+    assert response.status_code == 200 and response.json() == {"closed_ticket": ticket}
+    assert ticket not in {t["id"] for t in store.list_tickets()}
+    closed = store.ticket(ticket)
+    assert closed["status"] == "closed" and closed["transcript"][-1]["kind"] == "left"
+    assert "cleared the chat" in closed["transcript"][-1]["text"]
+    assert client.post(f"{base}/api/conversations/{conversation}/leave").json() == {"closed_ticket": None}
+    assert client.post(f"{base}/api/conversations/nope/leave").status_code == 404
+
+
 def test_the_teams_replies_reach_the_conversation_over_http_and_the_bot_steps_aside(base, client, store):
     _, events = chat(client, base, message="Where is my order 48213?", channel="widget")
     answer = events[-1][1]

@@ -471,3 +471,34 @@ def test_drafts_belong_to_one_ticket_and_its_last_message(site, browser):
     agent.close()
     for ticket in (first, second):
         store.close_ticket(ticket)
+
+
+def test_a_ticket_says_why_where_and_when_and_a_cleared_chat_closes_it(site, browser):
+    """The agent reads the hand-off reason in words, the channel, the product page and each message's time;
+    the shopper's Clear closes the ticket, and the agent is told why."""
+    shopper = browser.new_page(viewport={"width": 390, "height": 844})
+    shopper.goto(site["url"] + "/?product=HP-1043")
+    shopper.wait_for_function("() => { const i = document.querySelector('#product-picker input'); "
+                              "return i && i.value.includes('Chunky Knit'); }", timeout=60_000)
+    ask(shopper, "How do I wash it?")
+    shopper.locator("#talk-to-person").click()
+    shopper.wait_for_function("() => document.querySelector('#handoff-notice').innerText.includes('Ticket')")
+    ticket = next(t for t in site["store"].list_tickets("open") if t["last_question"] == "How do I wash it?")
+
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(agent, site["url"], "/agent/", "ana")
+    agent.wait_for_selector("#queue-summary")
+    agent.wait_for_function("() => document.querySelector('#queue-summary').innerText.includes('open')")
+    _open(agent, ticket["ref"])
+    header = agent.locator("#ticket-transcript")
+    expect(header).to_contain_text("asked for a person", timeout=10_000)
+    text = header.inner_text()
+    assert "asked_for_person" not in text and "from the store chat" in text
+    assert "Chunky Knit Weighted Blanket 10 lb" in text and re.search(r"just now|\d+ min ago", text), text
+
+    shopper.get_by_role("button", name="Clear").click()  # the shopper starts over
+    expect(agent.locator("#agent-status")).to_contain_text("the customer cleared the chat", timeout=15_000)
+    expect(header).to_contain_text("replies here would no longer reach them")
+    assert ticket["id"] not in {t["id"] for t in site["store"].list_tickets("open")}
+    agent.close()
+    shopper.close()

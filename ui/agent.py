@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import gradio as gr
 
 from chatbot.common.errors import ChatbotError, InputError
-from chatbot.data.tickets import display_name
+from chatbot.data.tickets import LEFT, display_name
 
 from .formatting import customer_reply, draft_caption
 from .tools_panel import build_tools_panel
@@ -50,18 +50,36 @@ def _queue(open_tickets: list[dict]) -> tuple[list[tuple[str, str]], str]:
                      f"{waited(tickets[0]['created_at'])}")
 
 
-def _transcript_markdown(ticket: dict | None) -> str:
+# why a ticket was opened, as an agent reads it (the codes are the hand-off reasons of chatbot.converse.intents)
+REASONS = {"asked_for_person": "asked for a person", "shopper_requested": "asked for a person", "upset": "upset",
+           "handoff": "handed off by the bot", "own_order_or_account": "about their own order or account"}
+CHANNELS = {"chat": "store chat", "widget": "widget on the store's site", "api": "the store's app (API)"}
+
+
+def _transcript_markdown(ticket: dict | None, product_name=lambda product_id: product_id) -> str:
+    """The ticket's conversation for the agent: why it was opened, where the shopper wrote from and which
+    product page they were on, then each message with how long ago it was written."""
     if not ticket:
         return "_No ticket selected._"
     who = f" · with {display_name(ticket['assigned_to'])}" if ticket["assigned_to"] else " · nobody has joined yet"
-    lines = [f"**Ticket {ticket['ref']}** · {ticket['reason']} · waiting {waited(ticket['created_at'])}{who}"]
+    reason = REASONS.get(ticket["reason"], ticket["reason"].replace("_", " "))
+    where = CHANNELS.get(ticket.get("channel") or "chat", ticket.get("channel") or "chat")
+    page = f" · on the page of {product_name(ticket['product_id'])}" if ticket.get("product_id") else ""
+    status = "waiting " + waited(ticket["created_at"]) if ticket["status"] == "open" else "closed"
+    lines = [f"**Ticket {ticket['ref']}** · {reason} · from the {where}{page} · {status}{who}"]
     for turn in ticket["transcript"]:
+        when = f" _({_ago(turn['created_at'])})_" if turn.get("created_at") else ""
         if turn["role"] == "agent":
-            lines.append(f"**{turn['author']} (team):** {turn['text']}" if turn["kind"] == "reply"
-                         else f"_{turn['text']}_")
+            lines.append(f"**{turn['author']} (team):** {turn['text']}{when}" if turn["kind"] == "reply"
+                         else f"_{turn['text']}_{when}")
         else:
-            lines.append(f"**{'Customer' if turn['role'] == 'user' else 'Bot'}:** {turn['text']}")
+            lines.append(f"**{'Customer' if turn['role'] == 'user' else 'Bot'}:** {turn['text']}{when}")
     return "\n\n".join(lines)
+
+
+def _ago(created_at: str) -> str:
+    since = waited(created_at)
+    return since if since == "just now" else f"{since} ago"
 
 
 def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
@@ -104,11 +122,18 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         tickets = store.list_tickets("open") if open_tickets is None else open_tickets
         return next((t for t in tickets if t["id"] == tid), None)
 
+    def product_name(product_id: str) -> str:
+        listing = bot.shop.catalog.by_id.get(product_id)
+        return f"{listing.product.name} ({product_id})" if listing else product_id
+
+    def draw(ticket: dict | None) -> str:
+        return _transcript_markdown(ticket, product_name)
+
     def pick(tid):
         """Open a ticket: its conversation and last message, and no drafts (those of another ticket never stay)."""
         ticket = find(tid)
         last = (ticket or {}).get("last_question", "")
-        return (tid, _transcript_markdown(ticket), last, last, *[""] * MAX_DRAFTS, *[""] * MAX_DRAFTS, {},
+        return (tid, draw(ticket), last, last, *[""] * MAX_DRAFTS, *[""] * MAX_DRAFTS, {},
                 "" if ticket or not tid else "⚠ That ticket is no longer open.")
 
     def tick(tid, drawn, shown_question, message):
@@ -116,12 +141,17 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         choices, line = _queue(open_tickets)
         queue = gr.update(choices=choices) if choices != drawn else gr.skip()
         ticket = find(tid, open_tickets) if tid else None
+        if tid and ticket is None:  # closed since it was opened here: by another agent, or the customer left
+            closed = store.ticket(tid)
+            left = closed["transcript"] and closed["transcript"][-1].get("kind") == LEFT
+            return (queue, line, draw(closed), choices, gr.skip(), gr.skip(), "This ticket is closed: " + (
+                "the customer cleared the chat, so a reply would not reach them." if left else "someone closed it."))
         new = ticket is not None and ticket["last_question"] != shown_question
         # the customer wrote again: their new message replaces the old one in the box (unless the agent typed
         # their own there), so drafts answer what they asked last
         box = ticket["last_question"] if new and message == shown_question else gr.skip()
         note = "The customer wrote again: draft replies to their new message." if new else gr.skip()
-        return (queue, line, (_transcript_markdown(ticket) if tid else gr.skip()), choices,
+        return (queue, line, (draw(ticket) if tid else gr.skip()), choices,
                 ticket["last_question"] if new else gr.skip(), box, note)
 
     def draft(tid, message: str, n: float, last: str):
@@ -142,7 +172,7 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         except InputError as exc:
             return f"⚠ {exc}", gr.skip()
         note = "✓ You joined the chat; the customer sees that a person is here." if joined else "You already have it."
-        return note, _transcript_markdown(find(tid))
+        return note, draw(find(tid))
 
     def close_ticket(tid, request: gr.Request):
         if not tid:
@@ -156,7 +186,7 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
     def send(tid, message: str, generated: dict, text: str, index: int | None, request: gr.Request):
         """Deliver the reply (once) to the ticket's conversation; returns the status line and the transcript."""
         note = _deliver(tid, message, generated, text, index, who(request))
-        return note, (_transcript_markdown(find(tid)) if tid else gr.skip())
+        return note, (draw(find(tid)) if tid else gr.skip())
 
     def _deliver(tid, message: str, generated: dict, text: str, index: int | None, agent: str) -> str:
         if not (text or "").strip():

@@ -97,8 +97,11 @@ def _safe_next(target: str | None) -> str:
     return target if target and required_role(path) and not urlsplit(target).netloc else "/agent/"
 
 
-def signin_page(store_name: str, message: str = "", next_url: str = "/agent/", any_accounts: bool = True) -> str:
+def signin_page(store_name: str, message: str = "", next_url: str = "/agent/", any_accounts: bool = True,
+                name: str = "") -> str:
+    """The sign-in form; after a failed try it keeps the ``name`` typed and puts the cursor on the password."""
     notice = f'<p role="alert" class="error">{html.escape(message)}</p>' if message else ""
+    focus_name, focus_password = ("", " autofocus") if name else (" autofocus", "")
     setup = f'<p class="setup">{NO_ACCOUNTS}</p>' if not any_accounts else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -111,9 +114,10 @@ button{{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem}}.error{{color:#a
 {setup}{notice}
 <form method="post" action="/signin">
 <input type="hidden" name="next" value="{html.escape(next_url)}">
-<label for="name">Name</label><input id="name" name="name" autocomplete="username" required autofocus>
+<label for="name">Name</label><input id="name" name="name" value="{html.escape(name)}" autocomplete="username"
+ required{focus_name}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required{focus_password}>
 <button type="submit">Sign in</button></form></main></body></html>"""
 
 
@@ -133,7 +137,7 @@ def create_auth_router(accounts: AccountStore, store_name: str) -> APIRouter:
         except SignInError as exc:
             any_accounts = await asyncio.to_thread(accounts.any)
             headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-            return HTMLResponse(signin_page(store_name, str(exc), target, any_accounts),
+            return HTMLResponse(signin_page(store_name, str(exc), target, any_accounts, name=name[:200]),
                                 status_code=429 if exc.retry_after_s else 401, headers=headers)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, token, max_age=int(accounts.session_hours * 3600), httponly=True,

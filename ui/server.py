@@ -153,6 +153,15 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
             return JSONResponse({"error": str(exc)}, 404)
         return {"ticket_id": ticket_id, "ticket_ref": ticket_ref(ticket_id)}
 
+    @app.post("/api/conversations/{conversation_id}/leave")
+    async def leave(conversation_id: str) -> dict:
+        """The shopper started a new chat: an open ticket of this conversation is closed, with a note for the
+        agent, since a reply would no longer reach them. ``{"closed_ticket": id | null}``."""
+        try:
+            return {"closed_ticket": await asyncio.to_thread(store.shopper_left, conversation_id)}
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, 404)
+
     @app.get("/api/conversations/{conversation_id}/updates")
     async def updates(conversation_id: str, after: int = 0) -> dict:
         """What the store's staff said in this conversation since staff message ``after`` (the last ``seq`` the

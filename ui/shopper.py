@@ -108,6 +108,9 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], sta
                 gr.Timer(active=True))
 
     def new_conversation(request: gr.Request):
+        session = sessions.get(request.session_hash)
+        if session.conversation_id and session.ticket_open:  # the team's reply would no longer reach this chat
+            store.shopper_left(session.conversation_id)
         sessions.reset(request.session_hash)
         return [], "", {"conversation_id": None}, gr.Timer(active=False)
 

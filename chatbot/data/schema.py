@@ -41,8 +41,9 @@ audit_log = _table("audit_log", sa.Column("actor", sa.String(64), nullable=False
 agent_replies = _table("agent_replies", _id(), sa.Column("ticket_id", sa.String(32)),
                   sa.Column("customer_message", sa.Text), sa.Column("draft_text", sa.Text),
                   sa.Column("final_text", sa.Text), sa.Column("sent", sa.Boolean))
-# what staff say to the shopper in a handed-off conversation: "joined", "reply" or "closed"; ``dedupe`` makes a
-# second click on Send store nothing (it is unique, and a repeated send carries the same key)
+# what staff say to the shopper in a handed-off conversation: "joined", "reply" or "closed" ("left": the shopper
+# cleared the chat, a note for staff only); ``dedupe`` makes a second click on Send store nothing (it is unique,
+# and a repeated send carries the same key)
 staff_messages = _table(
     "staff_messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True,
                                        nullable=False),

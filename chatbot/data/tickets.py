@@ -22,6 +22,7 @@ from chatbot.data.schema import conversations, iso, messages, require_row, staff
 
 # the bot's note to a shopper whose conversation a person has taken over: a status line, not an answer
 WITH_PERSON = "with_person"
+LEFT = "left"  # the kind of the note staff see when the shopper has left a ticket's conversation
 
 
 def ticket_ref(ticket_id: str) -> str:
@@ -115,12 +116,26 @@ class TicketDesk:
         query = sa.select(tickets).order_by(tickets.c.created_at.desc(), tickets.c.seq.desc())
         with self._engine.connect() as db:
             rows = db.execute(query if status == "all" else query.where(tickets.c.status == status)).all()
-            transcripts = [transcript(db, r.conversation_id) for r in rows]
-            assignees = [_assignee(db, r.id) for r in rows]
-        return [{"id": r.id, "ref": ticket_ref(r.id), "conversation_id": r.conversation_id, "reason": r.reason, "status": r.status,
-                 "created_at": iso(r.created_at), "transcript": t, "assigned_to": who,
-                 "last_question": next((x["text"] for x in reversed(t) if x["role"] == "user"), "")}
-                for r, t, who in zip(rows, transcripts, assignees)]
+            return [_ticket_entry(db, row) for row in rows]
+
+    def ticket(self, ticket_id: str) -> dict:
+        """One ticket, open or closed, as ``list_tickets`` gives it."""
+        with self._engine.connect() as db:
+            require_row(db, tickets, ticket_id, "ticket")
+            return _ticket_entry(db, db.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).one())
+
+    def shopper_left(self, conversation_id: str) -> str | None:
+        """The shopper cleared the chat or started a new one, so a reply here would never reach them: their open
+        ticket is closed, with a note that tells staff why. Returns that ticket's id, or None when none was open."""
+        with self._lock, self._engine.begin() as db:
+            require_row(db, conversations, conversation_id, "conversation")
+            ticket = db.execute(sa.select(tickets).where(tickets.c.open_for == conversation_id)).first()
+            if ticket is None:
+                return None
+            self._say(db, ticket, "customer", LEFT, "The customer cleared the chat and started a new one, so "
+                                                     "replies here would no longer reach them.")
+            db.execute(tickets.update().where(tickets.c.id == ticket.id).values(status="closed", open_for=None))
+            return ticket.id
 
     def conversation_updates(self, conversation_id: str, after: int = 0) -> dict:
         """What staff said in the conversation after staff message number ``after``, and its latest ticket.
@@ -158,6 +173,20 @@ def _open_ticket_row(db: sa.Connection, ticket_id: str):
     if ticket.status != "open":
         raise InputError(f"ticket {ticket_id!r} is closed; the customer can open a new one by asking for a person")
     return ticket
+
+
+def _ticket_entry(db: sa.Connection, row) -> dict:
+    """A ticket for the agent window: its conversation, who has it, where the shopper wrote from (``channel``:
+    chat, widget or api) and the product page they were last on."""
+    said = transcript(db, row.conversation_id)
+    channel = db.execute(sa.select(conversations.c.channel).where(conversations.c.id == row.conversation_id)).scalar()
+    product = db.execute(sa.select(messages.c.product_id).where(messages.c.conversation_id == row.conversation_id,
+                                                                messages.c.product_id.is_not(None))
+                         .order_by(messages.c.seq.desc()).limit(1)).scalar()
+    return {"id": row.id, "ref": ticket_ref(row.id), "conversation_id": row.conversation_id, "reason": row.reason,
+            "status": row.status, "created_at": iso(row.created_at), "transcript": said,
+            "assigned_to": _assignee(db, row.id), "channel": channel or "chat", "product_id": product,
+            "last_question": next((x["text"] for x in reversed(said) if x["role"] == "user"), "")}
 
 
 def _latest_ticket(db: sa.Connection, conversation_id: str) -> dict | None:

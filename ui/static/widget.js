@@ -243,6 +243,9 @@
 
     restart() {
       this.stopPolling();
+      if (this.conversationId) {  // an open ticket is closed: the team's reply would no longer reach this chat
+        postJSON("/api/conversations/" + encodeURIComponent(this.conversationId) + "/leave", {}).catch(function () {});
+      }
       this.conversationId = null;
       this.history = [];
       this.lastSeq = 0;
