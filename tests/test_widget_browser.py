@@ -156,6 +156,11 @@ def test_a_reply_from_the_team_reaches_the_open_widget_and_waits_for_the_next_vi
     page.get_by_role("button", name="Start a new chat").click()
     expect(page.locator(".msg")).to_have_count(1)  # just the greeting
     assert page.evaluate("Object.keys(localStorage).length") == 0
+    # the team is told: the ticket closes with a note, since a reply would no longer reach this shopper
+    deadline = time.monotonic() + 10
+    while store.ticket(ticket)["status"] == "open" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.ticket(ticket)["transcript"][-1]["kind"] == "left"
     context.close()
 
 
