@@ -4,7 +4,7 @@
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
-    python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures]
+    python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures] [--typos]
     python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index folder of the store the set is about (default: settings index_dir)")
     p.add_argument("--generator", choices=GENERATORS)
     p.add_argument("--failures", action="store_true", help="also list each failed message, its answer and why")
+    p.add_argument("--typos", action="store_true",
+                   help="also ask a misspelled copy of every message (keyboard, phonetic and chat typos, the same "
+                        "each run) and report its pass rate beside the clean one")
 
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
     p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, "
@@ -144,6 +147,15 @@ def _eval_shopper(args, settings: Settings) -> int:
         router = bot.shop.router
         report["router_held_out"] = {split: dict(zip(("accuracy", "messages"), router.held_out_accuracy((split,))))
                                      for split in TEST_SPLITS}
+        if args.typos:  # the same questions misspelled as shoppers do: how much of the clean pass rate holds
+            from chatbot.evaluate.typos import typo_rows
+
+            bot.cache.clear()
+            typos = run_shopper_eval(bot, typo_rows(rows))
+            report["typos"] = {"questions": typos["questions"], "pass_rate": typos["pass_rate"],
+                               "of_clean": round(typos["pass_rate"] / report["pass_rate"], 4)
+                               if report["pass_rate"] else None,
+                               **({"failures": typos["failures"]} if args.failures else {})}
     finally:
         bot.close()
     failures = report.pop("failures")
