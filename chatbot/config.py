@@ -102,6 +102,8 @@ class Settings:
     answer_cache_size: int = 2000  # verified answers kept for repeated questions (0 = no cache)
     shop_skills: bool = True  # catalog questions answered by the skills in chatbot/shop/skills (off = every message
     #                           takes the grounded path, as before the skills existed)
+    spelling: bool = True  # misspelled words corrected to the store's own words before routing and retrieval
+    #                       ("retrun polcy" → "return policy"; chatbot/retrieve/spelling.py says which words)
     responders_off: str = ""  # comma-separated responders to skip, of handoff, shop, cache, faq and grounded (see
     #                           chatbot/converse/responders); the decline always answers what the others leave
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice

@@ -2,8 +2,9 @@
 words with their frequencies, shipped inside the package, so it works offline).
 
 Used where the bot may say a shopper's word back ("Our store information doesn't mention "student"."):
-a dictionary word is something a shopper asks about, a made-up one may be an attacker's payload. It does
-not correct spelling or know the store's own words (product names, brands).
+a dictionary word is something a shopper asks about, a made-up one may be an attacker's payload; and by the
+spelling corrector, for a misspelled word the store's own texts never use. It does not know the store's own
+words (product names, brands): ``chatbot.retrieve.spelling`` does.
 """
 
 from __future__ import annotations
@@ -22,3 +23,18 @@ def is_english_word(word: str) -> bool:
     """Whether ``word`` (any case) is in the English word list: "student" and "kingdom" are, "pwned" is not."""
     word = word.lower()
     return word.isalpha() and word in _dictionary()
+
+
+def english_correction(word: str) -> str | None:
+    """The most common English word one edit from ``word`` ("compre" → "compare"), or None."""
+    word = word.lower()
+    if not word.isalpha() or word in _dictionary():
+        return None
+    found = _dictionary().candidates(word)
+    best = max(found, key=_dictionary().word_usage_frequency) if found else None
+    return best if best and best != word else None
+
+
+def word_frequency(word: str) -> float:
+    """How often ``word`` is used in English text (a share of all words; 0 for one the list lacks)."""
+    return _dictionary().word_usage_frequency(word.lower())

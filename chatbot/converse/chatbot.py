@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from chatbot.answer.drafting import Draft, extractive_answer, extractive_answer_text, generated_answer
@@ -35,6 +36,7 @@ from chatbot.retrieve.faq_match import FaqMatcher
 from chatbot.retrieve.hybrid import Filters, HybridRetriever
 from chatbot.retrieve.judge import Judge
 from chatbot.retrieve.judge.ranking import Judged, judge_hits, load_judge, without_store_name
+from chatbot.retrieve.spelling import SpellingFixer
 from chatbot.shop.skills import ShopAssistant
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class Chatbot:
         self.live_chunks: frozenset[str] = frozenset()  # the chunk ids of the index answers come from
         self._languages = tuple(c.strip() for c in self.settings.answer_languages.split(",") if c.strip())
         self._faq: FaqMatcher | None = None
+        self._spelling: SpellingFixer | None = None
         self._shop: ShopAssistant | None = None
         self._first_chunks: dict[str, Any] = {}
         self._judge: Judge | None = None
@@ -81,6 +84,8 @@ class Chatbot:
                 self.live_chunks = frozenset(c.id for c in self._index.chunks)
                 self._faq = FaqMatcher(self._index, self.embedder, self.settings.faq_match)
                 self._shop = None  # built from this index on first use
+                self._spelling = (SpellingFixer(f"{c.title} {c.text}" for c in self._index.chunks)
+                                  if self.settings.spelling else None)
             return self._retriever
 
     @property
@@ -95,6 +100,12 @@ class Chatbot:
                 for chunk in index.chunks:
                     self._first_chunks.setdefault(chunk.doc_id, chunk)
             return self._shop
+
+    @property
+    def spelling(self) -> SpellingFixer | None:
+        """The misspelling corrector over this index's words (None when the ``spelling`` setting is off)."""
+        self.retriever  # noqa: B018 - built with the index whose words it knows
+        return self._spelling
 
     @property
     def faq(self) -> FaqMatcher:
@@ -171,16 +182,23 @@ class Chatbot:
         history = list(history or [])
         message, notice = self._clean(message)
         _ = self.retriever, self.generator  # loads happen outside the timings
-        turn = self._turn(message, notice, product_id, history)
-        other = foreign(message, self._languages)
+        clock = Clock()
+        other = foreign(message, self._languages)  # (before spelling: another language's words are no typos)
         if other is not None:
             text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
-            yield turn.clock.first(text)
+            yield clock.first(text)
+            turn = Turn(message, notice, product_id, history, clock)
             yield turn.answer(text, abstained=True, reason=f"not_english:{other.code}", origin="declined")
             return
+        asked = self.spelling.fix(message) if self.spelling else message  # "retrun polcy" → "return policy"
+        for piece in self._answer_message(asked, notice, product_id, history, clock):
+            yield replace(piece, question=message) if isinstance(piece, Answer) else piece
+
+    def _answer_message(self, message: str, notice: str | None, product_id: str | None, history: list,
+                        clock: Clock) -> Iterator[str | Answer]:
         parts = question_parts(message)
         if len(parts) == 1:
-            yield from self.respond(turn)
+            yield from self.respond(self._turn(message, notice, product_id, history, clock))
             return
         # several questions in one message: each answered on its own terms, then said together
         answers, turns = [], list(history)
@@ -192,9 +210,9 @@ class Chatbot:
             *_, answer = self.respond(part_turn)
             answers.append(answer)
             turns += answered_turns(part, product_id, answer)
-        turn.clock.done()
-        combined = combine_answers(message, parts, answers, self.settings, notice, turn.clock.latency())
-        yield turn.clock.first(combined.text)
+        clock.done()
+        combined = combine_answers(message, parts, answers, self.settings, notice, clock.latency())
+        yield clock.first(combined.text)
         yield combined
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
@@ -211,6 +229,7 @@ class Chatbot:
                history: Iterable[Any] | None = None) -> list[Answer]:
         """Up to ``n`` different verified, cited draft replies for a support agent, best first."""
         message, _ = self._clean(message)
+        message = self.spelling.fix(message) if self.spelling else message
         turn = self._turn(message, None, product_id, list(history or []))
         found = self.look_up(turn)
         started = turn.clock.started
@@ -316,8 +335,9 @@ class Chatbot:
                         excerpt=chunk.text[:300])
 
     # ---- helpers
-    def _turn(self, message: str, notice: str | None, product_id: str | None, history: list) -> Turn:
-        turn = Turn(message, notice, product_id, history, Clock(), self.settings.model_wait_s)
+    def _turn(self, message: str, notice: str | None, product_id: str | None, history: list,
+              clock: Clock | None = None) -> Turn:
+        turn = Turn(message, notice, product_id, history, clock or Clock(), self.settings.model_wait_s)
         if (turn.product or turn.shown) and self._store_wide(message):
             turn.leave_products()  # shipping, returns, payment, the store: the same answer on every product page
         return turn

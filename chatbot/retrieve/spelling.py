@@ -1,0 +1,98 @@
+"""Shoppers' misspellings corrected to the store's own words before routing and retrieval.
+
+"wat is ur retrun polcy for giftcards" → "wat is ur return policy for gift cards"; "do u ship to canda" → "do u
+ship to canada"; "any waterbottle under $20" → "any water bottle under $20". A word is left alone when the
+store's documents use it or it is an ordinary English word (``chatbot.common.english``). Any other word is
+looked up among the store's own words with SymSpell (symspellpy: edit distance 1 for words of up to five
+letters, 2 for longer ones, the most frequent in the store's text winning a tie), or split into two store
+words when it is two run together. Names stay as written (a capitalised word inside a sentence, an
+acronym), and so does anything inside an email address, a web address or next to a digit, so "Zorblax",
+"PO box" and "ana@example.com" reach the bot as the shopper wrote them.
+
+It does not expand chat shorthand ("u", "ur") or correct a real word used wrongly ("cutting boar"): the
+router's character n-grams and the dense retrieval tolerate those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Iterable
+
+from symspellpy import SymSpell, Verbosity
+
+from chatbot.common.english import english_correction, is_english_word, word_frequency
+
+_WORD = re.compile(r"[a-z]+")
+# a run of letters standing as a word of its own: not part of an email, a web address, a code or a number
+_TOKEN = re.compile(r"(?<![\w@/.])[A-Za-z]+(?![\w@/]|\.\w)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\s*$")
+MIN_WORD = 3  # shorter store tokens ("hp" of a product id) are never a correction
+MIN_JOINED = 6  # shorter unknown words are a misspelling of one word, not two run together ("peope")
+
+
+class SpellingFixer:
+    """Corrects a message against one store's vocabulary (built from its indexed texts, once per index)."""
+
+    def __init__(self, texts: Iterable[str]):
+        self.counts = Counter(w for text in texts for w in _WORD.findall(text.lower()) if len(w) >= MIN_WORD)
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in self.counts.items():
+            self._symspell.create_dictionary_entry(word, count)
+
+    def fix(self, message: str) -> str:
+        """``message`` with each misspelled word replaced by the store word it most likely means."""
+        return _TOKEN.sub(lambda m: self._fixed(m.group(0), m.start(), message), message)
+
+    def _known(self, word: str) -> bool:
+        return word in self.counts or is_english_word(word)
+
+    def _fixed(self, word: str, at: int, message: str) -> str:
+        lower = word.lower()
+        if len(lower) < 3 or self._known(lower) or word.isupper():
+            return word
+        if word[0].isupper() and not _SENTENCE_START.search(message[:at]):  # a name: "Zorblax", "Venmo"
+            return word
+        distance = 1 if len(lower) <= 5 else 2
+        found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
+        if found and found[0].distance == 1:  # of the closest, letters swapped ("bset" → "best") before the most used
+            return _cased(max(found, key=lambda s: (sorted(s.term) == sorted(lower), s.count)).term, word)
+        split = self._split(lower) if len(lower) >= MIN_JOINED else None
+        english = english_correction(lower)  # "compre" → "compare", "peope" → "people": a word the store never uses
+        # two words run together ("trainset" is "train set", not "transit"), unless one English word is likelier
+        # than the pair's rarer word ("compre" is "compare", not "com pre"; "andhow" is "and how", not "anyhow")
+        if split and not (english and word_frequency(english) > min(map(word_frequency, split.split()))):
+            return split
+        if english:
+            return _cased(english, word)
+        return _cased(found[0].term, word) if found else word
+
+    def _split(self, word: str) -> str | None:
+        """Two words run together ("waterbottle", "toysunder", "thecheapest"), at least one of them the store's:
+        each half a store word or an English one (a two-letter half only on the left: "instock"), or a word
+        misspelled by a letter ("chepestpuzzle"). Halves written right win, then store words, then the split
+        with the longer short half."""
+        best: tuple[tuple[int, int, int], str] | None = None
+        for i in range(2, len(word) - 2):
+            halves = [self._half(word[:i], short_ok=True), self._half(word[i:])]
+            if None in halves:
+                continue
+            (left, exact_left), (right, exact_right) = halves
+            in_store = int(left in self.counts) + int(right in self.counts)
+            score = (int(exact_left and exact_right), in_store, min(len(left), len(right)))
+            if in_store and (best is None or score > best[0]):
+                best = (score, f"{left} {right}")
+        return best[1] if best else None
+
+    def _half(self, part: str, short_ok: bool = False) -> tuple[str, bool] | None:
+        """``part`` as a word of its own: (the word, whether it was written right), or None."""
+        if len(part) < 3 and not (short_ok and len(part) == 2 and is_english_word(part)):
+            return None
+        if self._known(part):
+            return part, True
+        found = self._symspell.lookup(part, Verbosity.CLOSEST, max_edit_distance=1) if len(part) >= 5 else []
+        return (found[0].term, False) if found else None
+
+
+def _cased(term: str, written: str) -> str:
+    return term.capitalize() if written[0].isupper() else term
