@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 
 from chatbot.common.errors import InputError
-
-from .accounts import Account, AccountStore
+from chatbot.data.accounts import Account, AccountStore
 
 DEMO_ACCOUNTS = (("demo-agent", "agent"), ("demo-admin", "admin"))  # (name, role)
 
