@@ -22,12 +22,14 @@ from typing import Iterable
 from symspellpy import SymSpell, Verbosity
 
 from chatbot.common.english import english_correction, is_english_word, word_frequency
+from chatbot.common.words import stem
 
 _WORD = re.compile(r"[a-z]+")
 # a run of letters standing as a word of its own: not part of an email, a web address, a code or a number
 _TOKEN = re.compile(r"(?<![\w@/.])[A-Za-z]+(?![\w@/]|\.\w)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\s*$")
 MIN_WORD = 3  # shorter store tokens ("hp" of a product id) are never a correction
+MIN_FIXED = 4  # shorter words are left as written: "app" and "avg" are too close to too many words to guess
 MIN_JOINED = 6  # shorter unknown words are a misspelling of one word, not two run together ("peope")
 
 
@@ -36,6 +38,7 @@ class SpellingFixer:
 
     def __init__(self, texts: Iterable[str]):
         self.counts = Counter(w for text in texts for w in _WORD.findall(text.lower()) if len(w) >= MIN_WORD)
+        self._stems = {stem(w) for w in self.counts}  # "descalers" is a form of the store's "descales"
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word, count in self.counts.items():
             self._symspell.create_dictionary_entry(word, count)
@@ -45,11 +48,11 @@ class SpellingFixer:
         return _TOKEN.sub(lambda m: self._fixed(m.group(0), m.start(), message), message)
 
     def _known(self, word: str) -> bool:
-        return word in self.counts or is_english_word(word)
+        return word in self.counts or is_english_word(word) or stem(word) in self._stems
 
     def _fixed(self, word: str, at: int, message: str) -> str:
         lower = word.lower()
-        if len(lower) < 3 or self._known(lower) or word.isupper():
+        if len(lower) < MIN_FIXED or self._known(lower) or word.isupper():
             return word
         if word[0].isupper() and not _SENTENCE_START.search(message[:at]):  # a name: "Zorblax", "Venmo"
             return word

@@ -15,10 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatbot.common.words import stem
 from chatbot.shop.products import Product, Review, documents_of, products_from, reviews_from
 from chatbot.shop.query import ShopQuery, pounds
 from chatbot.shop.recommend import age_range
-from chatbot.shop.words import stem
 
 # words that say nothing about which product: function words, shopping talk, audience words
 _NOISE = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it

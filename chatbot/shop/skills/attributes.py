@@ -13,6 +13,7 @@ import re
 from difflib import get_close_matches
 
 from chatbot.answer.grounding import unmatched_names
+from chatbot.common.words import stem, stems
 from chatbot.shop.catalog import Listing
 from chatbot.shop.phrasing import (
     BOOLEAN_PHRASES,
@@ -26,7 +27,6 @@ from chatbot.shop.phrasing import (
 from chatbot.shop.recommend import age_range
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
-from chatbot.shop.words import stem, stems
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from chatbot.common.guards import looks_like_instruction
+from chatbot.common.words import stem, stems
 from chatbot.shop.phrasing import join_words
 from chatbot.shop.reviews import analyze_reviews
 from chatbot.shop.skills.base import ShopContext, SkillReply
 from chatbot.shop.skills.targets import target_products
-from chatbot.shop.words import stem, stems
 
 _OPINION = re.compile(r"\b(?:recommend|worth|good|any good|like it|love|should i (?:buy|get))\b", re.I)
 # words of asking about reviews in general; what is left names a topic ("leaks", "the noise", "assembly")
