@@ -502,3 +502,26 @@ def test_a_ticket_says_why_where_and_when_and_a_cleared_chat_closes_it(site, bro
     assert ticket["id"] not in {t["id"] for t in site["store"].list_tickets("open")}
     agent.close()
     shopper.close()
+
+
+def test_drafts_read_the_tickets_product_page_and_offer_no_other_contact(site, browser):
+    """A widget shopper on the blanket's page asked how to wash "it": the drafts are about the blanket, the
+    catalog's care field first, and none sends them to the support address (the agent is the person)."""
+    store, bot = site["store"], site["bot"]
+    asked = "how do I wash it?"
+    conversation, _ = store.record_turn(None, asked, bot.ask(asked, product_id="HP-1043"), channel="widget",
+                                        product_id="HP-1043")
+    ticket = store.open_ticket(conversation, "asked_for_person")
+    agent = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(agent, site["url"], "/agent/", "ana")
+    agent.wait_for_selector("#queue-summary")
+    agent.wait_for_function("() => document.querySelector('#queue-summary').innerText.includes('open')")
+    _open(agent, store.ticket(ticket)["ref"])
+    expect(agent.locator("#customer-message textarea")).to_have_value(asked, timeout=10_000)
+    agent.locator("#draft-replies").click()
+    agent.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
+    drafts = [agent.locator(f"#draft-{i} textarea").input_value() for i in (1, 2, 3)]
+    assert "Chunky Knit Weighted Blanket" in drafts[0] and "hand wash cold" in drafts[0], drafts[0]
+    assert not any(re.search(r"reach us at|Water Bottle|Skillet|connect you with a person", d) for d in drafts), drafts
+    agent.close()
+    store.close_ticket(ticket)

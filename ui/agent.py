@@ -77,6 +77,14 @@ def _transcript_markdown(ticket: dict | None, product_name=lambda product_id: pr
     return "\n\n".join(lines)
 
 
+def _earlier_turns(ticket: dict | None, message: str) -> list[dict]:
+    """The ticket's conversation before ``message`` as chat turns (staff notes left out), for the drafts."""
+    turns = [{"role": t["role"], "content": t["text"]} for t in (ticket or {}).get("transcript", [])
+             if t["role"] in ("user", "assistant")]
+    last = max((i for i, t in enumerate(turns) if t["role"] == "user" and t["content"] == message), default=None)
+    return turns[:last] if last is not None else turns
+
+
 def _ago(created_at: str) -> str:
     since = waited(created_at)
     return since if since == "just now" else f"{since} ago"
@@ -155,8 +163,10 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
                 ticket["last_question"] if new else gr.skip(), box, note)
 
     def draft(tid, message: str, n: float, last: str):
-        try:
-            answers = bot.drafts(message, n=int(n))
+        ticket = find(tid)
+        try:  # the ticket's conversation and product page: "how do I wash it?" is about the blanket they were on
+            answers = bot.drafts(message, n=int(n), product_id=(ticket or {}).get("product_id"),
+                                 history=_earlier_turns(ticket, message))
         except ChatbotError as exc:
             return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [{}, f"⚠ {exc}"]
         texts = [customer_reply(a.text, settings.store_name) for a in answers] + [""] * (MAX_DRAFTS - len(answers))

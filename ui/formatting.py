@@ -78,9 +78,17 @@ def staff_markdown(message: dict, store_name: str) -> str:
 def customer_reply(text: str, store_name: str) -> str:
     """A draft as an agent sends it: a greeting, the answer without its [n] markers, a sign-off.
 
-    The markers point at sources the customer never sees; the agent sees them in the caption."""
-    body = _MARKER.sub("", text).strip()
+    The markers point at sources the customer never sees; the agent sees them in the caption. The bot's offers
+    of a person and its "you can also reach us at ..." go: the agent is that person, and a shopper who says the
+    support address never answers must not be sent to it."""
+    body = _OFFERS.sub("", _MARKER.sub("", text)).strip()
+    body = re.sub(r"\n{3,}", "\n\n", body)
     return f"Hi there,\n\n{body}\n\nBest regards,\n{store_name} customer service"
+
+
+# the bot's own ways of offering a person or the store's contact, as whole sentences
+_OFFERS = re.compile(r"\s*(?:Would you like me to connect you with a person[^?]*\?|You can also reach us at [^\n]*?"
+                     r"(?:\)\.|\.)(?=\s|$))")
 
 
 def draft_caption(answer: Answer) -> str:
