@@ -183,14 +183,16 @@ class Chatbot:
         message, notice = self._clean(message)
         _ = self.retriever, self.generator  # loads happen outside the timings
         clock = Clock()
-        other = foreign(message, self._languages)  # (before spelling: another language's words are no typos)
+        asked = self.spelling.fix(message) if self.spelling else message  # "retrun polcy" → "return policy"
+        # another language only when the message still reads as one with its typos fixed ("how do i reet my
+        # passwod" looked Polish)
+        other = foreign(message, self._languages) if foreign(asked, self._languages) else None
         if other is not None:
             text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
             yield clock.first(text)
             turn = Turn(message, notice, product_id, history, clock)
             yield turn.answer(text, abstained=True, reason=f"not_english:{other.code}", origin="declined")
             return
-        asked = self.spelling.fix(message) if self.spelling else message  # "retrun polcy" → "return policy"
         for piece in self._answer_message(asked, notice, product_id, history, clock):
             yield replace(piece, question=message) if isinstance(piece, Answer) else piece
 

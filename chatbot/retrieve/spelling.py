@@ -71,10 +71,10 @@ class SpellingFixer:
         return _cased(found[0].term, word) if found else word
 
     def _split(self, word: str) -> str | None:
-        """Two words run together ("waterbottle", "toysunder", "thecheapest"), at least one of them the store's:
-        each half a store word or an English one (a two-letter half only on the left: "instock"), or a word
-        misspelled by a letter ("chepestpuzzle"). Halves written right win, then store words, then the split
-        with the longer short half."""
+        """Two words run together ("waterbottle", "toysunder", "thecheapest"): each half a store word or an
+        English one (a two-letter half only on the left: "instock"), or one half misspelled by a letter beside
+        a store word written right ("thedizhwasher"). Halves written right win, then store words, then the
+        split with the longer short half."""
         best: tuple[tuple[int, int, int], str] | None = None
         for i in range(2, len(word) - 2):
             halves = [self._half(word[:i], short_ok=True), self._half(word[i:])]
@@ -82,8 +82,12 @@ class SpellingFixer:
                 continue
             (left, exact_left), (right, exact_right) = halves
             in_store = int(left in self.counts) + int(right in self.counts)
-            score = (int(exact_left and exact_right), in_store, min(len(left), len(right)))
-            if in_store and (best is None or score > best[0]):
+            exact = exact_left and exact_right
+            score = (int(exact), in_store, min(len(left), len(right)))
+            # two words written right ("instock"), or one misspelled beside a store word written right
+            # ("dizhwasher" in "thedizhwasher"); never two guesses at once ("trampolinez" is no "tramp linen")
+            anchored = (exact_left and left in self.counts) or (exact_right and right in self.counts)
+            if (exact or anchored) and (best is None or score > best[0]):
                 best = (score, f"{left} {right}")
         return best[1] if best else None
 
@@ -93,8 +97,13 @@ class SpellingFixer:
             return None
         if self._known(part):
             return part, True
-        found = self._symspell.lookup(part, Verbosity.CLOSEST, max_edit_distance=1) if len(part) >= 5 else []
-        return (found[0].term, False) if found else None
+        if len(part) < 5:
+            return None
+        found = self._symspell.lookup(part, Verbosity.CLOSEST, max_edit_distance=1)
+        if found:
+            return found[0].term, False
+        english = english_correction(part)  # "chepest" of "chepestpuzle": a word the store never uses
+        return (english, False) if english else None
 
 
 def _cased(term: str, written: str) -> str:
