@@ -124,6 +124,16 @@ def test_stock_questions_say_plainly_that_stock_is_not_listed(bot):
     assert answer.abstained and answer.reason == "not_in_catalog" and "$" not in answer.text
 
 
+def test_available_in_a_colour_is_answered_from_the_products_colours(bot):
+    """On the blanket's page, "in blue?" asks for an option: the colours it comes in, and whether blue is one."""
+    blue = bot.ask("Is it available in blue?", product_id="HP-1043")
+    assert "comes in oat and storm gray [1]; blue isn't one of them" in blue.text, blue.text
+    assert blue.citations[0].doc_id == "product:HP-1043" and not blue.abstained
+    gray = bot.ask("is it available in storm gray?", product_id="HP-1043")
+    assert gray.text.startswith("Yes: the Chunky Knit Weighted Blanket 10 lb comes in oat and storm gray [1].")
+    assert "can't see live stock levels" in gray.text  # the colour is listed; whether it is in stock is not
+
+
 def test_age_suitability_is_checked_against_the_age_range(bot):
     answer = bot.ask("is it good for a 5 year old?", product_id="HP-1001")
     assert "ages 6-12 years" in answer.text and "5 is outside that" in answer.text

@@ -51,6 +51,7 @@ def bot(demo_index_dir, real_embedder):
     ("wat is ur retrun polcy for giftcards??", "final sale"),  # the issue's own examples
     ("do u shp to canda", "$19.99"),
     ("is the insulated waterbottle dishwasher safe?", "isn't dishwasher safe"),
+    ("how do i reet my passwod", "password reset link"),  # looked like Polish before its typos were fixed
 ])
 def test_the_bot_answers_misspelled_questions(bot, message, expected):
     answer = bot.ask(message)

@@ -58,8 +58,11 @@ class SpellingFixer:
             return word
         distance = 1 if len(lower) <= 5 else 2
         found = self._symspell.lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
-        if found and found[0].distance == 1:  # of the closest, letters swapped ("bset" → "best") before the most used
-            return _cased(max(found, key=lambda s: (sorted(s.term) == sorted(lower), s.count)).term, word)
+        if found and found[0].distance == 1:
+            # of the store's words one edit away, two letters swapped first ("bset" is "best"), then one that keeps
+            # the first letter (typists rarely miss it: "lasy" is "last", not "easy"), then the most used
+            best = max(found, key=lambda s: (sorted(s.term) == sorted(lower), s.term[0] == lower[0], s.count))
+            return _cased(best.term, word)
         split = self._split(lower) if len(lower) >= MIN_JOINED else None
         english = english_correction(lower)  # "compre" → "compare", "peope" → "people": a word the store never uses
         # two words run together ("trainset" is "train set", not "transit"), unless one English word is likelier
@@ -86,7 +89,8 @@ class SpellingFixer:
             score = (int(exact), in_store, min(len(left), len(right)))
             # two words written right ("instock"), or one misspelled beside a store word written right
             # ("dizhwasher" in "thedizhwasher"); never two guesses at once ("trampolinez" is no "tramp linen")
-            anchored = (exact_left and left in self.counts) or (exact_right and right in self.counts)
+            anchored = ((exact_left and left in self.counts) or (exact_right and right in self.counts)
+                        or (exact_left and len(left) == 2 and right in self.counts))  # "itdizhwasher"
             if (exact or anchored) and (best is None or score > best[0]):
                 best = (score, f"{left} {right}")
         return best[1] if best else None

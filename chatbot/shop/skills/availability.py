@@ -1,19 +1,30 @@
 """Stock questions: the catalog has no stock levels, so say so plainly and offer a person.
 
 "Is it in stock?" never gets a price or a shipping cut-off instead. If the catalog one day carries a
-``stock`` or ``in_stock`` field, it is read and said as a sentence.
+``stock`` or ``in_stock`` field, it is read and said as a sentence. "Is it available in blue?" asks for an
+option first: it is answered from the product's colours or sizes ("It comes in oat and storm gray; blue isn't
+one of them"), and only then is stock said to be unknown.
 """
 
 from __future__ import annotations
 
 import re
 
+from chatbot.common.words import stems
+from chatbot.shop.phrasing import attribute_sentence, is_plural
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person
 from chatbot.shop.skills.targets import target_products
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
                          r"on hand|inventory|how many\b.{0,40}\b(?:have|got)|have any more|run out|out of)\b", re.I)
+
+
+# a product's option fields (colors, sizes, ...) and "in <option>" at the end of a question about it
+_OPTION_FIELD = re.compile(r"^(?:colou?rs?|sizes?|finish(?:es)?|styles?|options?|flavou?rs?|patterns?)$")
+_ASKS_OPTION = re.compile(r"\b(?:in|come in|comes in|available in)\s+(?:an?\s+|the\s+|size\s+)*"
+                          r"([a-z][a-z -]{0,24}?)\s*(?:colou?r|size|one|version)?\s*[?.!]*$", re.I)
+_NOT_OPTIONS = {"stock", "store", "stores", "canada", "usa", "us", "time", "bulk"}
 
 
 class Availability:
@@ -25,6 +36,10 @@ class Availability:
         products = target_products(context, want=1)
         item = products[0] if products else None
         reply = SkillReply("", products=[item] if item else [], focus=item.product.id if item else None)
+        option = _option_answer(item, context.message, reply) if item is not None else None
+        if option:
+            reply.text = f"{option} I can't see live stock levels, though. {offer_person(context)}"
+            return reply
         if item is not None:
             field = next((f for f in _STOCK_FIELDS if f in item.product.attributes), None)
             if field is not None:
@@ -44,3 +59,24 @@ class Availability:
             reply.text = reply.text.replace(" right now.", f" right now {reply.cite(item.doc_id)}.")
         reply.abstained, reply.reason = True, "not_in_catalog"
         return reply
+
+
+def _option_answer(item, message: str, reply: SkillReply) -> str | None:
+    """"Is it available in blue?": whether the product's colours (or sizes, ...) hold the option asked, said
+    with the options it has; None when the message asks no option or the product lists none."""
+    asked = _ASKS_OPTION.search(message.strip())
+    if not asked or asked.group(1).strip().lower() in _NOT_OPTIONS:
+        return None
+    wanted = asked.group(1).strip()
+    for field, value in item.product.attributes.items():
+        if not _OPTION_FIELD.match(field) or not isinstance(value, str):
+            continue
+        options = [o.strip() for o in re.split(r",|/|;|\bor\b", value) if o.strip()]
+        cite = reply.cite(item.doc_id)
+        has = [o for o in options if set(stems(wanted)) <= set(stems(o))]
+        said = attribute_sentence(item.product.name, field, value)
+        if has:
+            return f"Yes: {said[0].lower()}{said[1:]} {cite}."
+        one = "any of them" if is_plural(item.product.name) else "one of them"
+        return f"{said} {cite}; {wanted} isn't {one}."
+    return None
