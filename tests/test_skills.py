@@ -134,6 +134,11 @@ def test_available_in_a_colour_is_answered_from_the_products_colours(bot):
     assert "can't see live stock levels" in gray.text  # the colour is listed; whether it is in stock is not
 
 
+def test_a_question_only_the_products_name_words_ask_is_read_in_its_description(bot):
+    answer = bot.ask("Does it come pre-seasoned?", product_id="HP-1032")  # the Pre-Seasoned Cast Iron Skillet
+    assert "comes pre-seasoned with vegetable oil" in answer.text and not answer.abstained, answer.text
+
+
 def test_age_suitability_is_checked_against_the_age_range(bot):
     answer = bot.ask("is it good for a 5 year old?", product_id="HP-1001")
     assert "ages 6-12 years" in answer.text and "5 is outside that" in answer.text

@@ -107,8 +107,8 @@ class AttributeAnswer:
         field = _best_field(item, question)
         if field is None and not question - _ASKING:  # only the name says what is asked: "is it noise cancelling?"
             field = _best_field(item, words)  # ("is the Bluetooth speaker loud enough?" is not about Bluetooth)
-        if field is None:
-            return _from_description(item, context, question)
+        if field is None:  # the description, read for the name's words too when only they say what is asked
+            return _from_description(item, context, question if question - _ASKING else words)  # "pre-seasoned?"
         asked = _asked_property(question)  # not a word of its name ("wireless" charging stand)
         yes_no = isinstance(item.product.attributes.get(field), bool)
         if asked and yes_no and not any(
