@@ -75,18 +75,18 @@ class SpellingFixer:
 
     def _split(self, word: str) -> str | None:
         """Two words run together ("waterbottle", "toysunder", "thecheapest"): each half a store word or an
-        English one (a two-letter half only on the left: "instock"), or one half misspelled by a letter beside
-        a store word written right ("thedizhwasher"). Halves written right win, then store words, then the
-        split with the longer short half."""
+        English one ("instock", "booksdo"), or one half misspelled by a letter beside
+        a store word written right ("thedizhwasher"). Store words win ("dorfunds" is "do refunds", not "dor
+        funds"), then halves written right, then the split with the longer short half."""
         best: tuple[tuple[int, int, int], str] | None = None
-        for i in range(2, len(word) - 2):
-            halves = [self._half(word[:i], short_ok=True), self._half(word[i:])]
+        for i in range(2, len(word) - 1):
+            halves = [self._half(word[:i], short_ok=True), self._half(word[i:], short_ok=True)]
             if None in halves:
                 continue
             (left, exact_left), (right, exact_right) = halves
             in_store = int(left in self.counts) + int(right in self.counts)
             exact = exact_left and exact_right
-            score = (int(exact), in_store, min(len(left), len(right)))
+            score = (in_store, int(exact), min(len(left), len(right)))
             # two words written right ("instock"), or one misspelled beside a store word written right
             # ("dizhwasher" in "thedizhwasher"); never two guesses at once ("trampolinez" is no "tramp linen")
             anchored = ((exact_left and left in self.counts) or (exact_right and right in self.counts)
