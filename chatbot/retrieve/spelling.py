@@ -30,6 +30,7 @@ _TOKEN = re.compile(r"(?<![\w@/.])[A-Za-z]+(?![\w@/]|\.\w)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\s*$")
 MIN_WORD = 3  # shorter store tokens ("hp" of a product id) are never a correction
 MIN_FIXED = 4  # shorter words are left as written: "app" and "avg" are too close to too many words to guess
+COMMON = 1e-3  # a two-letter word stands as half of a run-together word only when it is this common ("in", "do")
 MIN_JOINED = 6  # shorter unknown words are a misspelling of one word, not two run together ("peope")
 
 
@@ -97,7 +98,7 @@ class SpellingFixer:
 
     def _half(self, part: str, short_ok: bool = False) -> tuple[str, bool] | None:
         """``part`` as a word of its own: (the word, whether it was written right), or None."""
-        if len(part) < 3 and not (short_ok and len(part) == 2 and is_english_word(part)):
+        if len(part) < 3 and not (short_ok and len(part) == 2 and word_frequency(part) >= COMMON):
             return None
         if self._known(part):
             return part, True
