@@ -198,6 +198,7 @@ class Chatbot:
 
     def _answer_message(self, message: str, notice: str | None, product_id: str | None, history: list,
                         clock: Clock) -> Iterator[str | Answer]:
+        """One question through the responders, or each of several in turn, said together."""
         parts = question_parts(message)
         if len(parts) == 1:
             yield from self.respond(self._turn(message, notice, product_id, history, clock))
