@@ -289,8 +289,10 @@ class Chatbot:
         ``judge`` and one is loaded. Done once per turn; later calls return the same."""
         if turn.found is None:
             vector = self.vector(turn)
-            hits = self.retriever.search(turn.query, filters=self.filters(turn.query, vector, turn.product),
-                                         vector=vector)
+            # the page's product scopes the search even for a store question (its results hold the store's pages
+            # too); only the product a conversation drifted to is dropped
+            scope = turn.product or turn.product_id
+            hits = self.retriever.search(turn.query, filters=self.filters(turn.query, vector, scope), vector=vector)
             turn.clock.retrieved()
             top = hits[: self.settings.top_k]
             relevance = top[0].relevance if top else 0.0
