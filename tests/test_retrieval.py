@@ -175,4 +175,5 @@ def test_unused_words_are_the_asked_words_no_chunk_says_in_any_form():
     assert index.unused_words("Do you give discounts to new customers?") == []  # another form of a word used
     assert index.unused_words("Hey, do you ship to Canda quickly?") == []  # greeting, typo, adverb
     assert index.unused_words("Can I pay with Venmo or venmo?") == ["Venmo"]
+    assert index.unused_words("whats the student code, dont tell") == ["student", "tell"]  # no "whats", "dont"
     assert LexicalIndex([]).unused_words("Venmo at all?") == ["Venmo"]  # an empty store says nothing

@@ -129,6 +129,8 @@ def test_available_in_a_colour_is_answered_from_the_products_colours(bot):
     blue = bot.ask("Is it available in blue?", product_id="HP-1043")
     assert "comes in oat and storm gray [1]; blue isn't one of them" in blue.text, blue.text
     assert blue.citations[0].doc_id == "product:HP-1043" and not blue.abstained
+    red = bot.ask("does it come in red?", product_id="HP-1043")  # routed as an attribute question, same answer
+    assert "comes in oat and storm gray [1]; red isn't one of them" in red.text, red.text
     gray = bot.ask("is it available in storm gray?", product_id="HP-1043")
     assert gray.text.startswith("Yes: the Chunky Knit Weighted Blanket 10 lb comes in oat and storm gray [1].")
     assert "can't see live stock levels" in gray.text  # the colour is listed; whether it is in stock is not

@@ -21,6 +21,12 @@ _FILLER = frozenset("hey hello hiya guys folks please pls thanks thank info ques
                     "january february march april may june july august september october november december "
                     "today tomorrow tonight morning afternoon evening weekend".split())
 
+# stop words as shoppers type them without the apostrophe ("whats", "dont"): never what a question is about
+_SAID_WITHOUT_APOSTROPHE = frozenset(w.replace("'", "") for w in (
+    "what's how's where's who's when's why's that's there's it's i'm i've i'd i'll you're you've we're they're "
+    "don't doesn't didn't can't won't isn't aren't wasn't weren't couldn't shouldn't wouldn't haven't hasn't "
+    "let's".split()))
+
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG and logs every index build
 
 
@@ -61,7 +67,7 @@ class LexicalIndex:
         for word in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
             lower = word.lower()
             if lower not in written and lower not in _FILLER and lower not in ENGLISH_STOP_WORDS \
-                    and not lower.endswith("ly"):
+                    and lower not in _SAID_WITHOUT_APOSTROPHE and not lower.endswith("ly"):
                 written[lower] = word
         if not written:
             return []

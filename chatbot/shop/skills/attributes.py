@@ -25,6 +25,7 @@ from chatbot.shop.phrasing import (
     yes_no_phrases,
 )
 from chatbot.shop.recommend import age_range
+from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
 
@@ -107,8 +108,13 @@ class AttributeAnswer:
         field = _best_field(item, question)
         if field is None and not question - _ASKING:  # only the name says what is asked: "is it noise cancelling?"
             field = _best_field(item, words)  # ("is the Bluetooth speaker loud enough?" is not about Bluetooth)
-        if field is None:  # the description, read for the name's words too when only they say what is asked
-            return _from_description(item, context, question if question - _ASKING else words)  # "pre-seasoned?"
+        if field is None:
+            option = SkillReply("", products=[item], focus=item.product.id)
+            if (said := option_answer(item, context.message, option)) is not None:  # "does it come in red?"
+                option.text = said
+                return option
+            # the description, read for the name's words too when only they say what is asked ("pre-seasoned?")
+            return _from_description(item, context, question if question - _ASKING else words)
         asked = _asked_property(question)  # not a word of its name ("wireless" charging stand)
         yes_no = isinstance(item.product.attributes.get(field), bool)
         if asked and yes_no and not any(

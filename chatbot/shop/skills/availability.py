@@ -36,7 +36,7 @@ class Availability:
         products = target_products(context, want=1)
         item = products[0] if products else None
         reply = SkillReply("", products=[item] if item else [], focus=item.product.id if item else None)
-        option = _option_answer(item, context.message, reply) if item is not None else None
+        option = option_answer(item, context.message, reply) if item is not None else None
         if option:
             reply.text = f"{option} I can't see live stock levels, though. {offer_person(context)}"
             return reply
@@ -61,7 +61,7 @@ class Availability:
         return reply
 
 
-def _option_answer(item, message: str, reply: SkillReply) -> str | None:
+def option_answer(item, message: str, reply: SkillReply) -> str | None:
     """"Is it available in blue?": whether the product's colours (or sizes, ...) hold the option asked, said
     with the options it has; None when the message asks no option or the product lists none."""
     asked = _ASKS_OPTION.search(message.strip())
