@@ -525,3 +525,19 @@ def test_drafts_read_the_tickets_product_page_and_offer_no_other_contact(site, b
     assert not any(re.search(r"reach us at|Water Bottle|Skillet|connect you with a person", d) for d in drafts), drafts
     agent.close()
     store.close_ticket(ticket)
+
+
+def test_the_dashboard_has_data_on_first_load_and_shares_read_as_percentages_from_zero(site, browser):
+    site["store"].record_turn(None, "Do you ship to Canada?", site["bot"].ask("Do you ship to Canada?"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, site["url"], "/admin/", "lee")
+    page.wait_for_selector("#dashboard-summary")
+    # no Refresh pressed: the summary and the outcomes are there when the page opens
+    expect(page.locator("#dashboard-summary")).to_contain_text("Last 30 days", timeout=30_000)
+    config = page.evaluate("() => window.gradio_config")
+    plot = next(c["props"] for c in config["components"] if c["props"].get("elem_id") == "outcomes-plot")
+    assert plot["y_lim"] == [0, 100] and plot["y"] == "percent"
+    axis = page.locator("#outcomes-plot")
+    expect(axis).to_contain_text("100", timeout=15_000)  # the axis runs to 100 (%), drawn with the data
+    assert "0.2" not in axis.inner_text()
+    page.close()

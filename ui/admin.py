@@ -64,7 +64,8 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
         summary += "\n\n" + serving_markdown(bot)
     per_day = pd.DataFrame(stats["questions_per_day"])
     per_day["date"] = pd.to_datetime(per_day["date"])  # a time axis: ticks the plot spaces out, not 30 labels
-    outcomes = pd.DataFrame([{"outcome": k.replace("_", " "), "share": v} for k, v in rates.items()])
+    # percentages on an axis from 0 to 100: a 13% hand-off rate must look like 13%, not like a sliver of 0.2
+    outcomes = pd.DataFrame([{"outcome": k.replace("_", " "), "percent": round(100 * v, 1)} for k, v in rates.items()])
     missing = pd.DataFrame([{"topic": t["topic"], "questions": t["count"], "examples": " | ".join(t["examples"])}
                             for t in stats["top_unanswered"]] or [{"topic": "", "questions": 0, "examples": ""}])
     topics = pd.DataFrame([{"topic": t["topic"], "questions": t["questions"], "answered": f"{t['answered']:.0%}",
@@ -98,7 +99,8 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
         summary = gr.Markdown(elem_id="dashboard-summary")
         with gr.Row():
             per_day = gr.LinePlot(x="date", y="questions", title="Questions per day", height=240)
-            outcomes = gr.BarPlot(x="outcome", y="share", title="Outcomes", height=240)
+            outcomes = gr.BarPlot(x="outcome", y="percent", title="Outcomes (% of questions)", y_title="%",
+                                  y_lim=[0, 100], height=240, elem_id="outcomes-plot")
         missing = gr.Dataframe(label="Top unanswered questions by topic (knowledge to add)", elem_id="unanswered")
         topics = gr.Dataframe(label="Topics: how questions ended, and how often an answer got a thumbs down",
                               elem_id="topic-outcomes")
@@ -133,7 +135,9 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
 
     reindex.click(upload_and_reindex, [uploads, kind], [result, stats])
     refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing, topics])
-    return {"panel": panel, "stats": stats}
+    # drawn when the page opens too: no empty plots and tables headed "1 2 3" until Refresh is pressed
+    on_load = (refresh_dashboard, None, [summary, per_day, outcomes, missing, topics])
+    return {"panel": panel, "stats": stats, "load": on_load}
 
 
 def _safe_name(name: str) -> str:

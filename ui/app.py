@@ -131,5 +131,6 @@ def create_admin_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
         _staff_header(settings, "store admin")
         admin = build_admin_tab(bot, store, settings, _who(accounts, "admin"))
         app.load(lambda: index_stats_markdown(bot), None, admin["stats"])
+        app.load(*admin["load"])
     app.extra_css = CSS
     return app
