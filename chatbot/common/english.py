@@ -25,17 +25,12 @@ def is_english_word(word: str) -> bool:
     return word.isalpha() and word in _dictionary()
 
 
-def english_candidates(word: str) -> set[str]:
-    """The English words one edit from ``word`` (none when it is one itself)."""
-    word = word.lower()
-    if not word.isalpha() or word in _dictionary():
-        return set()
-    return (_dictionary().candidates(word) or set()) - {word}
-
-
 def english_correction(word: str) -> str | None:
     """The most common English word one edit from ``word`` ("compre" → "compare"), or None."""
-    found = english_candidates(word)
+    word = word.lower()
+    if not word.isalpha() or word in _dictionary():
+        return None
+    found = (_dictionary().candidates(word) or set()) - {word}
     return max(found, key=_dictionary().word_usage_frequency) if found else None
 
 

@@ -13,6 +13,7 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from chatbot.common.words import stem
@@ -37,6 +38,8 @@ bigger smaller lighter heavier""".split())
 _SPEC = re.compile(r"^(?:\d[\d,.:x/\"-]*[a-z\"]*|set|sets|pack|packs|piece|pieces|pc|pcs|inch|in|oz|lb|lbs|ft|mah|"
                    r"scale|l|qt|quart|cup|w)$")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+# the fields whose values are options a product comes in: "colors: oat, storm gray", "sizes: S, M"
+OPTION_FIELD = re.compile(r"^(?:colou?rs?|sizes?|finish(?:es)?|styles?|options?|flavou?rs?|patterns?)$")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,13 @@ class Catalog:
     def _stems(self, text: str) -> list[str]:
         return [stem(t.strip("'’-")) for t in _TOKEN.findall(text.lower().replace("’", "'"))
                 if t.strip("'’-") and not t.isdigit()]
+
+    @cached_property
+    def option_stems(self) -> set[str]:
+        """The stems of every option any product comes in: the words that name a colour, size, ... in this store
+        ("blue" when something is blue), from the catalog itself rather than a list of colour names."""
+        return {s for item in self.listings for field, value in item.product.attributes.items()
+                if OPTION_FIELD.match(field) and isinstance(value, str) for s in self._stems(value)}
 
     def text_stems(self, product_id: str) -> set[str]:
         """The stems of everything a product's record says: name, category, attributes, description."""

@@ -110,7 +110,7 @@ class AttributeAnswer:
             field = _best_field(item, words)  # ("is the Bluetooth speaker loud enough?" is not about Bluetooth)
         if field is None:
             option = SkillReply("", products=[item], focus=item.product.id)
-            if (said := option_answer(item, context.message, option)) is not None:  # "does it come in red?"
+            if (said := option_answer(item, context, option)) is not None:  # "does it come in red?"
                 option.text = said
                 return option
             # the description, read for the name's words too when only they say what is asked ("pre-seasoned?")

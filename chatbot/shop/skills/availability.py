@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from chatbot.common.words import stems
+from chatbot.shop.catalog import OPTION_FIELD, Listing
 from chatbot.shop.phrasing import attribute_sentence, is_plural
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person
 from chatbot.shop.skills.targets import target_products
@@ -20,11 +21,10 @@ _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availabilit
                          r"on hand|inventory|how many\b.{0,40}\b(?:have|got)|have any more|run out|out of)\b", re.I)
 
 
-# a product's option fields (colors, sizes, ...) and "in <option>" at the end of a question about it
-_OPTION_FIELD = re.compile(r"^(?:colou?rs?|sizes?|finish(?:es)?|styles?|options?|flavou?rs?|patterns?)$")
+# "in <option>" at the end of a question about a product, and the words that say what kind of option it is
 _ASKS_OPTION = re.compile(r"\b(?:in|come in|comes in|available in)\s+(?:an?\s+|the\s+|size\s+)*"
                           r"([a-z][a-z -]{0,24}?)\s*(?:colou?r|size|one|version)?\s*[?.!]*$", re.I)
-_NOT_OPTIONS = {"stock", "store", "stores", "canada", "usa", "us", "time", "bulk"}
+_NAMES_KIND = re.compile(r"\b(?:colou?rs?|sizes?|finish|style|flavou?r|pattern)\b", re.I)
 
 
 class Availability:
@@ -36,7 +36,7 @@ class Availability:
         products = target_products(context, want=1)
         item = products[0] if products else None
         reply = SkillReply("", products=[item] if item else [], focus=item.product.id if item else None)
-        option = option_answer(item, context.message, reply) if item is not None else None
+        option = option_answer(item, context, reply) if item is not None else None
         if option:
             reply.text = f"{option} I can't see live stock levels, though. {offer_person(context)}"
             return reply
@@ -61,21 +61,24 @@ class Availability:
         return reply
 
 
-def option_answer(item, message: str, reply: SkillReply) -> str | None:
+def option_answer(item: Listing, context: ShopContext, reply: SkillReply) -> str | None:
     """"Is it available in blue?": whether the product's colours (or sizes, ...) hold the option asked, said
-    with the options it has; None when the message asks no option or the product lists none."""
-    asked = _ASKS_OPTION.search(message.strip())
-    if not asked or asked.group(1).strip().lower() in _NOT_OPTIONS:
+    with the options it has; None when the message asks no option or the product lists none. The asked words
+    are an option when some product of the store comes in them, or the message says what kind ("in red
+    colour"): "in stock" or "in Canada" never is."""
+    asked = _ASKS_OPTION.search(context.message.strip())
+    if not asked:
         return None
     wanted = asked.group(1).strip()
+    if not (set(stems(wanted)) <= context.catalog.option_stems or _NAMES_KIND.search(context.message)):
+        return None
     for field, value in item.product.attributes.items():
-        if not _OPTION_FIELD.match(field) or not isinstance(value, str):
+        if not OPTION_FIELD.match(field) or not isinstance(value, str):
             continue
         options = [o.strip() for o in re.split(r",|/|;|\bor\b", value) if o.strip()]
         cite = reply.cite(item.doc_id)
-        has = [o for o in options if set(stems(wanted)) <= set(stems(o))]
         said = attribute_sentence(item.product.name, field, value)
-        if has:
+        if any(set(stems(wanted)) <= set(stems(o)) for o in options):
             return f"Yes: {said[0].lower()}{said[1:]} {cite}."
         one = "any of them" if is_plural(item.product.name) else "one of them"
         return f"{said} {cite}; {wanted} isn't {one}."
