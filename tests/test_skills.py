@@ -425,6 +425,9 @@ def test_a_yes_no_field_does_not_answer_a_different_question(bot):
     for message in ("Can I put the tablecloth in the washing machine?", "Is the tablecloth machine washable?"):
         assert bot.ask(message).text.startswith("Yes, the Oat Linen Blend Tablecloth"), message
     assert bot.ask("Can the water bottle go in the dishwasher?").text.startswith("No, the Saltmarsh")
+    # a slip of the product's own word ("boar" of the Cutting Board) or a garbled word is no other question
+    for message in ("Can the engraved cutting boar go in the dishwasher?", "Doetshe marble run need batteries?"):
+        assert bot.ask(message).text.startswith("No, the"), message
 
 
 def test_a_name_word_other_products_also_use_does_not_pick_the_product(bot):

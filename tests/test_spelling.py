@@ -25,6 +25,9 @@ def fixer():
     ("do you have a trainset", "do you have a train set"),  # split, not "transit"
     ("Retrun policy?", "Return policy?"),  # a sentence's first word keeps its capital
     ("can I change the shiping address", "can I change the shipping address"),
+    ("can I sawp it for a bigger one", "can I swap it for a bigger one"),  # two letters swapped: not "saw"
+    ("Wouldyourecommendit?", "Would you recommend it?"),  # several words run together
+    ("doyouhaveanythingforkids", "do you have anything for kids"),
 ])
 def test_a_misspelled_word_becomes_the_store_word(fixer, typed, meant):
     assert fixer.fix(typed) == meant

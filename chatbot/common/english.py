@@ -26,12 +26,14 @@ def is_english_word(word: str) -> bool:
 
 
 def english_correction(word: str) -> str | None:
-    """The most common English word one edit from ``word`` ("compre" → "compare"), or None."""
+    """The English word one edit from ``word`` ("compre" → "compare"), or None: two letters swapped first
+    ("sawp" is "swap", not the commoner "saw"), then the most common."""
     word = word.lower()
     if not word.isalpha() or word in _dictionary():
         return None
     found = (_dictionary().candidates(word) or set()) - {word}
-    return max(found, key=_dictionary().word_usage_frequency) if found else None
+    swapped = sorted(word)
+    return max(found, key=lambda w: (sorted(w) == swapped, _dictionary().word_usage_frequency(w))) if found else None
 
 
 def word_frequency(word: str) -> float:

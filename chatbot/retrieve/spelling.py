@@ -15,8 +15,10 @@ router's character n-grams and the dense retrieval tolerate those.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Iterable
 
 from symspellpy import SymSpell, Verbosity
@@ -32,6 +34,8 @@ MIN_WORD = 3  # shorter store tokens ("hp" of a product id) are never a correcti
 MIN_FIXED = 4  # shorter words are left as written: "app" and "avg" are too close to too many words to guess
 COMMON = 1e-3  # a two-letter word stands as half of a run-together word only when it is this common ("in", "do")
 MIN_JOINED = 6  # shorter unknown words are a misspelling of one word, not two run together ("peope")
+MIN_RUN = 9  # shorter unknown words are not three or more words run together
+RARE = 1e-8  # the share of English text given to a store word the English list lacks ("hp", "brainteaser")
 
 
 class SpellingFixer:
@@ -72,7 +76,37 @@ class SpellingFixer:
             return split
         if english:
             return _cased(english, word)
-        return _cased(found[0].term, word) if found else word
+        if found:
+            return _cased(found[0].term, word)
+        words = self._segmented(lower) if len(lower) >= MIN_RUN else None  # "wouldyourecommendit"
+        return _cased(words, word) if words else word
+
+    def _segmented(self, word: str) -> str | None:
+        """Three or more words run together, each written right ("wouldyourecommendit" → "would you recommend
+        it"): the split whose words are likeliest together in English text (each word's share of English text,
+        multiplied), so fewer and commoner words win ("would you recommend", not "would you re commend")."""
+
+        @lru_cache(maxsize=None)
+        def best(start: int) -> tuple[float, tuple[str, ...]] | None:
+            if start == len(word):
+                return 0.0, ()
+            options = []
+            for end in range(start + 1, len(word) + 1):
+                part = word[start:end]
+                if not self._whole(part) or (rest := best(end)) is None:
+                    continue
+                options.append((rest[0] + math.log(max(word_frequency(part), RARE)), (part, *rest[1])))
+            return max(options) if options else None
+
+        found = best(0)
+        return " ".join(found[1]) if found and len(found[1]) >= 3 else None
+
+    def _whole(self, part: str) -> bool:
+        """Whether ``part`` stands as a word inside a run of words: a store or English word, a short one only
+        when common ("it", "do", "a")."""
+        if len(part) <= 2:
+            return word_frequency(part) >= COMMON and (len(part) == 2 or part in ("a", "i"))
+        return self._known(part)
 
     def _split(self, word: str) -> str | None:
         """Two words run together ("waterbottle", "toysunder", "thecheapest"): each half a store word or an

@@ -13,6 +13,7 @@ import re
 from difflib import get_close_matches
 
 from chatbot.answer.grounding import unmatched_names
+from chatbot.common.english import is_english_word
 from chatbot.common.words import stem, stems
 from chatbot.shop.catalog import Listing
 from chatbot.shop.phrasing import (
@@ -120,8 +121,8 @@ class AttributeAnswer:
         if asked and yes_no and not any(
                 f.startswith(stem(asked)) for f in stems(field.replace("_", " "))):  # "fold": foldable
             return _listed_as(item, field, asked)  # "is it waterproof?" of a water-resistant backpack
-        other = _unanswered_word(context.message, question - context.catalog.text_stems(item.product.id),
-                                 field) if yes_no else None
+        record = context.catalog.text_stems(item.product.id)
+        other = _unanswered_word(context.message, question - record, field, record) if yes_no else None
         if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
             return _listed_as(item, field, other, about=True)
         return _say(item, field)
@@ -145,14 +146,17 @@ def _listed_as(item: Listing, field: str, asked: str, about: bool = False) -> Sk
     return reply
 
 
-def _unanswered_word(message: str, question: set[str], field: str) -> str | None:
+def _unanswered_word(message: str, question: set[str], field: str, record: set[str]) -> str | None:
     """A word of the question (as written) that asks about something the yes/no ``field`` does not say:
     "shrink" in "does the tablecloth shrink in the wash?" answered by machine_washable. ``question`` holds only
     the stems the product's record never mentions. Short and asking words don't count, nor words the field's
-    name or its synonyms hold."""
+    name or its synonyms hold. Only an ordinary English word is named, and not a slip of one of the record's
+    own words: "Doetshe" is garbled and "boar" (of "cutting boar") is the record's "board", so neither is a
+    subject to tell the shopper the catalog is silent on."""
     said = _field_words(field)
-    left = {w for w in question - _ASKING if len(w) >= 4 and not _overlap(said, {w})}
-    return next((w for w in re.findall(r"[a-z]+", message.lower()) if stem(w) in left), None)
+    left = {w for w in question - _ASKING if len(w) >= 4 and not _overlap(said, {w})
+            and not get_close_matches(w, record, n=1, cutoff=0.85)}
+    return next((w for w in re.findall(r"[a-z]+", message.lower()) if stem(w) in left and is_english_word(w)), None)
 
 
 # words that only point at a product and ask to hear about it
