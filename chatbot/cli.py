@@ -5,6 +5,7 @@
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
     python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures] [--typos]
+        [--polarity [eval/polarity_questions.jsonl]]
     python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
@@ -36,6 +37,7 @@ from chatbot.ingest.chunking import Chunker
 from chatbot.ingest.indexer import update_index
 
 SHOPPER_QUESTIONS = Path(__file__).resolve().parents[1] / "eval" / "shopper_questions.jsonl"
+POLARITY_QUESTIONS = SHOPPER_QUESTIONS.with_name("polarity_questions.jsonl")
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 
 
@@ -78,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--typos", action="store_true",
                    help="also ask a misspelled copy of every message (keyboard, phonetic and chat typos, the same "
                         "each run) and report its pass rate beside the clean one")
+    p.add_argument("--polarity", nargs="?", const=str(POLARITY_QUESTIONS), metavar="FILE",
+                   help="also ask the yes/no policy questions whose answer turns on a condition and count answers "
+                        "of the wrong polarity (default set: eval/polarity_questions.jsonl)")
 
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
     p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, "
@@ -156,6 +161,12 @@ def _eval_shopper(args, settings: Settings) -> int:
                                "of_clean": round(typos["pass_rate"] / report["pass_rate"], 4)
                                if report["pass_rate"] else None,
                                **({"failures": typos["failures"]} if args.failures else {})}
+        if args.polarity:  # "after placing an order" vs "3 hours after": a yes must not come out a no
+            from chatbot.evaluate.polarity import read_polarity_questions, run_polarity_eval
+
+            polarity = run_polarity_eval(bot, read_polarity_questions(args.polarity))
+            misses = polarity.pop("misses")
+            report["polarity"] = {**polarity, **({"misses": misses} if args.failures else {})}
     finally:
         bot.close()
     failures = report.pop("failures")

@@ -28,7 +28,7 @@ from chatbot.converse.chatbot import Chatbot  # noqa: E402
 from chatbot.data.storage import ConversationStore  # noqa: E402
 from ui.server import create_server  # noqa: E402
 
-QUESTION = "I just changed my mind about a toy I bought. Will the return shipping cost me anything?"
+QUESTION = "I just changed my mind about a toy I bought. How much will the return shipping cost me?"  # the model writes it
 
 
 @pytest.fixture(scope="module")

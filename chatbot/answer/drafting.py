@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from chatbot.answer.extractive import Evidence, compose
+from chatbot.answer.extractive import Evidence, Quote, compose
 from chatbot.answer.framing import frame
 from chatbot.answer.generation.base import GenerationOptions, Generator
 from chatbot.answer.grounding import Verifier, clean_sentence, split_cited
 from chatbot.answer.prompting import build_prompt, template
 from chatbot.common.errors import GeneratorUnavailable
+from chatbot.common.polarity import asks_yes_no, limit_verdict, without_opener
 from chatbot.common.guards import echoes_prompt
 from chatbot.common.types import Hit
 from chatbot.config import Settings
@@ -54,8 +55,10 @@ class Draft:
         return self.kept / total if total else 0.0
 
     def cite(self, hit: Hit) -> int:
+        """The source number of ``hit``: one number per document, so two sections of the warranty page are
+        one source ("[1] Warranty"), not two that read "Warranty, Warranty"."""
         for i, h in enumerate(self.cited, start=1):
-            if h.chunk.id == hit.chunk.id:
+            if h.chunk.doc_id == hit.chunk.doc_id:
                 return i
         self.cited.append(hit)
         return len(self.cited)
@@ -71,11 +74,30 @@ def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft
     """
     draft = draft if draft is not None else Draft()
     quotes = compose(evidence, settings.max_answer_chars, settings.max_answer_sentences)
+    if asks_yes_no(question):
+        quotes, verdict = _decisive_first(question, quotes, evidence)
+        if verdict:  # "Can I return it 45 days after delivery?": "No." and the 30-day rule first
+            yield add_note(draft, f"{verdict.capitalize()}.")
     for framed in frame([(q.text, q.hit.chunk) for q in quotes], question):
         if framed.source is None:
             yield add_note(draft, framed.text)
         else:
             yield extractive_answer_text(framed.text, quotes[framed.source].hit, draft)
+
+
+def _decisive_first(question: str, quotes: list[Quote], evidence: list[Evidence]) -> tuple[list[Quote], str | None]:
+    """For a yes/no question: the quotes with the sentence whose limit decides it first (taken from the
+    evidence when no quote holds one), and that verdict. A quoted "Yes"/"No" answered the question its
+    source was written for (an FAQ's), not this one, so it is left out."""
+    quotes = [Quote(without_opener(q.text) or q.text, q.hit, q.score) for q in quotes]
+    for i, quote in enumerate(quotes):
+        if verdict := limit_verdict(question, quote.text, quote.hit.chunk.title):
+            return [quote, *quotes[:i], *quotes[i + 1:]], verdict
+    for ev in evidence:
+        for sentence, score in zip(ev.sentences, ev.scores):
+            if verdict := limit_verdict(question, sentence, ev.hit.chunk.title):
+                return [Quote(sentence, ev.hit, score), *quotes[:-1]], verdict
+    return quotes, None
 
 
 def extractive_answer_text(text: str, hit: Hit, draft: Draft) -> str:
@@ -166,7 +188,7 @@ def _judge(raw: str, verifier: Verifier, system: str, by_number: dict[int, Hit],
 
 def _append(draft: Draft, sentence: str, hits: list[Hit]) -> str:
     """Add ``sentence`` with its citation markers before the final stop; return the piece to stream."""
-    markers = "".join(f"[{draft.cite(hit)}]" for hit in hits)
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(draft.cite(hit) for hit in hits))  # one per document
     end = sentence[-1] if sentence[-1] in ".!?" else "."
     body = sentence[:-1] if sentence[-1] in ".!?" else sentence
     piece = f"{body} {markers}{end}"

@@ -41,6 +41,16 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in _WORD.findall(text.lower()) if w not in _STOP}  # crude stem: first 6 letters
 
 
+def _shared(asked: set[str], said: set[str]) -> int:
+    """Words of the question the sentence says. A negated form counts twice: "unused" speaks to the very case
+    "an item I've used" turns on, "non-refundable" to "refundable"."""
+    return len(asked & said) + 2 * len({w for w in asked - said if f"un{w}"[:6] in said or f"non{w}"[:6] in said})
+
+
+# a name inside the question ("Alaska", "Canada"): capitalised, not the sentence's first word
+_NAMED = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+")
+
+
 def source_sentences(hit: Hit) -> list[str]:
     """The quotable sentences of a hit: FAQ answers without their question, no planted instructions, and
     (``framing.clean_passage_text``) no embedded question, markup or raw attribute notation."""
@@ -76,6 +86,11 @@ class Evidence:
     def text(self) -> str:
         return f"{self.heading}: {' '.join(self.sentences)}"
 
+    def without(self, pattern: re.Pattern) -> "Evidence":
+        """This evidence without the sentences ``pattern`` finds (the store's own address, in an agent's draft)."""
+        keep = [i for i, sentence in enumerate(self.sentences) if not pattern.search(sentence)]
+        return Evidence(self.hit, [self.sentences[i] for i in keep], self.vectors[keep], [self.scores[i] for i in keep])
+
     def best(self, n: int) -> "Evidence":
         """This evidence cut to its ``n`` best sentences, still in source order."""
         keep = sorted(sorted(range(len(self.sentences)), key=lambda i: -self.scores[i])[:n])
@@ -95,12 +110,14 @@ def gather_evidence(question: str, hits: list[Hit], embedder: Embedder, passages
         return []
     vectors = embedder.embed([question] + flat)
     asked = _words(question)
+    named = {w.lower() for w in _NAMED.findall(question)}
     evidence, offset = [], 1
     for hit, sents in pools:
         block = vectors[offset: offset + len(sents)]
         offset += len(sents)
         # a sentence about the opposite case ("after 2pm" for "if I order before 2pm") comes after the asked one
-        scores = [float(v @ vectors[0]) + 0.05 * len(asked & _words(s)) + 0.02 * hit.relevance
+        scores = [float(v @ vectors[0]) + 0.05 * _shared(asked, _words(s)) + 0.02 * hit.relevance
+                  + 0.1 * len(named & set(_WORD.findall(s.lower())))  # "Alaska" asked, "Alaska" said
                   + AUTHORITY.get(hit.chunk.kind, 0.0) - 0.05 * _contrasts(question, s) for v, s in zip(block, sents)]
         keep = sorted(sorted(range(len(sents)), key=lambda i: -scores[i])[:per_passage])  # best, in source order
         evidence.append(Evidence(hit, [sents[i] for i in keep], block[keep], [scores[i] for i in keep]))

@@ -53,3 +53,14 @@ def mask_pii(text: str, keep: frozenset[str] = frozenset()) -> str:
     # long digit runs are cards or left whole (an order number); phone numbers are looked for between them
     return "".join(_mask_card(_CARD.fullmatch(p)) if _CARD.fullmatch(p) else _PHONE.sub(phone, p)
                    for p in parts)
+
+
+def contact_pattern(contact: str) -> re.Pattern:
+    """A pattern that finds where a text sends the reader to the store's support: its own email addresses
+    and phone numbers (those in ``contact``), or "email us", "contact us". The sentences an agent's draft
+    leaves out, since the agent is that support."""
+    found = [m.group(0) for m in _EMAIL.finditer(contact)] + [m.group(0) for m in _PHONE.finditer(contact)]
+    return re.compile("|".join([*map(re.escape, found), _REACH_US]), re.I)
+
+
+_REACH_US = r"\b(?:email|e-mail|call|contact|write to|phone|message)\s+us\b"

@@ -20,14 +20,17 @@ def sentences(text: str) -> list[str]:
 
 
 def join_lists(text: str, lead: str = "") -> str:
-    """Fold each run of list items into one sentence, after its lead-in line (or ``lead``)."""
+    """Fold each run of list items into one sentence, after its lead-in line (or ``lead``). Items that have
+    clauses of their own ("All products: 1-year warranty, from delivery") are kept apart by semicolons, so
+    the list still reads as a list: "How long you're covered: All products: ...; Tech Accessories: ..."."""
     out: list[str] = []
     items: list[str] = []
 
     def flush() -> None:
         if items:
             intro = out.pop() if out and out[-1].rstrip().endswith(":") else (f"{lead}:" if lead else "")
-            out.append(f"{intro} {', '.join(items)}.".strip())
+            joint = "; " if any("," in item or ":" in item for item in items) else ", "
+            out.append(f"{intro} {joint.join(items)}.".strip())
             items.clear()
 
     for line in text.split("\n"):

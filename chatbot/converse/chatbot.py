@@ -22,6 +22,8 @@ from chatbot.answer.framing import STORE_PAGES, type_of
 from chatbot.answer.generation import GenerationOptions, Generator, load_or_fallback, make_generator
 from chatbot.common.errors import InputError
 from chatbot.common.guards import cut_message
+from chatbot.common.privacy import contact_pattern
+from chatbot.common.text import sentences
 from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
@@ -238,6 +240,10 @@ class Chatbot:
         started = turn.clock.started
         evidence = gather_evidence(turn.query, found.top, self.phrases, max(self.settings.max_passages, n),
                                    self.settings.evidence_sentences)
+        # the agent is the store's support: a draft never sends the shopper to its email or phone ("email
+        # support@..." to someone who has just said their emails go unanswered)
+        contact = contact_pattern(self.settings.support_contact)
+        evidence = [e for e in (ev.without(contact) for ev in evidence) if e.sentences]
         first, seen = [], set()
         if len(question_parts(message)) > 1:  # several questions: the shopper's own combined answer leads
             combined = self.ask(message, product_id=product_id, history=turn.history)
@@ -251,9 +257,10 @@ class Chatbot:
             seen.add(answer.text)
             first.append(answer)
         faq = self.faq.match(turn.vector, turn.product) if turn.query == message and not first else None
-        if faq is not None:  # the store's own answer to this very question leads, whatever the model writes
+        said = " ".join(s for s in sentences(faq.answer) if not contact.search(s)) if faq else ""
+        if said:  # the store's own answer to this very question leads, whatever the model writes
             turn.clock, draft = _retrieved_clock(started), Draft()
-            turn.clock.first(extractive_answer_text(faq.answer, faq.hit, draft))
+            turn.clock.first(extractive_answer_text(said, faq.hit, draft))
             seen.add(draft.text)
             first.append(turn.answer(draft.text, draft, [faq.hit, *found.hits], faq.hit.relevance, origin="faq"))
         results = []

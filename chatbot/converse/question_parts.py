@@ -97,14 +97,14 @@ _OFFER = re.compile(r"\s*Would you like me to connect you with a person.*$", re.
 
 
 def _renumbered(marker: re.Match, own: list, combined: list) -> str:
-    """A part's "[n]" as its number in the combined list; a source already cited keeps its first number."""
+    """A part's "[n]" as its number in the combined list; a document already cited keeps its first number
+    (one page is one source, whichever of its sections each part quoted)."""
     n = int(marker.group(1))
     if not 1 <= n <= len(own):
         return marker.group(0)
     citation = own[n - 1]
-    key = (citation.doc_id, citation.chunk_id)
     for i, earlier in enumerate(combined, 1):
-        if (earlier.doc_id, earlier.chunk_id) == key:
+        if earlier.doc_id == citation.doc_id:
             return f"[{i}]"
     combined.append(citation)
     return f"[{len(combined)}]"

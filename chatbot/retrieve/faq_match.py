@@ -26,6 +26,7 @@ from chatbot.retrieve.judge.features import content_stems
 class FaqMatch:
     hit: Hit  # the FAQ chunk, with the similarity as its relevance
     answer: str  # the stored answer text alone (no "Q:"/"A:")
+    added: frozenset[str] = frozenset()  # stems the shopper's question adds to the FAQ's ("expedit")
 
 
 def faq_answer(chunk: Chunk) -> str:
@@ -85,10 +86,28 @@ def covering_faq(question: str, hit: Hit, least: float) -> FaqMatch | None:
     if chunk.kind != "faq" or hit.relevance < least or not answer or not chunk.title.strip():
         return None
     asked = content_stems(chunk.title)
-    core = _TRAILING_CONDITION.sub("", _LEADING_CONDITION.sub("", question))
     if not asked or not asked <= content_stems(question):
         return None
-    extra = content_stems(core) - asked
+    extra = added_words(question, chunk)
     if extra and not extra & content_stems(answer):
         return None
-    return FaqMatch(hit, answer)
+    return FaqMatch(hit, answer, added=frozenset(extra))
+
+
+def added_words(question: str, chunk: Chunk) -> set[str]:
+    """The content stems of ``question`` (past a condition it adds around itself) that the FAQ entry's
+    question lacks: "expedit" in "do you ship expedited to a PO box?" against "Can you ship to a PO box?"."""
+    core = _TRAILING_CONDITION.sub("", _LEADING_CONDITION.sub("", question))
+    return content_stems(core) - content_stems(chunk.title)
+
+
+def answers_added(question: str, chunk: Chunk) -> bool:
+    """Whether the FAQ entry's answer speaks to every case the question adds, all of its words there ("does
+    the warranty cover a product I dropped?" is not answered by a list of what the warranty covers that
+    never mentions drops). A time or amount ("5pm", "$20") is a case of the rule the answer states."""
+    cases = {w for w in added_words(question, chunk) - _PLAIN_VERBS
+             if not any(c.isdigit() for c in w)}  # "5pm": a case of the rule the answer states
+    return cases <= content_stems(faq_answer(chunk))
+
+
+_PLAIN_VERBS = content_stems("go goes get gets come comes use work make need want still also really")

@@ -31,7 +31,9 @@ _RANGE = re.compile(rf"\b(?:between|from)?\s*\$?\s*(\d+(?:\.\d{{1,2}})?)\s*{_MON
 _RANGE_NEEDS_MONEY = re.compile(rf"\$|{_MONEY_AFTER}|\bbetween\b|\bprice", re.I)
 _AROUND = re.compile(rf"\b(?:around|about|roughly|approximately|~)\s*{_AMOUNT}", re.I)
 _AGE = [re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*olds?\b", re.I),
-        re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?)\b(?!\s*(?:warranty|guarantee))", re.I),
+        # "2 years" is an age, not when something lasts or is covered that long ("covered for 2 years")
+        re.compile(r"(?<!covered for )(?<!cover for )(?<!last )(?<!lasts )(?<!within )(?<!after )(?<!for up to )"
+                   r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?)\b(?!\s*(?:warranty|guarantee))", re.I),
         re.compile(r"\bages?\s*(\d{1,2})\b", re.I), re.compile(r"\b(\d{1,2})\s*y/?o\b", re.I),
         re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? birthday\b", re.I),
         re.compile(r"\b(?:he|she|they)(?:'s|’s| is| are|'re)\s+(\d{1,2})\b(?!\s*(?:%|dollars|bucks|\$))", re.I)]

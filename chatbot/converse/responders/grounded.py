@@ -16,8 +16,9 @@ from typing import Iterator
 from chatbot.answer.drafting import add_note, extractive_answer, generated_answer
 from chatbot.answer.extractive import gather_evidence
 from chatbot.answer.generation import GenerationOptions
-from chatbot.answer.grounding import unmatched_names, unused_terms
+from chatbot.answer.grounding import names, unmatched_names, unused_terms
 from chatbot.common.guards import quotable
+from chatbot.common.polarity import asks_yes_no
 from chatbot.common.types import Answer, Hit
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
@@ -36,13 +37,15 @@ class GroundedResponder(PartsResponder):
         sure = judged.answers if judged is not None else found.relevance >= s.min_relevance
         if not sure or unknown_names(turn, s.max_passages):
             return
-        evidence = gather_evidence(turn.query, answering(found.top, judged), bot.phrases, s.max_passages,
+        evidence = gather_evidence(turn.query, answering(found.top, judged, turn.query), bot.phrases, s.max_passages,
                                    s.evidence_sentences)
         # the sources must hold a sentence close to the question, whoever writes the answer (the judge, when
         # there is one, has already read the passages whole)
         best = max((x for ev in evidence for x in ev.scores), default=0.0)
         quote = judged is not None or best >= s.min_evidence
-        generator = bot.generator
+        # a small model flips a yes or no that turns on a condition ("3 hours after placing it"): for a yes/no
+        # question the sources are quoted, opening with a verdict only when one is computed from them
+        generator = None if asks_yes_no(turn.query) else bot.generator
         if quote and generator is not None:
             options = GenerationOptions(s.max_new_tokens, start_by=turn.start_by)
             yield from generated_answer(turn.query, evidence, generator, bot.phrases, s, draft, options,
@@ -84,9 +87,14 @@ def unknown_names(turn: Turn, passages: int) -> set[str]:
     return unmatched_names(turn.message, [h.chunk.embed_text for h in turn.found.top[:passages]])
 
 
-def answering(top: list[Hit], judged: Judged | None) -> list[Hit]:
+def answering(top: list[Hit], judged: Judged | None, question: str = "") -> list[Hit]:
     """The passages an answer may rest on: with a judge, those it rates at least half as likely to answer as
-    its best (the best first); without, the retrieval order."""
+    its best (the best first), and any that names what the question names when the best does not ("Do you
+    ship to Alaska?": the rates for Alaska, beside the FAQ on shipping outside the US); without, the
+    retrieval order."""
     if judged is None or not top:
         return top
-    return [h for h in top if h.relevance >= top[0].relevance / 2]
+    asked = {n.lower() for n in names(question)}
+    missing = {n for n in asked if n not in top[0].chunk.text.lower()}
+    return [h for h in top if h.relevance >= top[0].relevance / 2
+            or any(n in h.chunk.text.lower() for n in missing)]
