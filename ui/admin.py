@@ -20,6 +20,7 @@ import pandas as pd
 
 from chatbot.common.errors import ChatbotError
 from chatbot.converse.language import NAMES
+from chatbot.data.topics import TopicFinder
 from chatbot.ingest.chunking import Chunker
 from chatbot.ingest.indexer import update_index
 
@@ -51,7 +52,8 @@ def serving_markdown(bot) -> str:
 
 
 def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    stats = store.stats(30)
+    # topics are grouped by meaning with the bot's phrase embedder (cached, so a repeated question costs nothing)
+    stats = store.stats(30, topics=TopicFinder(bot.phrases) if bot is not None else None)
     rates, thumbs = stats["rates"], stats["thumbs"]
     ratio = "n/a" if thumbs["ratio"] is None else f"{thumbs['ratio']:.0%}"
     summary = (f"**Last 30 days:** answered {rates['answered']:.0%}, abstained {rates['abstained']:.0%}, "
