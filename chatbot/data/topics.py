@@ -57,6 +57,13 @@ def candidate_phrases(question: str) -> list[str]:
     return phrases
 
 
+def warm_up() -> None:
+    """Import KeyBERT and the clustering now (about 3 s the first time, nothing after), so that the first
+    dashboard with questions in it comes as quickly as the later ones."""
+    import keybert  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+
+
 class TopicFinder:
     """Groups questions by meaning and names each group; ``embedder`` is the project's sentence embedder."""
 
