@@ -37,7 +37,7 @@ def write(tmp_path, name: str, content: bytes | str):
 
 def test_a_readable_file_is_kept_under_its_kind_and_listed(folder, tmp_path):
     name = folder.add(write(tmp_path, "Gift Wrapping (2024).md", POLICY), "policies")
-    assert name == "uploaded/policies/Gift-Wrapping-2024-.md" and stored(folder) == [name]
+    assert name == "uploaded/policies/Gift-Wrapping-2024.md" and stored(folder) == [name]
     [upload] = folder.list()
     assert upload.name == name and upload.size == len(POLICY) and upload.problems == []
     assert abs(upload.uploaded_at - datetime.now(timezone.utc)) < timedelta(minutes=1)
@@ -111,7 +111,8 @@ def test_a_torn_problems_file_shows_no_problems_rather_than_failing(folder, tmp_
     assert [(u.name, u.problems) for u in folder.list()] == [(name, [])]
 
 
-@pytest.mark.parametrize("name, safe", [("../../x.md", "x.md"), ("a b.md", "a-b.md"), ("…", "upload.txt"),
-                                        (".hidden.md", "hidden.md")])
+@pytest.mark.parametrize("name, safe", [("../../x.md", "x.md"), ("a b.md", "a-b.md"), ("…", "upload"),
+                                        (".hidden.md", "hidden.md"), ("é.md", "upload.md"), ("..", "upload"),
+                                        ("Price list (2024).CSV", "Price-list-2024.CSV")])
 def test_names_cannot_leave_the_folder(name, safe):
     assert safe_name(name) == safe

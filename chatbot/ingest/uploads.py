@@ -161,6 +161,8 @@ def _reason(problem: FileProblem, path: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A file name with no path parts or odd characters, so an upload cannot land outside its folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")
-    return cleaned or "upload.txt"
+    """A file name with no path parts or odd characters, so an upload cannot land outside its folder;
+    its type ending is kept, so "é.md" is still read as Markdown."""
+    path = Path(Path(name).name)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip(".-") or "upload"
+    return stem + re.sub(r"[^A-Za-z0-9.]+", "", path.suffix)
