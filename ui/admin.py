@@ -18,6 +18,7 @@ import pandas as pd
 from chatbot.converse.language import NAMES
 from chatbot.data.topics import TopicFinder
 from chatbot.data.topics import warm_up as warm_up_topics
+
 from .uploads_panel import build_uploads_panel
 
 

@@ -18,9 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from chatbot.common.words import stem
 from chatbot.ingest.embedding import Embedder
 
 NO_SUBJECT = "(no clear subject)"
@@ -84,21 +84,21 @@ class TopicFinder:
         distinct = [k for k, _ in Counter(k for k in keys if candidate_phrases(k)).most_common()]
         topics: list[Topic] = []
         if distinct:
-            labels = self._cluster(distinct)
+            labels, vectors = self._cluster(distinct)
             members: dict[int, list[int]] = {}
             for i, key in enumerate(keys):
                 if key in labels:
                     members.setdefault(labels[key], []).append(i)
             groups = list(members.values())
-            names = self._names([[keys[i] for i in g] for g in groups])
+            names = self._names([[keys[i] for i in g] for g in groups], vectors)
             topics = [Topic(name, g) for name, g in zip(names, groups)]
         unnamed = [i for i, k in enumerate(keys) if not candidate_phrases(k)]
         if unnamed:
             topics.append(Topic(NO_SUBJECT, unnamed))
         return sorted(topics, key=lambda t: (-len(t.members), t.name))
 
-    def _cluster(self, distinct: list[str]) -> dict[str, int]:
-        """A group number for each distinct question."""
+    def _cluster(self, distinct: list[str]) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+        """A group number and an embedding for each distinct question."""
         from sklearn.cluster import AgglomerativeClustering
 
         clustered, rest = distinct[:self.max_distinct], distinct[self.max_distinct:]
@@ -108,43 +108,50 @@ class TopicFinder:
         else:
             labels = AgglomerativeClustering(n_clusters=None, distance_threshold=self.max_distance, metric="cosine",
                                              linkage="average").fit_predict(vectors)
-        found = dict(zip(clustered, labels.tolist()))
+        found, embedded = dict(zip(clustered, labels.tolist())), dict(zip(clustered, vectors))
         if rest:  # the long tail joins the group whose centre is nearest
             centres = _unit(np.stack([vectors[labels == g].mean(axis=0) for g in range(labels.max() + 1)]))
-            nearest = (self.embedder.embed(rest) @ centres.T).argmax(axis=1)
-            found.update(zip(rest, nearest.tolist()))
-        return found
+            tail = self.embedder.embed(rest)
+            found.update(zip(rest, (tail @ centres.T).argmax(axis=1).tolist()))
+            embedded.update(zip(rest, tail))
+        return found, embedded
 
-    def _names(self, groups: list[list[str]]) -> list[str]:
-        """KeyBERT scores each group's candidate phrases against the group's centre; a phrase more of the
-        group's questions share scores higher, and a lone word gives way to a phrase of several words
-        that scores nearly as well."""
+    def _names(self, groups: list[list[str]], vectors: dict[str, np.ndarray]) -> list[str]:
+        """KeyBERT scores each group's candidate phrases against the group's centre; ``_best_phrase`` adds
+        how many of the group's questions share a phrase, and prefers several words to one."""
         from keybert import KeyBERT
         from sklearn.feature_extraction.text import CountVectorizer
 
         distinct = [list(dict.fromkeys(g)) for g in groups]
-        vectors = [self.embedder.embed(g) for g in distinct]
-        centres = _unit(np.stack([v.mean(axis=0) for v in vectors]))
+        centres = _unit(np.stack([np.mean([vectors[q] for q in g], axis=0) for g in distinct]))
+        # a group is one document of one question a line; phrases are taken line by line, never across two
+        by_line = CountVectorizer(analyzer=lambda text: [p for q in text.split("\n") for p in candidate_phrases(q)])
         scored = KeyBERT(model=_keybert_backend(self.embedder)).extract_keywords(
-            [" \n".join(g) for g in distinct], vectorizer=CountVectorizer(analyzer=candidate_phrases, lowercase=False),
-            doc_embeddings=centres, top_n=15)
+            ["\n".join(g) for g in distinct], vectorizer=by_line, doc_embeddings=centres, top_n=15)
         if scored and isinstance(scored[0], tuple):  # KeyBERT answers one document with a flat list
             scored = [scored]
-        stemmer = Stemmer.Stemmer("english")  # one per call: PyStemmer objects are not safe to share between threads
-        return [_best_phrase(phrases, group, stemmer) for phrases, group in zip(scored, groups)]
+        return [_best_phrase(phrases, group) for phrases, group in zip(scored, groups)]
 
 
-def _best_phrase(scored: list[tuple[str, float]], questions: list[str], stemmer) -> str:
-    stems = lambda phrase: " ".join(stemmer.stemWords(phrase.split()))  # noqa: E731 - "gift card" is "gift cards"
-    held = [{stems(p) for p in candidate_phrases(q)} for q in questions]
-    shares = {p: sum(stems(p) in h for h in held) / len(held) for p, _ in scored}
-    ranked = sorted(scored, key=lambda ps: (-(ps[1] + 0.5 * shares[ps[0]]), ps[0]))
-    best = ranked[0]
+def _best_phrase(scored: list[tuple[str, float]], questions: list[str]) -> str:
+    """The phrase with the best KeyBERT score plus half the share of ``questions`` that hold it (by stems,
+    so "gift card" counts for "gift cards"); a lone word gives way to the best phrase of several words
+    within 0.2 of it, so "return" becomes "return policy"."""
+    held = [{_stemmed(p) for p in candidate_phrases(q)} for q in questions]
+
+    def score(phrase_and_similarity: tuple[str, float]) -> float:
+        phrase, similarity = phrase_and_similarity
+        return similarity + 0.5 * sum(_stemmed(phrase) in h for h in held) / len(held)
+
+    ranked = sorted(scored, key=lambda ps: (-score(ps), ps[0]))
     longer = [ps for ps in ranked if " " in ps[0]]
-    if " " not in best[0] and longer and (longer[0][1] + 0.5 * shares[longer[0][0]]) >= \
-            best[1] + 0.5 * shares[best[0]] - 0.2:
-        best = longer[0]
-    return best[0]
+    if " " not in ranked[0][0] and longer and score(longer[0]) >= score(ranked[0]) - 0.2:
+        return longer[0][0]
+    return ranked[0][0]
+
+
+def _stemmed(phrase: str) -> str:
+    return " ".join(stem(w) for w in phrase.split())
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
