@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, whole_site
+from conftest import KNOWLEDGE, STAFF_PASSWORD, screenshot_path, whole_site
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.common.types import Answer, Citation
@@ -182,6 +182,8 @@ def test_the_uploads_list_and_remove_make_the_bot_stop_answering_from_a_policy(s
     assert rows["uploaded/faq/store-faq.jsonl"][1] == "FAQ"
     assert rows["uploaded/faq/store-faq.jsonl"][4].startswith("line 2: ")  # the bad record, from the index run
     assert "4.99" in ask(browser, site, "Do you offer gift wrapping?")
+    admin.locator("#uploads-list").scroll_into_view_if_needed()
+    admin.screenshot(path=str(screenshot_path("admin-uploads.png")), full_page=True)
 
     said = press(admin, "#reindex-only")  # Re-index alone: nothing changed, the problem is still listed
     assert "✓ Re-indexed" in said and "unchanged" in said

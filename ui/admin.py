@@ -79,7 +79,7 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
     with gr.Column() as panel:
         stats = gr.Markdown(elem_id="index-stats")
         list_on_load = build_uploads_panel(bot, store, settings, who, stats, index_stats_markdown)
-        gr.Markdown("### Dashboard")
+        gr.Markdown("## Dashboard")
         refresh = gr.Button("Refresh dashboard", elem_id="refresh-dashboard")
         summary = gr.Markdown(elem_id="dashboard-summary")
         with gr.Row():

@@ -49,8 +49,9 @@ def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, inde
     uploads = gr.File(label=f"Add documents ({accepted_types()})", file_count="multiple", elem_id="admin-upload")
     upload = gr.Button("Upload and re-index", variant="primary", elem_id="admin-reindex")
     result = gr.Markdown(elem_id="reindex-result")
-    gr.Markdown("### Uploaded files")
-    listing = gr.Dataframe(label="Uploaded files", interactive=False, elem_id="uploads-list")
+    gr.Markdown("## Uploaded files")
+    listing = gr.Dataframe(label="Uploaded files", interactive=False, wrap=True, elem_id="uploads-list",
+                           column_widths=["26%", "8%", "9%", "14%", "43%"])
     with gr.Row():
         chosen = gr.Dropdown(label="Upload to remove", choices=[], value=None, elem_id="remove-choice")
         remove = gr.Button("Remove and re-index", variant="stop", elem_id="remove-upload")
