@@ -35,7 +35,7 @@ from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
 from chatbot.data.folder import prepare_data_folder  # noqa: E402
 from chatbot.ingest.chunking import Chunker  # noqa: E402
 from chatbot.ingest.indexer import update_index  # noqa: E402
-from ui.admin import knowledge_paths  # noqa: E402
+from chatbot.ingest.uploads import UploadFolder, knowledge_paths  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     report = update_index(knowledge_paths(settings), settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
     logging.info("index %s: %s", settings.index_dir, report.summary())
+    UploadFolder(settings.uploads_dir).record_problems(report.problems)  # for the admin's list of uploads
     for problem in report.problems:
         logging.warning("%s", problem)
     bot = Chatbot(settings, embedder=embedder)

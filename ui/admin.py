@@ -1,27 +1,25 @@
-"""The store-owner admin: upload and re-index, index stats, the dashboard.
+"""The store-owner admin: index stats, the documents panel (``ui.uploads_panel``), the dashboard.
 
 Only signed-in admins reach it: ``ui.auth`` guards every request under
 ``/admin``, the page and each of its actions alike, on the server. Uploads
 are filed by the kind the admin picks (policy, FAQ, help page, catalog,
-reviews) under ``settings.uploads_dir``, outside the code; re-indexing is
-incremental, so only new and changed files are embedded. Every action is
-written to the audit log with the admin's name.
+reviews) under ``settings.uploads_dir``, outside the code, and listed with
+Remove; re-indexing is incremental, so only new and changed files are
+embedded. Every action is written to the audit log with the admin's name.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections import Counter
-from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from chatbot.common.errors import ChatbotError
 from chatbot.converse.language import NAMES
-from chatbot.ingest.chunking import Chunker
-from chatbot.ingest.indexer import update_index
+from chatbot.data.topics import TopicFinder
+from chatbot.data.topics import warm_up as warm_up_topics
+
+from .uploads_panel import build_uploads_panel
 
 
 def index_stats_markdown(bot) -> str:
@@ -51,7 +49,8 @@ def serving_markdown(bot) -> str:
 
 
 def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    stats = store.stats(30)
+    # topics are grouped by meaning with the bot's phrase embedder (cached, so a repeated question costs nothing)
+    stats = store.stats(30, topics=TopicFinder(bot.phrases) if bot is not None else None)
     rates, thumbs = stats["rates"], stats["thumbs"]
     ratio = "n/a" if thumbs["ratio"] is None else f"{thumbs['ratio']:.0%}"
     summary = (f"**Last 30 days:** answered {rates['answered']:.0%}, abstained {rates['abstained']:.0%}, "
@@ -75,26 +74,12 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
     return summary, per_day, outcomes, missing, topics
 
 
-# what the admin says the files are -> the folder that makes the loaders file them as that kind
-UPLOAD_KINDS = {"Policy": "policies", "FAQ": "faq", "Help page": "help", "Product catalog": "catalog",
-                "Reviews": "reviews"}
-
-
-def knowledge_paths(settings) -> list[str]:
-    """The folders the index is built from: the store's knowledge and the admin's uploads (when any)."""
-    uploads = Path(settings.uploads_dir)
-    return [settings.knowledge_dir] + ([str(uploads)] if uploads.is_dir() else [])
-
-
 def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
     """``who(request)`` names the signed-in admin for the audit log."""
     with gr.Column() as panel:
         stats = gr.Markdown(elem_id="index-stats")
-        kind = gr.Radio(list(UPLOAD_KINDS), value="Policy", label="What are these files?", elem_id="upload-kind")
-        uploads = gr.File(label="Add documents (Markdown, text, HTML, PDF, CSV, JSONL)", file_count="multiple",
-                          elem_id="admin-upload")
-        reindex = gr.Button("Upload and re-index", variant="primary", elem_id="admin-reindex")
-        result = gr.Markdown(elem_id="reindex-result")
+        list_on_load = build_uploads_panel(bot, store, settings, who, stats, index_stats_markdown)
+        gr.Markdown("## Dashboard")
         refresh = gr.Button("Refresh dashboard", elem_id="refresh-dashboard")
         summary = gr.Markdown(elem_id="dashboard-summary")
         with gr.Row():
@@ -105,42 +90,15 @@ def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
         topics = gr.Dataframe(label="Topics: how questions ended, and how often an answer got a thumbs down",
                               elem_id="topic-outcomes")
 
-    def upload_and_reindex(files, kind_label: str, request: gr.Request, progress=gr.Progress()):
-        # ids become "uploaded/<kind folder>/<file>": never the same as a file of the store's own folder
-        target = Path(settings.uploads_dir) / "uploaded" / UPLOAD_KINDS.get(kind_label, "help")
-        target.mkdir(parents=True, exist_ok=True)
-        saved = []
-        for f in files or []:
-            path = Path(getattr(f, "name", f))
-            shutil.copyfile(path, target / _safe_name(path.name))
-            saved.append(_safe_name(path.name))
-        actor = who(request)
-        if saved:
-            store.record_admin_action(actor, "upload", f"{kind_label}: {', '.join(saved)} -> {target}")
-        try:
-            report = update_index(knowledge_paths(settings), settings.index_dir, bot.embedder,
-                                  Chunker(settings.chunk_size, settings.chunk_overlap),
-                                  max_file_bytes=settings.max_file_bytes,
-                                  progress=lambda text, fraction: progress(fraction, desc=text))
-        except ChatbotError as exc:
-            store.record_admin_action(actor, "reindex_failed", str(exc))
-            return f"❌ Re-indexing failed: {exc}", gr.update()
-        bot.reload_index()
-        store.record_admin_action(actor, "reindex", report.summary())
-        problems = "".join(f"\n- ⚠ {p}" for p in report.problems)
-        return f"✓ {report.summary()}{problems}", index_stats_markdown(bot)
-
     def refresh_dashboard():
         return dashboard(store, bot)
 
-    reindex.click(upload_and_reindex, [uploads, kind], [result, stats])
+    def first_dashboard():
+        warm_up_topics()  # once, as the page opens, rather than when Refresh is pressed
+        return dashboard(store, bot)
+
     refresh.click(refresh_dashboard, None, [summary, per_day, outcomes, missing, topics])
     # drawn when the page opens too: no empty plots and tables headed "1 2 3" until Refresh is pressed
-    on_load = (refresh_dashboard, None, [summary, per_day, outcomes, missing, topics])
+    on_load = [(lambda: index_stats_markdown(bot), None, stats),
+               (first_dashboard, None, [summary, per_day, outcomes, missing, topics]), list_on_load]
     return {"panel": panel, "stats": stats, "load": on_load}
-
-
-def _safe_name(name: str) -> str:
-    """A file name with no path parts or odd characters, so an upload cannot land outside the folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(name).name).strip(".-")
-    return cleaned or "upload.txt"

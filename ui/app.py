@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from .admin import build_admin_tab, index_stats_markdown
+from .admin import build_admin_tab
 from .agent import build_agent_tab
 from .auth import signed_in_name
 from .shopper import build_shopper_tab
@@ -23,6 +23,11 @@ CSS = """
 .gradio-container { --body-text-color-subdued: #55555f; --block-info-text-color: #55555f;
                     --input-placeholder-color: #5f5f69; }
 .gradio-container input.subdued, .gradio-container ::placeholder { color: #5f5f69 !important; opacity: 1; }
+/* white button text on a fill dark enough to read (4.5:1): Gradio's own orange and red are lighter */
+.gradio-container { --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+                    --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff;
+                    --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+                    --button-cancel-text-color: #ffffff; --button-cancel-text-color-hover: #ffffff; }
 @media (max-width: 640px) { .gradio-container { padding: 4px !important; } #shopper-chat { height: 60vh !important; } }
 /* no rating buttons on an answer still streaming, or on what the store's team said */
 #shopper-chat .message-row:has(.streaming) + .message-buttons,
@@ -130,7 +135,7 @@ def create_admin_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
     with gr.Blocks(title=f"{settings.store_name} · admin") as app:
         _staff_header(settings, "store admin")
         admin = build_admin_tab(bot, store, settings, _who(accounts, "admin"))
-        app.load(lambda: index_stats_markdown(bot), None, admin["stats"])
-        app.load(*admin["load"])
+        for event in admin["load"]:
+            app.load(*event)
     app.extra_css = CSS
     return app

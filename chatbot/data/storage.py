@@ -8,17 +8,15 @@ answer questions, send anything to customers or decide when to hand off; callers
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import sqlalchemy as sa
-import Stemmer
 
 from chatbot.common.errors import ConfigError, InputError
 from chatbot.common.privacy import mask_pii, public_contacts
@@ -36,13 +34,8 @@ from chatbot.data.schema import utc_now as _utc_now
 from chatbot.data.tickets import TicketDesk
 from chatbot.data.tickets import transcript as _transcript
 
-# words that say nothing about a topic: function words plus the usual ways shoppers open a question
-_STOP = set("""a an and are as at be but by can could do does did for from get got have has how i if in into is it
-its me my of on or our please should so than that the their them then there these they this to up was we what when
-where which who why will with would you your yours hi hello hey thanks thank any anything some much many tell know
-need want yes not no just also about""".split())
-_WORD = re.compile(r"[a-z][a-z']+")
-
+if TYPE_CHECKING:  # the topic finder brings the sentence embedder; the store itself never loads a model
+    from chatbot.data.topics import TopicFinder
 
 class ConversationStore(TicketDesk):
     """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
@@ -134,8 +127,10 @@ class ConversationStore(TicketDesk):
                  "edited": r.draft_text != r.final_text, "created_at": _iso(r.created_at)} for r in rows]
 
     # ---- the owner's dashboard
-    def stats(self, days: int = 30) -> dict:
-        """Figures for the last ``days`` calendar days (UTC), today included; every day is listed, zeros too."""
+    def stats(self, days: int = 30, topics: TopicFinder | None = None) -> dict:
+        """Figures for the last ``days`` calendar days (UTC), today included; every day is listed, zeros too.
+
+        ``topics`` groups and names the questions for the two topic tables, which stay empty without it."""
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise InputError(f"days={days!r} must be a whole number of at least 1")
         dates = [self._now().date() - timedelta(days=i) for i in range(days - 1, -1, -1)]
@@ -156,56 +151,37 @@ class ConversationStore(TicketDesk):
                 "rates": {"answered": share(len(turns) - handed - len(unanswered)), "abstained": share(len(unanswered)),
                           "handed_off": share(handed)},
                 "thumbs": {"up": up, "down": down, "ratio": round(up / (up + down), 4) if up + down else None},
-                "top_unanswered": _topics(unanswered),
-                "topics": _topic_outcomes(turns, downs),
+                "top_unanswered": _topics(unanswered, topics) if topics else [],
+                "topics": _topic_outcomes(turns, downs, topics) if topics else [],
                 # messages in a language the bot does not answer in, by language code
                 "languages": dict(Counter(t.reason.split(":", 1)[1] for t in turns
                                           if (t.reason or "").startswith("not_english:")).most_common())}
 
 
-def _topic_outcomes(turns: list, thumbs_down: set[str], limit: int = 12) -> list[dict]:
+def _topic_outcomes(turns: list, thumbs_down: set[str], finder: TopicFinder, limit: int = 12) -> list[dict]:
     """Per topic: how its questions ended, and how often an answer got a thumbs down.
 
     An answer a shopper marked wrong still counts as answered; the thumbs-down rate beside it is what
     shows it was not right."""
     rows = []
-    for topic, members in _topic_groups([t.question for t in turns]):
-        group = [turns[i] for i in members]
+    for topic in finder.group([t.question for t in turns]):
+        group = [turns[i] for i in topic.members]
         handed = sum(1 for t in group if t.handoff)
         abstained = sum(1 for t in group if t.abstained and not t.handoff)
         answered = len(group) - handed - abstained
         down = sum(1 for t in group if t.id in thumbs_down and not t.abstained)
-        rows.append({"topic": topic, "questions": len(group), "answered": round(answered / len(group), 4),
+        rows.append({"topic": topic.name, "questions": len(group), "answered": round(answered / len(group), 4),
                      "abstained": round(abstained / len(group), 4), "handed_off": round(handed / len(group), 4),
                      "thumbs_down": round(down / answered, 4) if answered else 0.0})
     return sorted(rows, key=lambda r: (-r["questions"], r["topic"]))[:limit]
 
 
-def _topics(questions: list[str], limit: int = 10) -> list[dict]:
+def _topics(questions: list[str], finder: TopicFinder, limit: int = 10) -> list[dict]:
     """The commonest topics of ``questions``, with a count and the newest examples of each."""
-    topics = [{"topic": topic, "count": len(members),
-               "examples": list(dict.fromkeys(questions[i] for i in reversed(members)))[:3]}  # newest first
-              for topic, members in _topic_groups(questions)]
+    topics = [{"topic": topic.name, "count": len(topic.members),
+               "examples": list(dict.fromkeys(questions[i] for i in reversed(topic.members)))[:3]}  # newest first
+              for topic in finder.group(questions)]
     return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
-
-
-def _topic_groups(questions: list[str]) -> list[tuple[str, list[int]]]:
-    """Group questions under their most frequent content word (stemmed), so wordings of one need meet;
-    each topic is named by that stem's commonest whole word, e.g. "canada" (never the stem "canad")."""
-    # "kid's" counts as "kid"; other contractions ("don't", "i'm") are function words
-    words = [[w for w in (x.removesuffix("'s") for x in _WORD.findall(q.lower())) if w not in _STOP and "'" not in w]
-             for q in questions]
-    stemmer = Stemmer.Stemmer("english")  # one per call: PyStemmer objects are not safe to share between threads
-    stems = [stemmer.stemWords(ws) for ws in words]
-    frequency = Counter(s for ss in stems for s in set(ss))
-    groups: dict[str, list[int]] = defaultdict(list)
-    surface: dict[str, Counter] = defaultdict(Counter)  # the stem's commonest spelling names the topic
-    for index, (ws, ss) in enumerate(zip(words, stems)):
-        # ties go to the alphabetically first stem, so the grouping never depends on word order
-        key = min(ss, key=lambda s: (-frequency[s], s), default="")
-        groups[key].append(index)
-        surface[key].update(w for w, s in zip(ws, ss) if s == key)
-    return [(surface[k].most_common(1)[0][0] if k else "(other)", members) for k, members in groups.items()]
 
 
 def open_database(url: str) -> sa.Engine:

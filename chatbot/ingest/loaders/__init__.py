@@ -63,9 +63,18 @@ def load_paths(paths: list[str | Path], max_file_bytes: int = 50_000_000) -> Loa
             result.problems.append(FileProblem(str(root), "does not exist; check the path"))
             continue
         for file in _walk(root):
-            _load_file(file, root, max_file_bytes, result)
+            _load_file(file, file.name if root.is_file() else file.relative_to(root).as_posix(), max_file_bytes,
+                       result)
     _dedupe_ids(result)
     _link_reviews_to_products(result.documents)
+    return result
+
+
+def load_file(file: str | Path, doc_id: str, max_file_bytes: int = 50_000_000) -> LoadResult:
+    """Load one file as the document ``doc_id`` (whose folders give its kind, e.g. "policies/x.md"),
+    exactly as ``load_paths`` would: how an upload is checked before it is stored."""
+    result = LoadResult()
+    _load_file(Path(file), doc_id, max_file_bytes, result)
     return result
 
 
@@ -79,7 +88,7 @@ def _walk(root: Path):
             yield file
 
 
-def _load_file(file: Path, root: Path, max_bytes: int, result: LoadResult) -> None:
+def _load_file(file: Path, doc_id: str, max_bytes: int, result: LoadResult) -> None:
     reader = READERS.get(file.suffix.lower())
     if reader is None:
         result.problems.append(FileProblem(
@@ -87,7 +96,6 @@ def _load_file(file: Path, root: Path, max_bytes: int, result: LoadResult) -> No
             f"use one of {', '.join(sorted(READERS))}"))
         result.failed_files.append(str(file))
         return
-    doc_id = file.name if root.is_file() else file.relative_to(root).as_posix()
     try:
         size = file.stat().st_size
         if size == 0:
