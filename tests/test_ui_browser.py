@@ -647,3 +647,17 @@ def test_a_restored_conversation_keeps_its_product_cards_and_sources(site, brows
     restored(opened.value)
     context.close()
 
+
+def test_the_accessibility_checker_finds_nothing_serious_in_the_agent_window_and_the_admin(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, site["url"], "/agent/", "lee")  # an admin may use both
+    for path, ready in (("/agent/", "#queue-summary"), ("/admin/", "#admin-reindex")):
+        page.goto(site["url"] + path)
+        page.wait_for_selector(ready, timeout=60_000)
+        page.wait_for_timeout(1000)
+        results = Axe().run(page)
+        problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+                    if v["impact"] in ("serious", "critical")]
+        assert problems == [], (path, problems)
+        assert results.response["passes"], f"axe checked nothing on {path}"
+    page.close()

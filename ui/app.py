@@ -25,6 +25,11 @@ CSS = """
 .gradio-container { --body-text-color-subdued: #55555f; --block-info-text-color: #55555f;
                     --input-placeholder-color: #5f5f69; }
 .gradio-container input.subdued, .gradio-container ::placeholder { color: #5f5f69 !important; opacity: 1; }
+/* white on the default orange and red buttons is too faint (under 3:1): the same hues, darker */
+.gradio-container { --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+                    --button-primary-text-color: #fff; --button-primary-text-color-hover: #fff;
+                    --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+                    --button-cancel-text-color: #fff; --button-cancel-text-color-hover: #fff; }
 /* no rating buttons on an answer still streaming, or on what the store's team said */
 #shopper-chat .message-row:has(.streaming) + .message-buttons,
 #shopper-chat .message-row:has(.staff-message) + .message-buttons { display: none !important; }
