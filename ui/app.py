@@ -56,7 +56,7 @@ CSS = """
 @keyframes typing { 0%, 60%, 100% { opacity: .25; } 30% { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { #shopper-chat .typing span { animation: none; opacity: .6; } }
 /* the empty chat's greeting, with its example questions right under it */
-#shopper-chat .placeholder { flex-grow: 0; padding: 1em .5em .5em; }
+#shopper-chat .placeholder { flex-grow: 0; height: auto; padding: 1em .5em .5em; }
 #shopper-chat .examples { margin: 0 auto auto; }
 /* a phone: the title and the picker share one line (its label and hint are for screen readers only), and the
    chat, the hand-off notice, the question box and "Talk to a person" fit the first screen */
