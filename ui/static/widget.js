@@ -465,6 +465,7 @@
     }
 
     showAnswer(bubble, question, answer) {
+      if (!bubble.isConnected) return; // "New chat" was pressed meanwhile: this answer belongs to the old one
       if (answer.conversation_id != null) this.remember(answer.conversation_id);
       if (answer.reason === "with_person") { // a person has the chat: a status line, not a bot answer
         bubble.className = "msg status";
