@@ -7,8 +7,13 @@ new ticket appear in the queue by itself, joins, and a double-clicked reply
 reaches the shopper's open chat once, marked as from a person; a reply sent
 from the agent window also reaches a shopper's widget on the store's own
 site. A wrong admin
-password is refused, and a policy the admin uploads becomes answerable. The
-accessibility checker (axe-core) finds nothing serious in the shopper chat.
+password is refused, and a policy the admin uploads becomes answerable. On
+a phone the header takes one line, the empty chat offers the store's own FAQ
+questions, a long answer opens at its first line, "Talk to a person" and the
+ticket notice stay on screen, and a reload or a product card opened in a new
+tab shows the conversation with its cards and sources. The accessibility
+checker (axe-core) finds nothing serious in the shopper chat, the agent
+window or the admin.
 """
 
 from __future__ import annotations

@@ -4,8 +4,11 @@ A plain page served from one local port holds only the widget's script tag,
 pointing at the chatbot server on another port, as on a real store site. A
 shopper opens the widget, asks, and sees the streamed answer with its
 sources; on a phone-sized screen the panel fills the width and "Talk to a
-person" opens a ticket. A page from an origin the store did not list gets
-no answer: the server refuses it before the bot does any work.
+person" opens a ticket. The greeting offers the store's own FAQ questions,
+questions sent while an answer is coming are queued and answered in order, a
+long answer opens at its first line, and the next visit shows it with its
+cards and sources. A page from an origin the store did not list gets no
+answer: the server refuses it before the bot does any work.
 Needs ``apt-get install -y chromium`` and ``pip install playwright`` (no
 ``playwright install``: the system chromium is used).
 """
