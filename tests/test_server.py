@@ -227,6 +227,20 @@ def test_health_and_openapi(base, client, bot):
     assert "customElements.define" in widget.text
 
 
+def test_the_examples_an_empty_chat_offers_are_the_stores_own_faq_questions(base, client, bot):
+    examples = client.get(f"{base}/api/examples", headers={"Origin": SHOP}).json()["examples"]
+    faq = {d.title for d in bot.documents.values() if d.kind == "faq"}
+    assert len(examples) == 3 and set(examples) <= faq
+
+
+def test_a_stored_conversation_comes_back_with_its_cards_and_sources(base, client):
+    _, events = chat(client, base, message="Do you have any toys under $20?")
+    answer = events[-1][1]
+    whole = client.get(f"{base}/api/conversations/{answer['conversation_id']}").json()["transcript"]
+    assert [c["title"] for c in whole[1]["citations"]] == [c["title"] for c in answer["citations"]]
+    assert whole[1]["citations"][0]["excerpt"] and whole[1]["products"] == answer["products"]
+
+
 def test_gradio_app_mounts_beside_the_api(bot, store, settings, client):
     import gradio as gr
     from gradio_client import Client

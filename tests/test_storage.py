@@ -56,6 +56,45 @@ def rows(db_path, sql):
         return [dict(r) for r in con.execute(sql)]
 
 
+def test_an_answer_is_shown_again_with_its_sources_and_product_cards(store):
+    """A reloaded chat redraws each answer from the transcript: what it cited (title, link, excerpt, masked like
+    everything stored) and its product cards."""
+    cited = Citation(doc_id="policies/returns.md", chunk_id="c1", title="Returns", score=0.9,
+                     url="https://shop.example/returns", excerpt="Write to help@shop.example within 30 days.")
+    card = {"id": "HP-1001", "name": "Tidepool Marble Run", "price": 34.99, "reviews": 3, "rating": 4.7}
+    listed = answer("The Tidepool Marble Run [1].", citations=[cited])
+    listed.products = [card]
+    cid, _ = store.record_turn(None, "A gift?", listed)
+    store.record_turn(cid, "Thanks", answer("You're welcome.", citations=[]))
+    shown = [t for t in store.get_transcript(cid) if t["role"] == "assistant"]
+    assert shown[0]["citations"] == [{"doc_id": "policies/returns.md", "title": "Returns",
+                                      "url": "https://shop.example/returns", "excerpt": "Write to [email] within 30 days."}]
+    assert shown[0]["products"] == [card]
+    assert shown[1]["citations"] == [] and shown[1]["products"] == []
+
+
+def test_a_database_made_before_product_cards_were_kept_gains_the_column(db_path):
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as con:  # the messages table as earlier versions created it
+        con.execute("CREATE TABLE conversations (seq INTEGER PRIMARY KEY, id VARCHAR(32) UNIQUE NOT NULL, "
+                    "channel VARCHAR(32), created_at DATETIME NOT NULL)")
+        con.execute("CREATE TABLE messages (seq INTEGER PRIMARY KEY, id VARCHAR(32) UNIQUE NOT NULL, "
+                    "conversation_id VARCHAR(32) NOT NULL REFERENCES conversations (id), question TEXT, answer TEXT, "
+                    "abstained BOOLEAN, handoff BOOLEAN, reason VARCHAR(64), confidence FLOAT, citations JSON, "
+                    "product_id VARCHAR(128), created_at DATETIME NOT NULL)")
+        con.execute("INSERT INTO conversations VALUES (1, 'c1', 'chat', '2026-01-01 10:00:00')")
+        con.execute("INSERT INTO messages VALUES (1, 'm1', 'c1', 'Hi', 'Hello!', 0, 0, NULL, 0.9, '[]', NULL, "
+                    "'2026-01-01 10:00:00')")
+    store = ConversationStore(f"sqlite:///{db_path}")
+    try:
+        assert [t["text"] for t in store.get_transcript("c1")] == ["Hi", "Hello!"]  # the old turn still reads
+        assert store.get_transcript("c1")[1]["products"] == []
+        store.record_turn("c1", "More?", answer())
+        assert "products" in rows(db_path, "SELECT * FROM messages")[0]
+    finally:
+        store.close()
+
+
 def test_turns_round_trip_in_order_with_their_fields(store, db_path):
     cid, m1 = store.record_turn(None, "How long do returns take?", answer(), channel="widget", product_id="HP-1001")
     same, m2 = store.record_turn(cid, "And for sale items?", answer("I couldn't find that.", abstained=True,
@@ -68,7 +107,8 @@ def test_turns_round_trip_in_order_with_their_fields(store, db_path):
         ("user", "And for sale items?"), ("assistant", "I couldn't find that.")]
     assert all(t["created_at"].endswith("+00:00") for t in transcript)
     stored = rows(db_path, "SELECT * FROM messages ORDER BY seq")
-    assert json.loads(stored[0]["citations"]) == [{"doc_id": "policies/returns.md", "title": "Returns"}]
+    assert json.loads(stored[0]["citations"]) == [{"doc_id": "policies/returns.md", "title": "Returns", "url": None,
+                                                    "excerpt": ""}]
     assert (stored[0]["product_id"], stored[0]["abstained"], stored[0]["confidence"]) == ("HP-1001", 0, 0.8)
     assert (stored[1]["abstained"], stored[1]["handoff"], stored[1]["reason"]) == (1, 0, "not_in_sources")
     assert rows(db_path, "SELECT channel FROM conversations") == [{"channel": "widget"}]

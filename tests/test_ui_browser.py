@@ -7,12 +7,18 @@ new ticket appear in the queue by itself, joins, and a double-clicked reply
 reaches the shopper's open chat once, marked as from a person; a reply sent
 from the agent window also reaches a shopper's widget on the store's own
 site. A wrong admin
-password is refused, and a policy the admin uploads becomes answerable. The
-accessibility checker (axe-core) finds nothing serious in the shopper chat.
+password is refused, and a policy the admin uploads becomes answerable. On
+a phone the header takes one line, the empty chat offers the store's own FAQ
+questions, a long answer opens at its first line, "Talk to a person" and the
+ticket notice stay on screen, and a reload or a product card opened in a new
+tab shows the conversation with its cards and sources. The accessibility
+checker (axe-core) finds nothing serious in the shopper chat, the agent
+window or the admin.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -540,4 +546,123 @@ def test_the_dashboard_has_data_on_first_load_and_shares_read_as_percentages_fro
     axis = page.locator("#outcomes-plot")
     expect(axis).to_contain_text("100", timeout=15_000)  # the axis runs to 100 (%), drawn with the data
     assert "0.2" not in axis.inner_text()
+    page.close()
+
+
+def first_line_in_view(page, message: str, scroller: str) -> dict:
+    """Whether the first line of ``message`` (a CSS selector, its last match) shows in ``scroller``, uncovered."""
+    return page.evaluate("""([message, scroller]) => {
+        const all = document.querySelectorAll(message), m = all[all.length - 1];
+        const box = m.getBoundingClientRect(), view = document.querySelector(scroller).getBoundingClientRect();
+        const x = box.left + box.width / 2, y = box.top + 12;  // inside the first line of text
+        const hit = document.elementFromPoint(x, y);
+        return {inside: y >= view.top && y <= view.bottom, uncovered: !!hit && m.contains(hit),
+                taller: box.height > view.height, top: box.top, viewTop: view.top}; }""", [message, scroller])
+
+
+def on_screen(page, selector: str) -> bool:
+    """Whether the element is wholly inside the phone's screen without the page being scrolled."""
+    return page.evaluate("""(s) => { const b = document.querySelector(s).getBoundingClientRect();
+        return window.scrollY === 0 && b.top >= 0 && b.bottom <= window.innerHeight && b.height > 0; }""", selector)
+
+
+def test_on_a_phone_the_header_is_one_line_and_the_empty_chat_offers_the_stores_own_questions(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site["url"])
+    chat_ready(page)
+    title, picker = page.locator("#page-title h1").bounding_box(), page.locator("#product-picker").bounding_box()
+    assert title["y"] < picker["y"] + picker["height"] and picker["y"] < title["y"] + title["height"]  # one line
+    assert max(title["y"] + title["height"], picker["y"] + picker["height"]) <= 844 * 0.12  # not 45% of the screen
+    assert page.get_by_label("Product page").count() == 1  # still named for screen readers
+
+    greeting = page.locator("#shopper-chat .placeholder-content")
+    expect(greeting).to_contain_text("Hi! I'm the Harbor & Pine assistant")
+    faq = [json.loads(line)["question"] for line in (site["folder"] / "knowledge" / "faq.jsonl").read_text().splitlines()]
+    examples = greeting.locator("button.example")
+    expect(examples).to_have_count(3)
+    offered = [t.strip() for t in examples.all_inner_texts()]
+    assert all(q in faq for q in offered), offered  # the store's own FAQ, not words written into the page
+    results = Axe().run(page)  # the greeting is checked too
+    problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")]
+    assert problems == [], problems
+
+    examples.nth(1).click()  # a click asks it
+    page.wait_for_function("""() => { const b = document.querySelectorAll('#shopper-chat .message.bot');
+                                     return b.length === 1 && b[0].innerText.includes('Sources'); }""", timeout=90_000)
+    assert page.locator("#shopper-chat .message.user").inner_text().strip() == offered[1]
+    page.close()
+
+
+def test_on_a_phone_a_long_answer_opens_at_its_first_line_and_a_person_is_one_tap_away(site, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site["url"])
+    chat_ready(page)
+    assert on_screen(page, "#talk-to-person")
+    ask(page, "Can you recommend a gift for a 6-year-old under $30?")
+    page.wait_for_timeout(700)  # the last scroll happens after the final render
+    seen = first_line_in_view(page, "#shopper-chat .message.bot", "#shopper-chat .bubble-wrap")
+    assert seen["taller"], "the answer should be taller than the chat for this test to mean anything"
+    assert seen["inside"] and seen["uncovered"], seen  # its start, not its end, and not under the chat's label
+    assert on_screen(page, "#talk-to-person") and on_screen(page, "#shopper-input")
+    page.screenshot(path=str(screenshot_path("shopper-long-answer.png")))
+
+    page.locator("#talk-to-person").click()
+    expect(page.locator("#handoff-notice")).to_contain_text("Ticket", timeout=15_000)
+    assert on_screen(page, "#handoff-notice") and on_screen(page, "#talk-to-person")
+    page.screenshot(path=str(screenshot_path("shopper-handoff.png")))
+    page.close()
+
+
+def dangling_markers(page, message: str) -> list[str]:
+    """The "[n]" markers in each matching answer that point past its own list of sources."""
+    return page.evaluate("""(message) => [...document.querySelectorAll(message)].flatMap((m) => {
+        const sources = m.querySelectorAll('details.source, .sources li').length;
+        const text = m.innerText.split('Sources')[0];
+        return [...text.matchAll(/\\[(\\d+)\\]/g)].filter((x) => Number(x[1]) > sources).map((x) => x[0]); })""",
+                         message)
+
+
+def test_a_restored_conversation_keeps_its_product_cards_and_sources(site, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(site["url"])
+    ask(page, "Can you recommend a gift for a 6-year-old under $30?")
+    ask(page, "Do you ship to Canada?")
+    bots = "#shopper-chat .message.bot"
+    cards_before = page.locator(bots).first.locator(".product-card").count()
+    assert cards_before >= 1
+
+    def restored(tab) -> None:
+        tab.wait_for_function(f"() => document.querySelectorAll({bots!r}).length === 2", timeout=60_000)
+        gift, canada = tab.locator(bots).first, tab.locator(bots).last
+        expect(gift.locator(".product-card")).to_have_count(cards_before)
+        assert gift.locator("details.source").count() >= 1 and canada.locator("details.source").count() >= 1
+        assert "19.99" in canada.inner_text()
+        assert dangling_markers(tab, bots) == []
+
+    page.reload()
+    restored(page)
+    # the picture shows the restored cards and sources of the first answer, and the second answer under them
+    page.locator(bots).first.locator(".product-cards").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshot_path("shopper-restored.png")))
+    with page.expect_popup() as opened:  # a product card opens the chat on that product in a new tab
+        page.locator(bots).first.locator(".card-name").first.click()
+    restored(opened.value)
+    context.close()
+
+
+def test_the_accessibility_checker_finds_nothing_serious_in_the_agent_window_and_the_admin(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, site["url"], "/agent/", "lee")  # an admin may use both
+    for path, ready in (("/agent/", "#queue-summary"), ("/admin/", "#admin-reindex")):
+        page.goto(site["url"] + path)
+        page.wait_for_selector(ready, timeout=60_000)
+        page.wait_for_timeout(1000)
+        results = Axe().run(page)
+        problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+                    if v["impact"] in ("serious", "critical")]
+        assert problems == [], (path, problems)
+        assert results.response["passes"], f"axe checked nothing on {path}"
     page.close()

@@ -4,19 +4,25 @@ A plain page served from one local port holds only the widget's script tag,
 pointing at the chatbot server on another port, as on a real store site. A
 shopper opens the widget, asks, and sees the streamed answer with its
 sources; on a phone-sized screen the panel fills the width and "Talk to a
-person" opens a ticket. A page from an origin the store did not list gets
-no answer: the server refuses it before the bot does any work.
+person" opens a ticket. The greeting offers the store's own FAQ questions,
+questions sent while an answer is coming are queued and answered in order, a
+long answer opens at its first line, and the next visit shows it with its
+cards and sources. A page from an origin the store did not list gets no
+answer: the server refuses it before the bot does any work.
 Needs ``apt-get install -y chromium`` and ``pip install playwright`` (no
 ``playwright install``: the system chromium is used).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import loopback_socket, screenshot_path, serving, store_page
+from conftest import KNOWLEDGE, loopback_socket, screenshot_path, serving, store_page
 from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
 
 from chatbot.config import Settings
@@ -42,7 +48,7 @@ def site(demo_index_dir, real_embedder, tmp_path_factory):
     widget = f"http://127.0.0.1:{api_sock.getsockname()[1]}/widget.js"
     with serving(create_server(bot, store, settings), api_sock), store_page(shop_sock, widget) as shop, \
             store_page(other_sock, widget) as other:
-        yield {"shop": shop, "other": other, "store": store}
+        yield {"shop": shop, "other": other, "store": store, "bot": bot}
     store.close()
 
 
@@ -208,3 +214,70 @@ def test_a_catalog_question_shows_product_cards_that_set_the_product_in_focus(si
     page.get_by_label("Your question").press("Enter")
     expect(page.locator(".msg.bot .text").last).to_contain_text(f"The {first}", timeout=30_000)
     page.close()
+
+
+def test_on_a_phone_the_widget_offers_the_stores_own_questions_and_queues_what_is_sent_meanwhile(
+        site, browser, monkeypatch):
+    bot, release = site["bot"], threading.Event()
+    real_stream = bot.stream
+
+    def held_stream(question, **kwargs):  # the first answer stays in progress until the others are sent
+        if "return policy" in question:
+            release.wait(30)
+        yield from real_stream(question, **kwargs)
+
+    monkeypatch.setattr(bot, "stream", held_stream)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(site["shop"])
+    page.locator(".launcher").click()
+    examples = page.get_by_role("group", name="Example questions").get_by_role("button")
+    expect(examples).to_have_count(3, timeout=10_000)
+    faq = [json.loads(line)["question"] for line in (KNOWLEDGE / "faq.jsonl").read_text().splitlines()]
+    offered = examples.all_inner_texts()
+    assert all(q in faq for q in offered), offered  # from the store's FAQ, not written into the widget
+    first = next(q for q in offered if "return policy" in q)
+    examples.filter(has_text=first).click()
+    expect(page.locator(".msg.bot.pending")).to_have_count(1)
+    box = page.get_by_label("Your question")
+    for question in ("Do you ship to Canada?", "Do gift cards expire?"):  # Enter while the answer is coming
+        box.fill(question)
+        box.press("Enter")
+        expect(box).to_have_value("")  # taken, not ignored
+    expect(page.locator(".msg.user")).to_have_count(3)
+    release.set()
+    answers = page.locator(".msg.bot:not(.greeting)")
+    expect(answers).to_have_count(3, timeout=60_000)
+    expect(answers.last.locator(".sources li").first).to_be_visible(timeout=60_000)
+    texts = answers.locator(".text").all_inner_texts()
+    assert "30 days" in texts[0] and "19.99" in texts[1] and "expire" in texts[2], texts  # each after the last
+    assert page.locator(".msg.user").all_inner_texts() == [first, "Do you ship to Canada?", "Do gift cards expire?"]
+    page.close()
+
+
+def test_a_long_widget_answer_opens_at_its_first_line_and_comes_back_with_cards_and_sources(site, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site["shop"])
+    ask(page, "Do you have any toys under $20?")
+    answer = page.locator(".msg.bot").last
+    expect(answer.locator(".sources li").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(300)
+    shown = page.evaluate("""() => { const root = document.querySelector('store-chat-widget').shadowRoot;
+        const log = root.querySelector('.log').getBoundingClientRect();
+        const bots = root.querySelectorAll('.msg.bot'), a = bots[bots.length - 1].getBoundingClientRect();
+        return {taller: a.height > log.height, top: a.top, logTop: log.top, logBottom: log.bottom}; }""")
+    assert shown["taller"], "the answer should be taller than the panel for this test to mean anything"
+    assert shown["logTop"] <= shown["top"] < shown["logBottom"] - 20, shown  # its first line shows, not its end
+    cards = answer.locator(".card").count()
+    sources = answer.locator(".sources li").count()
+    assert cards >= 3 and sources >= 3
+
+    page.reload()  # the next visit shows the answer as it was
+    page.locator(".launcher").click()
+    restored = page.locator(".msg.bot:not(.greeting)")
+    expect(restored).to_have_count(1, timeout=10_000)
+    expect(restored.locator(".card")).to_have_count(cards)
+    expect(restored.locator(".sources li")).to_have_count(sources)
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", restored.locator(".text").inner_text())]
+    assert markers and max(markers) <= sources  # every "[n]" has its source
+    context.close()

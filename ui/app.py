@@ -11,6 +11,8 @@ prompting logic lives here.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 from .admin import build_admin_tab
@@ -23,12 +25,11 @@ CSS = """
 .gradio-container { --body-text-color-subdued: #55555f; --block-info-text-color: #55555f;
                     --input-placeholder-color: #5f5f69; }
 .gradio-container input.subdued, .gradio-container ::placeholder { color: #5f5f69 !important; opacity: 1; }
-/* white button text on a fill dark enough to read (4.5:1): Gradio's own orange and red are lighter */
+/* white on the default orange and red buttons is too faint (under 3:1): the same hues, darker */
 .gradio-container { --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
-                    --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff;
+                    --button-primary-text-color: #fff; --button-primary-text-color-hover: #fff;
                     --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
-                    --button-cancel-text-color: #ffffff; --button-cancel-text-color-hover: #ffffff; }
-@media (max-width: 640px) { .gradio-container { padding: 4px !important; } #shopper-chat { height: 60vh !important; } }
+                    --button-cancel-text-color: #fff; --button-cancel-text-color-hover: #fff; }
 /* no rating buttons on an answer still streaming, or on what the store's team said */
 #shopper-chat .message-row:has(.streaming) + .message-buttons,
 #shopper-chat .message-row:has(.staff-message) + .message-buttons { display: none !important; }
@@ -54,8 +55,40 @@ CSS = """
 #shopper-chat .typing span:nth-child(3) { animation-delay: .4s; }
 @keyframes typing { 0%, 60%, 100% { opacity: .25; } 30% { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { #shopper-chat .typing span { animation: none; opacity: .6; } }
+/* the empty chat's greeting, with its example questions right under it */
+#shopper-chat .placeholder { flex-grow: 0; height: auto; padding: 1em .5em .5em; }
+#shopper-chat .examples { margin: 0 auto auto; }
+/* a phone: the title and the picker share one line (its label and hint are for screen readers only), and the
+   chat, the hand-off notice, the question box and "Talk to a person" fit the first screen */
+@media (max-width: 640px) {
+  .column { gap: 8px !important; }
+  #shopper-header { flex-wrap: nowrap !important; align-items: center !important; gap: 8px !important; }
+  #shopper-header > * { min-width: 0 !important; }
+  #page-title { flex: 0 1 auto !important; max-width: 55%; }
+  #page-title h1 { font-size: 1.1rem !important; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  #page-title .title-rest { display: none; }
+  #product-picker { flex: 1 1 0 !important; padding: 4px 8px !important; }
+  #product-picker .info-text { display: none; }
+  #product-picker [data-testid="block-info"] { margin-bottom: 2px; font-size: .8rem; }
+  #product-picker input { padding-top: 0; padding-bottom: 0; }
+  #shopper-input [data-testid="block-info"] {
+    position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  #shopper-input { padding: 6px 8px !important; }
+  #shopper-chat { height: calc(100dvh - 220px) !important; min-height: 260px; }
+  .column:has(#handoff-notice p) #shopper-chat { height: calc(100dvh - 330px) !important; }  /* room for it */
+  #shopper-chat .examples { padding: 8px; gap: 8px; }
+}
 """
 
+
+# Gradio scopes ``CSS`` to the page's content; the page's own margins take a tag in <head>. A phone keeps them thin.
+HEAD = "<style>@media (max-width: 640px) { .gradio-container .main.app { padding: 6px 8px; } }</style>"
+
+# The shopper chat's scrolling (a new answer's first line stays in view) and its example questions' role; each
+# file's comment says why.
+STATIC = Path(__file__).resolve().parent / "static"
+ANSWER_SCROLL_JS = (STATIC / "answer_scroll.js").read_text(encoding="utf-8")
+EXAMPLES_JS = (STATIC / "example_questions.js").read_text(encoding="utf-8")
 
 # Gradio's dropdown blurs itself on Tab, leaving focus on the page body; keyboard users then start over at the top.
 # This moves focus to the next (or, with Shift, the previous) control in page order instead.
@@ -88,7 +121,6 @@ def create_app(bot, store, settings=None, staff_demo: str | None = None) -> gr.B
     ``staff_demo`` adds a line about the demo staff pages (``ui.shopper.staff_demo_note``)."""
     settings = settings or bot.settings
     with gr.Blocks(title=f"{settings.store_name} assistant") as app:
-        gr.Markdown(f"# {settings.store_name} · customer service", elem_id="page-title")
         shopper = build_shopper_tab(bot, store, settings, product_choices(bot), staff_demo=staff_demo)
 
         def product_from_url(request: gr.Request):
@@ -99,7 +131,8 @@ def create_app(bot, store, settings=None, staff_demo: str | None = None) -> gr.B
         app.load(product_from_url, None, shopper["product"])
         app.load(shopper["resume"], shopper["saved"], [shopper["chat"], shopper["poll"]])
     app.extra_css = CSS  # Gradio 6 takes CSS and JS at launch / mount time; ui.server passes them on
-    app.extra_js = FOCUS_JS
+    app.extra_head = HEAD
+    app.extra_js = "() => {" + "".join(f" ({js.strip()})();" for js in (FOCUS_JS, ANSWER_SCROLL_JS, EXAMPLES_JS)) + " }"
     return app
 
 

@@ -30,17 +30,33 @@ def answer_markdown(answer: Answer) -> str:
     """The shopper's view: the answer first, then its sources as titles that open to an excerpt (and a link).
 
     No internal file ids: a shopper reads "Returns and Refunds", not ``policies/returns.md``."""
-    cards = product_cards(answer.products)
-    if not answer.citations:
-        return answer.text + (f"\n\n{cards}" if cards else "")
+    sources = [{"title": c.title, "url": c.url, "excerpt": c.excerpt} for c in answer.citations]
+    return _answer_view(answer.text, sources, answer.products)
+
+
+def restored_markdown(entry: dict) -> str:
+    """An answer from a stored transcript (``ConversationStore.get_transcript``), shown as it was first shown.
+
+    An answer stored without its sources (before they were kept) loses its "[1]" markers instead, since they
+    would point at nothing."""
+    sources = entry.get("citations") or []
+    text = entry["text"] if sources else _MARKER.sub("", entry["text"])
+    return _answer_view(text, sources, entry.get("products") or [])
+
+
+def _answer_view(text: str, sources: list[dict], products: list[dict]) -> str:
+    cards = product_cards(products)
+    if not sources:
+        return text + (f"\n\n{cards}" if cards else "")
     items = []
-    for i, c in enumerate(answer.citations, start=1):
-        link = (f' <a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">Open page</a>'
-                if c.url else "")
-        items.append(f'<details class="source"><summary>[{i}] {html.escape(c.title)}</summary>'
-                     f"<p>{html.escape(_short(c.excerpt))}{link}</p></details>")
-    sources = f'<div class="sources"><p class="sources-label">Sources</p>{"".join(items)}</div>'
-    return f"{answer.text}\n\n{cards}{sources}"
+    for i, c in enumerate(sources, start=1):
+        url = c.get("url")
+        link = (f' <a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">Open page</a>'
+                if url else "")
+        items.append(f'<details class="source"><summary>[{i}] {html.escape(c["title"])}</summary>'
+                     f"<p>{html.escape(_short(c.get('excerpt') or ''))}{link}</p></details>")
+    listed = f'<div class="sources"><p class="sources-label">Sources</p>{"".join(items)}</div>'
+    return f"{text}\n\n{cards}{listed}"
 
 
 TYPING = ('<span class="streaming typing" role="status" aria-label="The assistant is typing">'

@@ -13,6 +13,8 @@ admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
   empty message, ``ChatbotError``) is answered ``400 {"error"}`` *before* the
   stream starts, a malformed body ``422 {"error", "detail"}``; a failure after
   the first token arrives as an ``error`` event ``{"error"}``.
+- ``GET /api/examples``: ``{"examples": [...]}``, up to 3 questions from the store's own FAQ (or catalog) that
+  the widget's greeting offers (``chatbot.converse.starters``).
 - ``POST /api/feedback``, ``POST /api/handoff``, ``GET /api/health`` (with ``storage``: the data folder
   and whether it survives a restart, when ``launch.py`` passes it).
 - ``GET /api/conversations/{id}``: the transcript (staff replies included) and
@@ -43,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from chatbot.common.errors import ChatbotError, InputError
+from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import ticket_ref
 
 from .origins import OriginGuard, parse_origins
@@ -181,6 +184,11 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
             return JSONResponse({"error": str(exc)}, 404)
         return {"conversation_id": conversation_id, "transcript": transcript, "ticket": latest}
 
+    @app.get("/api/examples")
+    async def examples() -> dict:
+        """Questions an empty chat suggests, from the store's own FAQ (or its products when it has none)."""
+        return {"examples": example_questions(bot.documents.values())}
+
     @app.get("/api/health")
     async def health() -> dict:
         """Readiness: the index loads and the answer backend is known."""
@@ -210,7 +218,8 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
         if blocks is not None:
             # no Gradio footer: shoppers need no API docs or settings page, and its links fail contrast checks
             app = gr.mount_gradio_app(app, blocks, path=path, css=getattr(blocks, "extra_css", None),
-                                      js=getattr(blocks, "extra_js", None), footer_links=[])
+                                      js=getattr(blocks, "extra_js", None), head=getattr(blocks, "extra_head", None),
+                                      footer_links=[])
     return app
 
 

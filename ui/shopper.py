@@ -7,8 +7,13 @@ answered in order (``ui.chat_session``). Once a ticket is open the page
 polls for the team's replies; once a person has joined, the shopper's
 messages go to them instead of the bot. The conversation id is kept in the
 browser, so a shopper who comes back sees replies that arrived meanwhile;
-the chat's Clear button starts a new conversation. The product in focus
-comes from ``?product=ID`` in the URL or the product picker.
+the chat's Clear button starts a new conversation, and a restored answer
+keeps its sources and product cards. The product in focus comes from
+``?product=ID`` in the URL or the product picker. An empty chat greets the
+shopper with example questions from the store's own FAQ
+(``chatbot.converse.starters``). The layout keeps a phone's first screen for
+the chat: the title and picker share one line, and "Talk to a person" stays
+on screen (the CSS is in ``ui.app``).
 """
 
 from __future__ import annotations
@@ -19,16 +24,21 @@ import gradio as gr
 
 from chatbot.common.errors import ChatbotError, InputError
 from chatbot.common.types import Answer
+from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import WITH_PERSON, ticket_ref
 
 from .chat_session import ChatSession, ChatSessions
-from .formatting import TYPING, answer_markdown, staff_markdown, streaming_markdown
+from .formatting import (
+    TYPING,
+    answer_markdown,
+    restored_markdown,
+    staff_markdown,
+    streaming_markdown,
+)
 from .turns import person_has_the_chat
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = ["How long do I have to return an item?", "Do you ship to Canada?",
-            "Which payment methods do you accept?", "Do gift cards expire?"]
 SORRY = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 NO_PRODUCT = "No product (store questions)"
 POLL_SECONDS = 3.0
@@ -47,6 +57,12 @@ def staff_demo_note(staff_demo: str | None) -> str:
     return ""
 
 
+def greeting(store_name: str) -> str:
+    """What an empty chat says, above the example questions."""
+    return (f"**Hi! I'm the {store_name} assistant.** Ask me about our products, shipping, returns and other "
+            "policies, or try one of these:")
+
+
 def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], staff_demo: str | None = None) -> dict:
     """Lay out the shopper chat inside the current Blocks; returns the components tests and ``load`` need.
 
@@ -54,17 +70,23 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], sta
     pages under the chat (``staff_demo_note``)."""
     sessions = ChatSessions()
     saved = gr.BrowserState({"conversation_id": None}, storage_key="store-chat-conversation")
-    product = gr.Dropdown(choices=[(NO_PRODUCT, "")] + products, value=None, label="Product page",
-                          info="Asking about one product? Type to find it.", elem_id="product-picker")
+    with gr.Row(elem_id="shopper-header", equal_height=True):
+        # on a phone the words after the store's name hide, so title and picker fit one line (ui.app's CSS)
+        gr.Markdown(f'# {settings.store_name} <span class="title-rest">· customer service</span>',
+                    elem_id="page-title")
+        product = gr.Dropdown(choices=[(NO_PRODUCT, "")] + products, value=None, label="Product page",
+                              info="Asking about one product? Type to find it.", elem_id="product-picker")
+    examples = example_questions(bot.documents.values())
+    # no autoscroll: Gradio's scrolls to an answer's end; ui.app's script keeps the answer's first line in view
     chat = gr.Chatbot(label=f"{settings.store_name} assistant", height=460, elem_id="shopper-chat",
                       feedback_options=("Like", "Dislike"), group_consecutive_messages=False,
-                      buttons=["copy", "copy_all"])
+                      buttons=["copy", "copy_all"], autoscroll=False, placeholder=greeting(settings.store_name),
+                      examples=[{"text": q} for q in examples] or None)
+    notice = gr.Markdown(elem_id="handoff-notice")
     message = gr.Textbox(label="Your question", placeholder="Ask about products, shipping, returns…",
                          submit_btn="Send", elem_id="shopper-input", lines=1, max_lines=4)
     person = gr.Button("Talk to a person", variant="secondary", elem_id="talk-to-person")
-    notice = gr.Markdown(elem_id="handoff-notice")
     poll = gr.Timer(POLL_SECONDS, active=False)
-    gr.Examples(EXAMPLES, inputs=message, label="Try asking")
     if note := staff_demo_note(staff_demo):
         gr.Markdown(note, elem_id="staff-demo")
 
@@ -73,6 +95,9 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], sta
         if (text or "").strip():
             session.add_question(text, product_id or "")
         return session.snapshot(), ""
+
+    def ask_example(product_id: str | None, data: gr.SelectData, request: gr.Request):
+        return ask(data.value["text"], product_id, request)
 
     def answer_queue(request: gr.Request):
         """Answer every queued question in order; a second event finds the queue taken and leaves it."""
@@ -128,9 +153,10 @@ def build_shopper_tab(bot, store, settings, products: list[tuple[str, str]], sta
         _restore(session, conversation_id, transcript, ticket, settings)
         return session.snapshot(), gr.Timer(active=session.ticket_open)
 
-    asked = message.submit(ask, [message, product], [chat, message], trigger_mode="multiple", queue=False)
-    asked.then(answer_queue, None, [chat, notice, poll, saved], concurrency_limit=settings.max_concurrent,
-               trigger_mode="multiple")
+    for asked in (message.submit(ask, [message, product], [chat, message], trigger_mode="multiple", queue=False),
+                  chat.example_select(ask_example, [product], [chat, message], trigger_mode="multiple", queue=False)):
+        asked.then(answer_queue, None, [chat, notice, poll, saved], concurrency_limit=settings.max_concurrent,
+                   concurrency_id="shopper-answers", trigger_mode="multiple")
     chat.like(feedback, None, [notice])
     chat.clear(new_conversation, None, [chat, notice, saved, poll], queue=False)
     person.click(hand_off, [product], [chat, notice, saved, poll])
@@ -226,6 +252,8 @@ def _restore(session: ChatSession, conversation_id: str, transcript: list[dict],
     for entry in transcript[-40:]:
         if entry["role"] == "agent":
             session.add_staff(staff_markdown(entry, settings.store_name))
+        elif entry["role"] == "assistant":
+            session.messages.append({"role": "assistant", "content": restored_markdown(entry)})
         else:
             session.messages.append({"role": entry["role"], "content": entry["text"]})
         session.turns.append({"role": "user" if entry["role"] == "user" else "assistant", "content": entry["text"]})

@@ -27,7 +27,9 @@ messages = _table(
     "messages", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), index=True, nullable=False),
     sa.Column("question", sa.Text), sa.Column("answer", sa.Text), sa.Column("abstained", sa.Boolean),
     sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)))
+    # citations: [{doc_id, title, url, excerpt}]; products: the answer's product cards, so a conversation that is
+    # shown again (a reload, another tab) looks as it did
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)), sa.Column("products", sa.JSON))
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(
@@ -50,6 +52,22 @@ staff_messages = _table(
     sa.Column("ticket_id", sa.ForeignKey("tickets.id"), index=True, nullable=False),
     sa.Column("author", sa.String(64), nullable=False), sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False), sa.Column("dedupe", sa.String(64), unique=True))
+
+
+def add_missing_columns(engine: sa.Engine) -> None:
+    """Add the columns a table gained after a database was created (``create_all`` only adds whole tables).
+
+    Each such column may be NULL, so older rows simply lack what it holds."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(engine.dialect)
+                with engine.begin() as db:
+                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
 
 
 def utc_now() -> datetime:

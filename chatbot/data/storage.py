@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from chatbot.common.errors import ConfigError, InputError
 from chatbot.common.privacy import mask_pii, public_contacts
 from chatbot.common.types import Answer
+from chatbot.data.schema import add_missing_columns
 from chatbot.data.schema import agent_replies as _replies
 from chatbot.data.schema import audit_log as _audit
 from chatbot.data.schema import conversations as _conversations
@@ -49,6 +50,7 @@ class ConversationStore(TicketDesk):
         self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
         with self._lock:
             _md.create_all(self._engine)
+            add_missing_columns(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -70,7 +72,9 @@ class ConversationStore(TicketDesk):
                 id=message_id, conversation_id=conversation_id, question=self._mask(question),
                 answer=self._mask(answer.text), abstained=answer.abstained, handoff=answer.handoff,
                 reason=answer.reason, confidence=float(answer.confidence), product_id=product_id or answer.product_id,
-                citations=[{"doc_id": c.doc_id, "title": self._mask(c.title)} for c in answer.citations], created_at=now))
+                citations=[{"doc_id": c.doc_id, "title": self._mask(c.title), "url": c.url,
+                            "excerpt": self._mask(c.excerpt)} for c in answer.citations],
+                products=answer.products or None, created_at=now))
         return conversation_id, message_id
 
     def get_transcript(self, conversation_id: str) -> list[dict]:

@@ -11,7 +11,11 @@
  * polls GET /api/conversations/ID/updates, so a reply from the store's team
  * appears in the panel, marked as from a person. The conversation id is kept
  * in localStorage, so a shopper who comes back sees the conversation and any
- * reply that arrived meanwhile; "New chat" forgets it. Everything lives in a
+ * reply that arrived meanwhile, each answer with its cards and sources; "New
+ * chat" forgets it. The greeting offers example questions from the store's
+ * own FAQ (GET /api/examples). A question sent while an answer is coming is
+ * queued and answered after it. A new answer is followed as it grows, but
+ * its first line stays in view. Everything lives in a
  * custom element's shadow DOM, so the store's CSS and this widget's CSS
  * cannot affect each other. No build step, no libraries, no cookies.
  * Optional attributes: data-store-name, data-product-id (scopes questions to
@@ -57,6 +61,9 @@
     ".user { align-self: flex-end; background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }",
     ".bot { align-self: flex-start; background: #fff; border: 1px solid #e2e4e7; border-bottom-left-radius: 4px; }",
     ".bot.pending .text:empty::after { content: '…'; color: #888; }",
+    ".examples { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; margin-top: 8px; }",
+    ".examples button { border: 1px solid var(--accent); border-radius: 14px; background: #fff; color: var(--accent);",
+    "  padding: 5px 11px; font: inherit; font-size: 14px; text-align: left; cursor: pointer; }",
     ".agent { align-self: flex-start; background: #eef6ff; border: 1px solid #b9d4f1; border-bottom-left-radius: 4px; }",
     ".who { display: block; font-size: 12px; font-weight: 600; color: #24527a; margin-bottom: 2px; }",
     ".status { align-self: center; max-width: 95%; font-size: 13px; color: #444; text-align: center; white-space: normal; }",
@@ -159,7 +166,8 @@
       super();
       this.conversationId = null;
       this.history = [];
-      this.busy = false;
+      this.waiting = []; // questions sent while an answer is coming, answered in order
+      this.answering = false;
       var root = this.attachShadow({ mode: "open" });
       var style = el("style");
       // the accent goes into the shadow style sheet: a custom element may not set its own attributes here
@@ -224,7 +232,7 @@
       this.form.addEventListener("submit", function (e) {
         e.preventDefault();
         var text = self.input.value.trim();
-        if (text && !self.busy) { self.input.value = ""; self.ask(text); }
+        if (text) { self.input.value = ""; self.queue(text); }
       });
       this.greet();
       this.lastSeq = 0;
@@ -233,7 +241,30 @@
     }
 
     greet() {
-      this.say("Hi! Ask me about " + CONFIG.storeName + "'s products, shipping, returns and other policies.");
+      var bubble = this.say("Hi! Ask me about " + CONFIG.storeName + "'s products, shipping, returns and other policies.");
+      bubble.classList.add("greeting");
+      this.offerExamples(bubble);
+    }
+
+    // Example questions under the greeting, from the store's own FAQ; a click asks one.
+    async offerExamples(bubble) {
+      var examples = [];
+      try {
+        var res = await fetch(API + "/api/examples");
+        if (res.ok) examples = (await res.json()).examples || [];
+      } catch (e) { return; } // the greeting alone is still a greeting
+      if (!examples.length || !bubble.isConnected) return;
+      var self = this;
+      var row = el("div", "examples");
+      row.setAttribute("role", "group");
+      row.setAttribute("aria-label", "Example questions");
+      examples.slice(0, 3).forEach(function (question) {
+        var b = el("button", null, question);
+        b.type = "button";
+        b.addEventListener("click", function () { self.queue(question); });
+        row.appendChild(b);
+      });
+      bubble.appendChild(row);
     }
 
     remember(conversationId) {
@@ -248,6 +279,7 @@
       }
       this.conversationId = null;
       this.history = [];
+      this.waiting = []; // questions of the old conversation are not asked in the new one
       this.lastSeq = 0;
       this.focusProduct = null;
       try { localStorage.removeItem(SAVED); } catch (e) { /* nothing kept */ }
@@ -270,9 +302,11 @@
         var self = this;
         data.transcript.slice(-30).forEach(function (t) {
           if (t.role === "agent") self.showStaff(t);
-          else {
-            self.say(t.text, t.role === "user" ? "user" : "bot");
-            self.history.push({ role: t.role, content: t.text });
+          else if (t.role === "user") {
+            self.say(t.text, "user");
+            self.history.push({ role: "user", content: t.text });
+          } else {
+            self.showRestored(t);
           }
         });
         if (data.ticket && data.ticket.status === "open") this.startPolling();
@@ -333,7 +367,7 @@
       open = open === undefined ? this.panel.hidden : open;
       this.panel.hidden = !open;
       this.launcher.setAttribute("aria-expanded", String(open));
-      if (open) { this.markUnread(false); this.input.focus(); } else this.launcher.focus();
+      if (open) { this.markUnread(false); this.scroll(); this.input.focus(); } else this.launcher.focus();
     }
 
     say(text, className) {
@@ -344,19 +378,50 @@
       return bubble;
     }
 
-    scroll() { this.log.scrollTop = this.log.scrollHeight; }
+    // To the end of the conversation, except that the latest answer, while it is the last message, keeps its
+    // first line in view: a long answer is read from its start.
+    scroll() {
+      var end = this.log.scrollHeight - this.log.clientHeight;
+      var answer = this.latestAnswer;
+      if (answer && answer === this.log.lastElementChild) {
+        var start = answer.getBoundingClientRect().top - this.log.getBoundingClientRect().top + this.log.scrollTop;
+        end = Math.min(end, start - 8);
+      }
+      this.log.scrollTop = Math.max(0, end);
+    }
 
-    setBusy(busy) {
-      this.busy = busy;
-      this.send.disabled = busy;
+    // An answer from an earlier visit, shown as it was: text, cards and sources, without rating or hand-off.
+    showRestored(t) {
+      var sources = t.citations || [];
+      // "[1]" markers point at the sources; an answer stored without them would keep markers to nothing
+      var text = sources.length ? t.text : t.text.replace(/\s*\[\d+(?:\s*,\s*\d+)*\]/g, "");
+      var bubble = this.say(text, "bot");
+      this.latestAnswer = bubble;
+      if (t.products && t.products.length) this.showCards(bubble, t.products);
+      this.showSources(bubble, sources);
+      var turn = { role: "assistant", content: t.text };
+      if (t.products && t.products.length) turn.products = t.products.map(function (p) { return p.id; });
+      this.history.push(turn);
+    }
+
+    // A question sent while another is answered waits its turn: shown at once, answered in order.
+    queue(question) {
+      this.say(question, "user");
+      this.waiting.push(question);
+      if (!this.answering) this.answerWaiting();
+    }
+
+    async answerWaiting() {
+      this.answering = true;
+      while (this.waiting.length) await this.ask(this.waiting.shift());
+      this.answering = false;
     }
 
     async ask(question) {
-      this.say(question, "user");
       var bubble = this.say("", "bot pending");
+      this.latestAnswer = bubble;
       var textNode = bubble.querySelector(".text");
       var answered = false;
-      this.setBusy(true);
       try {
         var res = await fetch(API + "/api/chat", {
           method: "POST",
@@ -395,12 +460,12 @@
         this.say(message, "error").setAttribute("role", "alert");
       } finally {
         bubble.classList.remove("pending");
-        this.setBusy(false);
         this.input.focus();
       }
     }
 
     showAnswer(bubble, question, answer) {
+      if (!bubble.isConnected) return; // "New chat" was pressed meanwhile: this answer belongs to the old one
       if (answer.conversation_id != null) this.remember(answer.conversation_id);
       if (answer.reason === "with_person") { // a person has the chat: a status line, not a bot answer
         bubble.className = "msg status";
@@ -419,26 +484,29 @@
       }
       this.history.push(turn);
 
-      if (answer.citations && answer.citations.length) {
-        bubble.appendChild(el("div", "sources-label", "Sources"));
-        var list = el("ol", "sources");
-        answer.citations.forEach(function (c) {
-          var item = el("li");
-          var href = c.url ? safeHref(c.url) : null;
-          if (href) {
-            var link = el("a", null, c.title);
-            link.href = href; link.target = "_blank"; link.rel = "noopener noreferrer";
-            item.appendChild(link);
-          } else {
-            item.textContent = c.title;
-          }
-          list.appendChild(item);
-        });
-        bubble.appendChild(list);
-      }
+      this.showSources(bubble, answer.citations || []);
       if (answer.handoff || answer.abstained) this.offerPerson(bubble, answer);
       else if (answer.message_id != null) this.offerRating(bubble, answer.message_id);
       this.scroll();
+    }
+
+    showSources(bubble, citations) {
+      if (!citations.length) return;
+      bubble.appendChild(el("div", "sources-label", "Sources"));
+      var list = el("ol", "sources");
+      citations.forEach(function (c) {
+        var item = el("li");
+        var href = c.url ? safeHref(c.url) : null;
+        if (href) {
+          var link = el("a", null, c.title);
+          link.href = href; link.target = "_blank"; link.rel = "noopener noreferrer";
+          item.appendChild(link);
+        } else {
+          item.textContent = c.title;
+        }
+        list.appendChild(item);
+      });
+      bubble.appendChild(list);
     }
 
     // Product cards: name, price, rating, and a way to ask about that product (its page, when the store has one).
