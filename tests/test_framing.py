@@ -150,6 +150,9 @@ def test_quotes_of_several_reviews_say_who_is_who():
     assert [f.text for f in framed] == ['A reviewer wrote: "The stand is sturdy".',
                                         'The same reviewer added: "It looks great".',
                                         'Another reviewer wrote: "The stand wobbles".']
+    # back to the first reviewer after another spoke: not "the same reviewer", who would be the second
+    framed = frame([("The stand is sturdy.", first), ("The stand wobbles.", second), ("It looks great.", first)])
+    assert [f.text for f in framed][2] == 'The first reviewer also said: "It looks great".'
 
 
 def test_markup_and_review_headers_are_not_quotable():

@@ -194,6 +194,7 @@ class _Framer:
         self.asked = {w[:5] for w in _WORD.findall(question.lower()) if len(w) > 2}
         self.named: set[str] = set()
         self.speakers: dict[str, list[str]] = {"review": [], "community_answer": []}
+        self.last: str | None = None  # who was quoted last
 
     def say(self, text: str, chunk: Any) -> str:
         kind = source_type(chunk)
@@ -212,16 +213,21 @@ class _Framer:
         return sentence
 
     def _attributed(self, sentence: str, chunk: Any, kind: str) -> str:
+        """The quote with who says it: a reviewer, the same one again, another, or an earlier one by order."""
         seen = self.speakers[kind]
         key = getattr(chunk, "doc_id", None) or getattr(chunk, "id", None) or sentence
-        if key in seen:
-            lead = "The same reviewer added" if kind == "review" else "The same customer added"
+        who = "reviewer" if kind == "review" else "customer"
+        if key in seen and key == self.last:
+            lead = f"The same {who} added"
+        elif key in seen:  # back to an earlier one after another spoke: "the same" would be the wrong person
+            lead = f"The {_ORDINALS[min(seen.index(key), len(_ORDINALS) - 1)]} {who} also said"
         elif kind == "review":
             lead = "Another reviewer wrote" if seen else "A reviewer wrote"
         else:
             lead = "A different customer answered" if seen else "Another customer answered"
         if key not in seen:
             seen.append(key)
+        self.last = key
         body = re.sub(r'(?<!\d)"', "'", sentence)  # their quotes in single marks; an inch mark (18") stays
         body = body[:-1] if body.endswith(".") else body  # the stop goes after the citation: "..." [2].
         return f'{lead}: "{body}".'
@@ -274,3 +280,6 @@ def policy_name(title: str) -> str:
     if not re.search(r"\b(?:polic(?:y|ies)|warranty|warranties|guarantee|terms|promise|conditions)$", name):
         name += " policy"
     return f"Our {name}"
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "earlier")
