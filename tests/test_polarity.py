@@ -110,6 +110,7 @@ def model_bot(demo_index_dir, real_embedder):
     ("Can I return an item 45 days after it was delivered?", "no"),
     ("Is return shipping free if I just changed my mind?", "no"),
     ("Can I check out as a guest?", "yes"),
+    ("Can I exchange an item for a different product?", "no"),  # "a different product" quoted, not only "size"
 ])
 def test_the_bot_with_its_model_never_flips_a_conditional_answer(model_bot, message, expected):
     row = next(r for r in read_polarity_questions(POLARITY_SET) if r["message"] == message)

@@ -73,7 +73,7 @@ def extractive_answer(evidence: list[Evidence], settings: Settings, draft: Draft
     ``question``, an opinion quoted for a question of fact is followed by a note saying so (uncited).
     """
     draft = draft if draft is not None else Draft()
-    quotes = compose(evidence, settings.max_answer_chars, settings.max_answer_sentences)
+    quotes = compose(evidence, settings.max_answer_chars, settings.max_answer_sentences, question)
     if asks_yes_no(question):
         quotes, verdict = _decisive_first(question, quotes, evidence)
         if verdict:  # "Can I return it 45 days after delivery?": "No." and the 30-day rule first

@@ -131,7 +131,7 @@ class Quote:
     score: float
 
 
-def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int = 3) -> list[Quote]:
+def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int = 3, question: str = "") -> list[Quote]:
     """The best-matching evidence sentences, best first, within ``max_chars``, without repeats.
 
     Each is a whole sentence: one longer than ``max_chars`` is passed over for the next good one, and cut
@@ -156,7 +156,10 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
             continue
         if any(_restates(text, candidates[j][0]) for j in chosen):
             continue  # said already, in other words or inside a longer list ("never expire" and the card's list)
-        if score < best - 0.12 or len(quotes) >= max_sentences:
+        # a weaker match still counts when it says a phrase of the question no quote says yet: "a different
+        # product" is what "Can I exchange it for a different product?" turns on, not "a different size"
+        asked = score >= best - 0.3 and _says_asked_phrase(question, text, [q.text for q in quotes])
+        if (score < best - 0.12 and not asked) or len(quotes) >= max_sentences:
             continue
         if length + len(text) > max_chars:  # too long to quote whole: another sentence may say it
             continue
@@ -167,6 +170,15 @@ def compose(evidence: list[Evidence], max_chars: int = 700, max_sentences: int =
         text, hit, _, score = candidates[order[0]]
         quotes.append(Quote(_sentence(text, max_chars), hit, score))
     return quotes
+
+
+def _says_asked_phrase(question: str, text: str, said: list[str]) -> bool:
+    """Whether ``text`` holds two words that stand together in the question ("different product") and no
+    sentence in ``said`` does."""
+    words = [w for w in _WORD.findall(question.lower())]
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _STOP and b not in _STOP}
+    plain = " ".join(_WORD.findall(text.lower()))
+    return any(p in plain and not any(p in " ".join(_WORD.findall(s.lower())) for s in said) for p in pairs)
 
 
 def _restates(one: str, other: str) -> bool:
