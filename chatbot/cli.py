@@ -1,7 +1,7 @@
 """Command line: ``index``, ``ask`` and ``eval`` (contracts in DESIGN.md).
 
     python -m chatbot index PATH... [--index DIR] [--rebuild]
-    python -m chatbot import FILE [--into KNOWLEDGE_DIR] [--as products|reviews]
+    python -m chatbot import FILE... [--into KNOWLEDGE_DIR] [--as products|reviews]
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="read a Shopify or WooCommerce products export, or a Judge.me or Shopify "
                                       "Product Reviews export, into the knowledge folder")
-    p.add_argument("file", metavar="FILE", help="the CSV as the platform exported it (recognised by its header)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="CSVs as the platforms exported them (recognised by their header rows; products are "
+                        "imported before reviews, so reviews join the products given with them)")
     p.add_argument("--into", default="knowledge", metavar="KNOWLEDGE_DIR",
                    help="knowledge folder: products go to catalog/FILE.jsonl, reviews to reviews/FILE.jsonl "
                         "(default: knowledge)")
@@ -151,16 +153,29 @@ def _import(args, settings: Settings) -> int:
     from chatbot.ingest.loaders import load_paths
     from chatbot.ingest.platforms.importer import import_export
 
-    started = time.perf_counter()
     into = Path(args.into)
-    catalog = load_paths([into]).documents if into.exists() else []  # reviews are joined to these products
-    known = {d.product_id for d in catalog if d.kind == "product" and d.product_id}
-    result, written = import_export(args.file, into, known, expected=args.expected)
-    print(f"{args.file}: {result.summary()}")
-    records = len(result.products) or len(result.reviews)
-    print(f"wrote {records} {'products' if result.products else 'reviews'} to {written} in "
-          f"{time.perf_counter() - started:.1f} s; next: python -m chatbot index {into}")
+    for path in sorted(args.files, key=_is_review_export):  # a stable sort: the order given, products first
+        started = time.perf_counter()
+        catalog = load_paths([into]).documents if into.exists() and _is_review_export(path) else []
+        known = {d.product_id for d in catalog if d.kind == "product" and d.product_id}  # reviews join these
+        result, written = import_export(path, into, known, expected=args.expected)
+        print(f"{path}: {result.summary()}")
+        records = len(result.products) or len(result.reviews)
+        print(f"wrote {records} {'products' if result.products else 'reviews'} to {written} in "
+              f"{time.perf_counter() - started:.1f} s")
+    print(f"next: python -m chatbot index {into}")
     return 0
+
+
+def _is_review_export(path: str) -> bool:
+    from chatbot.ingest.platforms.detect import detect
+    from chatbot.ingest.platforms.table import read_header
+
+    try:
+        fmt = detect(read_header(Path(path)))
+    except (OSError, ChatbotError):
+        return False  # unreadable: the import says why
+    return fmt is not None and fmt.kind == "reviews"
 
 
 def _eval_shopper(args, settings: Settings) -> int:

@@ -40,4 +40,8 @@ def read_export_file(path: Path, doc_id: str):
         if line:
             doc.meta["line"] = line
         docs.append(doc)
+    if not docs:  # all drafts, all bad rows: say what was there instead of "no text to index"
+        first = "; ".join(f"{where}: {why}" for where, why in problems[:3])
+        raise LoadError(f"nothing could be read from this {result.format} ({result.counts()})"
+                        + (f": {first}" if first else ""))
     return docs, problems, f"{result.format}: {result.counts()}"

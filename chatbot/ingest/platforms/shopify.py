@@ -19,7 +19,7 @@ from chatbot.ingest.platforms.catalog_record import (
     public_tags,
 )
 from chatbot.ingest.platforms.result import ImportResult
-from chatbot.ingest.platforms.table import Row, Table
+from chatbot.ingest.platforms.table import Row, Table, column_key
 from chatbot.ingest.platforms.values import (
     BadValue,
     html_to_text,
@@ -66,7 +66,7 @@ def _products(table: Table, result: ImportResult):
     return groups.items()
 
 
-def _product(handle: str, rows: list[Row], metafields: dict[str, tuple[str, str]], result: ImportResult):
+def _product(handle: str, rows: list[Row], metafields: dict[str, str], result: ImportResult):
     first = rows[0]
     title = next((r.get("title") for r in rows if r.get("title")), "")
     if not title:
@@ -97,7 +97,7 @@ def _product(handle: str, rows: list[Row], metafields: dict[str, tuple[str, str]
     attributes = {"brand": first.get("vendor"), "product_type": first.get("type"),
                   "category_path": first.get("product category"),
                   "tags": ", ".join(public_tags(first.get("tags")))}
-    for column, (key, label) in metafields.items():
+    for column, key in metafields.items():
         value = first.get(column)
         if value:
             attributes[key] = value if value.lower() not in ("true", "false") else value.lower() == "true"
@@ -138,11 +138,12 @@ def _variant(row: Row, names: list[str], handle: str, result: ImportResult):
     return {k: v for k, v in variant.items() if v is not None or k in ("options", "price")}
 
 
-def _metafield_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
-    """Public metafield columns: normalised column -> (attribute key, label). Private-looking ones are dropped."""
+def _metafield_columns(columns: list[str]) -> dict[str, str]:
+    """Public metafield columns: normalised column -> attribute key ("age_range"). Private-looking ones (an
+    ``internal`` namespace, a "Supplier notes" label) are dropped."""
     found = {}
     for column in columns:
         m = _METAFIELD.match(column.strip())
         if m and not any(is_private(part) for part in m.groups()):
-            found[" ".join(column.split()).lower()] = (attribute_key(m.group(3)), m.group(1))
+            found[column_key(column)] = attribute_key(m.group(3))
     return found
