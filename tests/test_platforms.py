@@ -16,6 +16,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ from chatbot.ingest.platforms.importer import read_export
 from chatbot.ingest.platforms.values import html_to_text, parse_price
 from chatbot.ingest.store import KnowledgeIndex
 from chatbot.shop.products import products_from, reviews_from
+from ui.formatting import card_price
 
 EXPORTS = ROOT / "tests" / "data" / "exports"
 SHOPIFY, WOO, JUDGEME = (EXPORTS / n for n in ("shopify_products.csv", "woocommerce_products.csv",
@@ -82,11 +84,14 @@ def expected_woo() -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    """Three exports imported into an empty knowledge folder, then indexed, all by the CLI."""
+    """Three exports imported into an empty knowledge folder, then indexed, all by the CLI. The reviews are
+    named before the products they are about: the import takes products first all the same."""
     root = tmp_path_factory.mktemp("store")
     knowledge, index = root / "knowledge", root / "index"
-    runs = {name: cli("import", str(path), "--into", str(knowledge))
-            for name, path in (("shopify", SHOPIFY), ("woo", WOO), ("judgeme", JUDGEME))}
+    both = cli("import", str(JUDGEME), str(SHOPIFY), "--into", str(knowledge))
+    shopify, _, judgeme = both.stdout.partition("judgeme_reviews.csv: ")
+    runs = {"both": both, "shopify": shopify, "judgeme": judgeme, "woo": cli("import", str(WOO), "--into",
+                                                                             str(knowledge))}
     runs["index"] = cli("index", str(knowledge), "--index", str(index))
     return knowledge, index, runs
 
@@ -111,25 +116,25 @@ def catalog(knowledge: Path, name: str) -> dict[str, dict]:
 def test_import_says_what_each_export_held(store):
     _, _, runs = store
     products, variants, left = expected_shopify()
+    assert runs["both"].returncode == 0 and runs["woo"].returncode == 0, runs["both"].stderr + runs["woo"].stderr
     shopify = runs["shopify"]
-    assert shopify.returncode == 0, shopify.stderr
-    assert f"Shopify products export: {products} products, {variants} variants" in shopify.stdout
+    assert f"Shopify products export: {products} products, {variants} variants" in shopify
     for what, n in left.items():
-        assert f"{n} {what}" in shopify.stdout.replace("$0.00 placeholder", "placeholder")
+        assert f"{n} {what}" in shopify.replace("$0.00 placeholder", "placeholder")
     woo_products, woo_variants = expected_woo()
     assert f"WooCommerce products export: {woo_products} products, {woo_variants} variants" in runs["woo"].stdout
     assert "1 hidden skipped" in runs["woo"].stdout and "1 draft skipped" in runs["woo"].stdout
     reviews = [r for r in make_exports.judgeme_rows() if r["curated"] != "spam"]
     unknown = [r for r in reviews if r["product_handle"] == "discontinued-lantern"]
-    assert f"{len(reviews) - len(unknown)} reviews" in runs["judgeme"].stdout
-    assert "'discontinued-lantern', which is not in the catalog" in runs["judgeme"].stdout
+    assert f"Judge.me reviews export: {len(reviews) - len(unknown)} reviews" in runs["judgeme"]
+    assert "'discontinued-lantern', which is not in the catalog" in runs["judgeme"]
     assert products >= 30 and woo_products >= 30
 
 
 def test_each_problem_names_the_line_it_is_on(store):
     _, _, runs = store
     lines = SHOPIFY.read_text(encoding="utf-8").splitlines()
-    problems = [line.strip() for line in runs["shopify"].stdout.splitlines() if line.strip().startswith("line ")]
+    problems = [line.strip() for line in runs["shopify"].splitlines() if line.strip().startswith("line ")]
     assert len(problems) == 2
     for problem in problems:
         number = int(problem.split(":")[0].removeprefix("line "))
@@ -153,13 +158,16 @@ def test_variants_keep_their_own_sku_price_sale_and_stock(store):
     assert bottle["variants"][0]["compare_at_price"] == 20.0 and bottle["price"] == 18.0
     assert shop["pathfinder-kids-headlamp"]["variants"][0]["available"] is False  # oversold, -2
     woo = catalog(knowledge, "woocommerce_products")
-    hoodie = woo["harbor-hoodie"]
+    hoodie = woo["lighthouse-hoodie"]
     moss = [v for v in hoodie["variants"] if v["options"]["Color"] == "Moss"]
     assert all(v["price"] == 48.0 and v["compare_at_price"] == 60.0 and v["sale_ends"] == "2099-12-31"
                for v in moss)
     assert hoodie["attributes"]["category_path"] == "Clothing > Hoodies" and hoodie["category"] == "Hoodies"
     mug = woo["cinder-enamel-mug"]  # its sale ended in 2021: the regular price, nothing "down from"
     assert mug["price"] == 16.0 and "compare_at_price" not in mug["variants"][0]
+    keys = {k for r in (*shop.values(), *woo.values()) for k in r["attributes"]}  # readable, never raw columns
+    assert keys >= {"brand", "product_type", "category_path", "tags", "material", "age_range", "color", "size"}
+    assert all(re.fullmatch(r"[a-z]+(?:_[a-z]+)*", k) for k in keys), keys
 
 
 def test_private_fields_are_never_written_or_indexed(store):
@@ -207,8 +215,26 @@ def test_the_bot_answers_price_and_material_from_the_import_and_never_the_cost(b
 def test_the_bot_answers_options_and_stock_of_variants(bot):
     colours = bot.ask("What colours does the Trailhead Merino Tee come in?")
     assert all(c in colours.text for c in ("Forest", "Navy", "Sand")), colours.text
-    hoodie = bot.ask("Is the Harbor Hoodie in stock?")
-    assert "in stock" in hoodie.text and "product:harbor-hoodie" in [c.doc_id for c in hoodie.citations]
+    hoodie = bot.ask("Is the Lighthouse Hoodie in stock?")
+    assert "in stock" in hoodie.text and "product:lighthouse-hoodie" in [c.doc_id for c in hoodie.citations]
+
+
+def test_prices_are_said_with_their_sale_and_range_on_answers_and_cards(bot):
+    bottle = bot.ask("How much is the Canyon Steel Water Bottle?")
+    assert "$18.00, down from $20.00" in bottle.text
+    assert bottle.products[0]["compare_at_price"] == 20.0
+    tee = bot.ask("How much is the Trailhead Merino Tee?")
+    assert "$42.00-$45.00" in tee.text and tee.products[0]["price_max"] == 45.0
+    assert card_price(tee.products[0]) == "$42.00-$45.00" and card_price(bottle.products[0]) == "$18.00, was $20.00"
+
+
+def test_a_named_variant_gets_its_own_price_and_stock(bot):
+    navy = bot.ask("Is the Trailhead Merino Tee in Navy in stock?")
+    assert "in Navy is in stock in S and M; L is sold out" in navy.text, navy.text
+    moss = bot.ask("How much is the Lighthouse Hoodie in Moss?")
+    assert "in Moss is $48.00, down from $60.00" in moss.text, moss.text
+    sizes = bot.ask("What sizes does the Trailhead Merino Tee come in?")
+    assert "comes in sizes S, M and L" in sizes.text, sizes.text
 
 
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
@@ -221,7 +247,7 @@ def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
     assert f"WooCommerce products export: {products} products, {variants} variants" in proc.stdout
     assert "index saved" in proc.stdout
     docs = KnowledgeIndex.load(tmp_path / "index").documents
-    hoodie = docs["product:harbor-hoodie"]
+    hoodie = docs["product:lighthouse-hoodie"]
     assert "Price: $48.00-$60.00" in hoodie.text and "Moss / L: $48.00, down from $60.00" in hoodie.text
 
 
@@ -235,6 +261,21 @@ def test_a_catalog_nothing_could_be_read_from_fails_the_index_and_names_the_colu
     assert "products.csv" in proc.stderr and "nothing could be read" in proc.stderr
     assert "'Handle' (closest found: 'Product Handle')" in proc.stderr
     assert "'Title' (closest found: 'Product Title')" in proc.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_an_export_of_only_drafts_stops_the_index_and_says_what_was_there(tmp_path, fake_embedder):
+    from chatbot.common.errors import ChatbotError
+    from chatbot.ingest.chunking import Chunker
+    from chatbot.ingest.indexer import update_index
+
+    rows = [dict(r, Status="draft") if r.get("Title") else r for r in make_exports.shopify_rows()]
+    (tmp_path / "k").mkdir()
+    write_csv(tmp_path / "k" / "products_export.csv", make_exports.SHOPIFY_COLUMNS, rows)
+    drafts = sum(1 for r in rows if r.get("Title"))
+    with pytest.raises(ChatbotError, match=r"nothing could be read from .*products_export.csv.*Shopify products "
+                                           rf"export \(0 products, 0 variants, {drafts} drafts skipped"):
+        update_index([tmp_path / "k"], tmp_path / "index", fake_embedder, Chunker(), refuse_unreadable_catalogs=True)
     assert not (tmp_path / "index").exists()
 
 
@@ -324,7 +365,7 @@ def test_a_variation_whose_parent_is_missing_is_reported(tmp_path, capsys):
     assert code == 0
     assert (f"line {line_of(path, orphan['SKU'])}: variation '{orphan['SKU']}' names Parent 'id:999', which is not "
             "in the file") in out
-    hoodie = catalog(tmp_path / "k", "wc-product-export")["harbor-hoodie"]
+    hoodie = catalog(tmp_path / "k", "wc-product-export")["lighthouse-hoodie"]
     assert orphan["SKU"] not in {v["sku"] for v in hoodie["variants"]} and len(hoodie["variants"]) == 3
 
 
@@ -346,3 +387,27 @@ def test_excel_saved_exports_read_the_same(tmp_path, encoding, delimiter):
     products, variants = expected_woo()
     assert (len(result.products), result.variants, result.problems) == (products, variants, [])
     assert "Cinder Enamel Mug – Café Edition" in {p["name"] for p in result.products}
+
+
+def test_shopify_product_reviews_join_by_handle_without_emails_or_unpublished(tmp_path, capsys):
+    columns = ["product_handle", "state", "rating", "title", "author", "email", "location", "body", "reply",
+               "created_at", "replied_at"]
+    rows = [{"product_handle": "alder-daypack-22l", "state": "published", "rating": "5", "title": "Roomy",
+             "author": "Ines Karlsen", "email": "ines@mail.example", "location": "Bergen",
+             "body": "<p>Fits a laptop and lunch.</p>", "created_at": "2026-06-01T10:00:00-04:00"},
+            {"product_handle": "alder-daypack-22l", "state": "unpublished", "rating": "1", "title": "Never came",
+             "author": "Anon", "email": "anon@mail.example", "body": "Lost parcel", "created_at": "2026-06-02"},
+            {"product_handle": "old-lantern", "state": "published", "rating": "4", "title": "Nice",
+             "author": "Per", "email": "per@mail.example", "body": "Warm light", "created_at": "2026-06-03"}]
+    path = write_csv(tmp_path / "reviews_export.csv", columns, rows)
+    code = cli_main(["import", str(path), str(SHOPIFY), "--into", str(tmp_path / "k")])  # reviews first: fine
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Shopify Product Reviews export: 1 review, 1 review of unknown products skipped, 1 unpublished " \
+           "review skipped" in out
+    assert f"line {line_of(path, 'old-lantern')}: 1 review(s)" in out and "'old-lantern'" in out
+    written = (tmp_path / "k" / "reviews" / "reviews_export.jsonl").read_text(encoding="utf-8")
+    review = json.loads(written)
+    assert (review["product_id"], review["author"], review["date"], review["text"]) == (
+        "alder-daypack-22l", "Ines K.", "2026-06-01", "Fits a laptop and lunch.")
+    assert "@" not in written and "Bergen" not in written and "Lost parcel" not in written

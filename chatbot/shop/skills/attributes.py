@@ -21,13 +21,13 @@ from chatbot.shop.phrasing import (
     an_age,
     attribute_sentence,
     is_plural,
-    money,
     yes_no_phrases,
 )
 from chatbot.shop.recommend import age_range
 from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
+from chatbot.shop.variants import named_variants, price_words, variant_price
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {
@@ -124,7 +124,7 @@ class AttributeAnswer:
                                  field) if yes_no else None
         if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
             return _listed_as(item, field, other, about=True)
-        return _say(item, field)
+        return _say(item, field, context.message)
 
 
 def _asked_property(words: set[str]) -> str | None:
@@ -215,10 +215,15 @@ def _final_sale(item: Listing) -> SkillReply:
     return reply
 
 
-def _say(item: Listing, field: str) -> SkillReply:
+def _say(item: Listing, field: str, message: str = "") -> SkillReply:
     reply = SkillReply("", products=[item], focus=item.product.id)
-    value = item.product.price if field == "price" else item.product.attributes[field]
-    reply.text = f"{attribute_sentence(item.product.name, field, value)} {reply.cite(item.doc_id)}."
+    if field == "price":  # "how much is the red one?": that variant's price; else the range or the sale
+        values, variants = named_variants(item.product, message)
+        said = variant_price(item.product, values, variants) if variants else attribute_sentence(
+            item.product.name, field, price_words(item.product))
+    else:
+        said = attribute_sentence(item.product.name, field, item.product.attributes[field])
+    reply.text = f"{said} {reply.cite(item.doc_id)}."
     return reply
 
 
@@ -228,7 +233,7 @@ def _overview(item: Listing) -> SkillReply:
     product = item.product
     ages = product.attributes.get("age_range")
     first = re.split(r"(?<=[.!?])\s+", product.description.strip())[0] if product.description.strip() else ""
-    details = ", ".join(filter(None, [money(product.price) if product.price is not None else "",
+    details = ", ".join(filter(None, [price_words(product) if product.price is not None else "",
                                       rating_words(item), f"for ages {ages}" if ages else ""]))
     said = f"The {product.name}: {details}. {first.rstrip('.!')}".strip().rstrip(".")
     reply.text = f"{said} {reply.cite(item.doc_id)}."

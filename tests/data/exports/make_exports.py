@@ -156,7 +156,7 @@ def woo_rows() -> list[dict]:
     rows = []
     next_id = 100
     hoodie_id = next_id
-    rows.append({"ID": str(hoodie_id), "Type": "variable", "SKU": "WH-HOOD", "Name": "Harbor Hoodie", "Published": "1",
+    rows.append({"ID": str(hoodie_id), "Type": "variable", "SKU": "WH-HOOD", "Name": "Lighthouse Hoodie", "Published": "1",
                  "Is featured?": "1", "Visibility in catalog": "visible",
                  "Short description": "<p>A heavyweight organic cotton hoodie.</p>",
                  "Description": "<p>Brushed inside, ribbed cuffs, a kangaroo pocket.</p>", "Tax status": "taxable",
@@ -165,11 +165,10 @@ def woo_rows() -> list[dict]:
                  "Attribute 1 global": "1", "Attribute 2 name": "Size", "Attribute 2 value(s)": "M, L",
                  "Attribute 2 visible": "1", "Attribute 2 global": "1", "Meta: _supplier_sku": "NV-8812",
                  "Purchase note": "Thanks! Supplier batch 44.", "Weight (kg)": "0.7"})
-    for i, (color, size, stock) in enumerate([("Charcoal", "M", 8), ("Charcoal", "L", 3), ("Moss", "M", 0),
-                                             ("Moss", "L", 5)]):
+    for color, size, stock in [("Charcoal", "M", 8), ("Charcoal", "L", 3), ("Moss", "M", 0), ("Moss", "L", 5)]:
         next_id += 1
         rows.append({"ID": str(next_id), "Type": "variation", "SKU": f"WH-HOOD-{color[:2].upper()}-{size}",
-                     "Name": f"Harbor Hoodie - {color}, {size}", "Published": "1", "Visibility in catalog": "visible",
+                     "Name": f"Lighthouse Hoodie - {color}, {size}", "Published": "1", "Visibility in catalog": "visible",
                      "In stock?": "1" if stock else "0", "Stock": str(stock), "Regular price": "60",
                      "Sale price": "48" if color == "Moss" else "", "Date sale price ends": "2099-12-31 23:59:59"
                      if color == "Moss" else "", "Parent": f"id:{hoodie_id}", "Attribute 1 name": "Color",
