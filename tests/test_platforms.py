@@ -237,6 +237,14 @@ def test_a_named_variant_gets_its_own_price_and_stock(bot):
     assert "comes in sizes S, M and L" in sizes.text, sizes.text
 
 
+def test_on_sale_is_answered_from_compare_at_prices_and_sale_dates(bot):
+    hoodie = bot.ask("is it on sale?", product_id="lighthouse-hoodie")
+    assert "Yes: the Lighthouse Hoodie is $48.00 in Moss / M and Moss / L, down from $60.00 until 2099-12-31" \
+        in hoodie.text, hoodie.text
+    mug = bot.ask("Is the Cinder Enamel Mug on sale?")  # its sale ended in 2021
+    assert "isn't on sale right now: it's $16.00" in mug.text, mug.text
+
+
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "catalog").mkdir(parents=True)
@@ -358,8 +366,9 @@ def test_price_cells(text, price):
 
 def test_a_variation_whose_parent_is_missing_is_reported(tmp_path, capsys):
     rows = make_exports.woo_rows()
-    orphan = next(r for r in rows if r["Type"] == "variation")
+    orphan, by_sku = [r for r in rows if r["Type"] == "variation"][:2]
     orphan["Parent"] = "id:999"
+    by_sku["Parent"] = "WH-HOOD"  # WooCommerce also names a parent by its SKU
     path = write_csv(tmp_path / "wc-product-export.csv", make_exports.WOO_COLUMNS, rows)
     code, out, err = run_import(capsys, path, tmp_path / "k")
     assert code == 0

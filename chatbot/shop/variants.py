@@ -70,6 +70,25 @@ def variant_stock(product: Product, values: list[str], variants: list[dict[str, 
             f"{join_words(list(dict.fromkeys(out)))} {'is' if len(out) == 1 else 'are'} sold out")
 
 
+def sale_sentence(product: Product) -> str:
+    """"Is it on sale?" from the variants' compare-at prices (without the full stop): "Yes: the Canyon Steel
+    Water Bottle is $18.00, down from $20.00", naming the options on sale when only some are."""
+    on_sale = [v for v in product.variants if v.get("compare_at_price") and v["compare_at_price"] > v["price"]]
+    is_ = agreeing(product.name, "is")
+    if not on_sale:
+        pronoun = "they're" if is_ == "are" else "it's"
+        return f"The {product.name} {is_}n't on sale right now: {pronoun} {price_words(product)}"
+    groups: dict[tuple, list[str]] = {}
+    for variant in on_sale:
+        key = (variant["price"], variant["compare_at_price"], variant.get("sale_ends"))
+        groups.setdefault(key, []).append(" / ".join(map(str, variant["options"].values())))
+    parts = []
+    for (price, was, ends), names in groups.items():
+        where = "" if len(on_sale) == len(product.variants) and len(groups) == 1 else f" in {join_words(names)}"
+        parts.append(f"{money(price)}{where}, down from {money(was)}" + (f" until {ends}" if ends else ""))
+    return f"Yes: the {product.name} {is_} {join_words(parts)}"
+
+
 def _with_sale(price: float, compare_at: float | None) -> str:
     if compare_at and compare_at > price:
         return f"{money(price)}, down from {money(compare_at)}"

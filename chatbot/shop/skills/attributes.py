@@ -27,7 +27,12 @@ from chatbot.shop.recommend import age_range
 from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
-from chatbot.shop.variants import named_variants, price_words, variant_price
+from chatbot.shop.variants import (
+    named_variants,
+    price_words,
+    sale_sentence,
+    variant_price,
+)
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {
@@ -68,6 +73,7 @@ _PROPERTIES = {"dishwasher", "oven", "microwave", "waterproof", "washable", "bat
 
 
 # a question about sending a product back: a final-sale product answers it from its own record
+_ASKS_SALE = re.compile(r"\b(?:on sale|sale price|discount(?:ed)?|reduced|marked down|on offer|any deals?)\b", re.I)
 _RETURN = re.compile(r"\b(?:return|returns|returned|returnable|send (?:it |them |this |that )?back|exchange|"
                      r"exchanged|refund|refundable)\b", re.IGNORECASE)
 
@@ -96,6 +102,10 @@ class AttributeAnswer:
         item = products[0]
         if _RETURN.search(context.message) and item.product.attributes.get("final_sale") is True:
             return _final_sale(item)
+        if _ASKS_SALE.search(context.message) and item.product.variants:  # an imported product knows its sales
+            reply = SkillReply("", products=[item], focus=item.product.id)
+            reply.text = f"{sale_sentence(item.product)} {reply.cite(item.doc_id)}."
+            return reply
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
         words = set(stems(without_pointers(context.message)))
