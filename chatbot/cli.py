@@ -1,6 +1,7 @@
 """Command line: ``index``, ``ask`` and ``eval`` (contracts in DESIGN.md).
 
     python -m chatbot index PATH... [--index DIR] [--rebuild]
+    python -m chatbot import FILE... [--into KNOWLEDGE_DIR] [--as products|reviews]
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
@@ -51,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index folder (default: settings index_dir, 'index')")
     p.add_argument("--rebuild", action="store_true", help="start from empty instead of updating")
     p.add_argument("--strict", action="store_true", help="exit 1 if any file could not be loaded")
+
+    p = sub.add_parser("import", help="read a Shopify or WooCommerce products export, or a Judge.me or Shopify "
+                                      "Product Reviews export, into the knowledge folder")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="CSVs as the platforms exported them (recognised by their header rows; products are "
+                        "imported before reviews, so reviews join the products given with them)")
+    p.add_argument("--into", default="knowledge", metavar="KNOWLEDGE_DIR",
+                   help="knowledge folder: products go to catalog/FILE.jsonl, reviews to reviews/FILE.jsonl "
+                        "(default: knowledge)")
+    p.add_argument("--as", dest="expected", choices=("products", "reviews"),
+                   help="what the file must be; another kind of export is refused")
 
     p = sub.add_parser("ask", help="answer one question from the index")
     p.add_argument("question")
@@ -116,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
         settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
-        commands = {"index": _index, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
+        commands = {"index": _index, "import": _import, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
                     "train": _train, "users": _users}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
@@ -133,11 +145,42 @@ def _index(args, settings: Settings) -> int:
 
     report = update_index(args.paths, settings.index_dir, make_embedder(settings),
                           Chunker(settings.chunk_size, settings.chunk_overlap), rebuild=args.rebuild,
-                          max_file_bytes=settings.max_file_bytes, progress=progress)
+                          max_file_bytes=settings.max_file_bytes, progress=progress, refuse_unreadable_catalogs=True)
+    for found in report.found:
+        print(found)
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"{settings.index_dir}: {report.summary()}")
     return 1 if args.strict and report.problems else 0
+
+
+def _import(args, settings: Settings) -> int:
+    from chatbot.ingest.loaders import load_paths
+    from chatbot.ingest.platforms.importer import import_export
+
+    into = Path(args.into)
+    for path in sorted(args.files, key=_is_review_export):  # a stable sort: the order given, products first
+        started = time.perf_counter()
+        catalog = load_paths([into]).documents if into.exists() and _is_review_export(path) else []
+        known = {d.product_id for d in catalog if d.kind == "product" and d.product_id}  # reviews join these
+        result, written = import_export(path, into, known, expected=args.expected)
+        print(f"{path}: {result.summary()}")
+        records = len(result.products) or len(result.reviews)
+        print(f"wrote {records} {'products' if result.products else 'reviews'} to {written} in "
+              f"{time.perf_counter() - started:.1f} s")
+    print(f"next: python -m chatbot index {into}")
+    return 0
+
+
+def _is_review_export(path: str) -> bool:
+    from chatbot.ingest.platforms.detect import detect
+    from chatbot.ingest.platforms.table import read_header
+
+    try:
+        fmt = detect(read_header(Path(path)))
+    except (OSError, ChatbotError):
+        return False  # unreadable: the import says why
+    return fmt is not None and fmt.kind == "reviews"
 
 
 def _eval_shopper(args, settings: Settings) -> int:

@@ -63,6 +63,16 @@ TYPING = ('<span class="streaming typing" role="status" aria-label="The assistan
           '<span></span><span></span><span></span></span>')
 
 
+def card_price(card: dict) -> str:
+    """"$42.00-$45.00" for variants at different prices, "$18.00, was $20.00" on sale, else "$18.00"."""
+    text = f"${card['price']:,.2f}"
+    if card.get("price_max"):
+        return f"{text}-${card['price_max']:,.2f}"
+    if card.get("compare_at_price"):
+        return f"{text}, was ${card['compare_at_price']:,.2f}"
+    return text
+
+
 def product_cards(products: list[dict]) -> str:
     """Product cards under an answer that names products: name, price, rating, and a link that opens the chat
     on that product's page (``?product=ID``), or the store's own page when the catalog has one."""
@@ -70,7 +80,7 @@ def product_cards(products: list[dict]) -> str:
     for card in products:
         rating = (f'<span class="card-rating">★ {card["rating"]:.1f} ({card["reviews"]})</span>'
                   if card.get("rating") is not None else '<span class="card-rating">No reviews yet</span>')
-        price = "" if card.get("price") is None else f'<span class="card-price">${card["price"]:,.2f}</span>'
+        price = "" if card.get("price") is None else f'<span class="card-price">{card_price(card)}</span>'
         href = card.get("url") or f"?product={card['id']}"
         cards.append(f'<div class="product-card"><a class="card-name" href="{html.escape(href, quote=True)}">'
                      f'{html.escape(card["name"])}</a>{price}{rating}</div>')

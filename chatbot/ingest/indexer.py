@@ -35,6 +35,7 @@ class IndexReport:
     removed_documents: int = 0
     saved: bool = False  # False when nothing changed, so no new generation was written
     problems: list[FileProblem] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)  # what each platform export held ("FILE: 34 products, ...")
 
     def summary(self) -> str:
         state = "saved" if self.saved else "unchanged, nothing saved"
@@ -44,12 +45,18 @@ class IndexReport:
 
 def update_index(paths: list[str | Path], index_dir: str | Path, embedder: Embedder, chunker: Chunker,
                  rebuild: bool = False, max_file_bytes: int = 50_000_000,
-                 progress: Callable[[str, float], None] | None = None) -> IndexReport:
-    """Load ``paths``, merge with the index at ``index_dir`` and save it if anything changed."""
+                 progress: Callable[[str, float], None] | None = None,
+                 refuse_unreadable_catalogs: bool = False) -> IndexReport:
+    """Load ``paths``, merge with the index at ``index_dir`` and save it if anything changed.
+
+    With ``refuse_unreadable_catalogs`` a catalog or review file (CSV, JSONL) from which nothing could be read
+    stops the run before anything is saved: a store whose products silently vanished is worse than an error."""
     notify = progress or (lambda message, fraction: None)
     notify("loading files", 0.0)
     loaded = load_paths(paths, max_file_bytes=max_file_bytes)
-    report = IndexReport(problems=list(loaded.problems))
+    if refuse_unreadable_catalogs:
+        _refuse_unreadable_catalogs(loaded)
+    report = IndexReport(problems=list(loaded.problems), found=list(loaded.found))
     old = None
     if index_exists(index_dir) and not rebuild:
         old = KnowledgeIndex.load(index_dir, embedder.name, embedder.dimension)
@@ -72,6 +79,14 @@ def update_index(paths: list[str | Path], index_dir: str | Path, embedder: Embed
     report.saved = True
     notify("done", 1.0)
     return report
+
+
+def _refuse_unreadable_catalogs(loaded) -> None:
+    unreadable = [f for f in loaded.failed_files if Path(f).suffix.lower() in (".csv", ".jsonl", ".ndjson")]
+    if unreadable:
+        reasons = [str(p) for p in loaded.problems if p.path.split(":line")[0] in unreadable]
+        raise ChatbotError("nothing could be read from " + ", ".join(unreadable) + "; the index was not changed. "
+                           + " ".join(reasons[:3]))
 
 
 def _merge_documents(old: KnowledgeIndex | None, loaded, roots: list[Path]) -> dict[str, Document]:

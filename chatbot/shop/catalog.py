@@ -52,9 +52,15 @@ class Listing:
     doc_id: str
 
     def card(self) -> dict:
-        """The product card of the result JSON: ``{id, name, price, url?, rating?, reviews}``."""
+        """The product card of the result JSON: ``{id, name, price, price_max?, compare_at_price?, url?, rating?,
+        reviews}``."""
         card = {"id": self.product.id, "name": self.product.name, "price": self.product.price,
                 "reviews": self.reviews}
+        if self.product.price_max and self.product.price is not None and self.product.price_max > self.product.price:
+            card["price_max"] = self.product.price_max  # variants differ: the card shows "$42.00-$45.00"
+        elif self.product.compare_at_price and self.product.price is not None \
+                and self.product.compare_at_price > self.product.price:
+            card["compare_at_price"] = self.product.compare_at_price  # on sale: "$18.00, was $20.00"
         if self.product.url:
             card["url"] = self.product.url
         if self.rating is not None:

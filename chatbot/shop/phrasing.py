@@ -56,8 +56,8 @@ def attribute_sentence(name: str, field: str, value) -> str:
     ``name`` may be "product" for a product with no name (the phrasing check over semiPQA's attributes)."""
     the = "the " if name == "product" or not name.lower().startswith("the ") else ""
     subject = f"{the.capitalize()}{name}"
-    if field == "price":
-        return f"{subject} {agreeing(name, 'is')} {money(value)}"
+    if field == "price":  # a number, or already in words ("$42.00-$45.00", "$18.00, down from $20.00")
+        return f"{subject} {agreeing(name, 'is')} {value if isinstance(value, str) else money(value)}"
     words = field.replace("_", " ")
     if isinstance(value, bool):
         positive, negative = BOOLEAN_PHRASES.get(field) or yes_no_phrases(words)
@@ -70,6 +70,8 @@ def attribute_sentence(name: str, field: str, value) -> str:
         return f"Care for {the}{name}: {value}"
     if field in ("colors", "color"):
         return f"{subject} {agreeing(name, 'comes')} in {_listed(str(value))}"
+    if field == "size":  # an imported option ("S, M, L"); the demo's "sizes" fields are descriptions
+        return f"{subject} {agreeing(name, 'comes')} in sizes {_listed(str(value))}"
     if field == "includes":
         return f"{subject} {agreeing(name, 'comes')} with {value}"
     if isinstance(value, int) and not isinstance(value, bool) and re.fullmatch(r"[a-z]+s", words):

@@ -25,6 +25,12 @@ class Product:
     attributes: dict[str, Any] = field(default_factory=dict)  # catalog order, as the store wrote them
     description: str = ""
     url: str | None = None
+    # from a platform export (or a record that lists them): [{"name": "Color", "values": [...]}] and
+    # [{"sku", "options": {"Color": "Red"}, "price", "compare_at_price"?, "stock"?, "available"?}]
+    options: list[dict[str, Any]] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    compare_at_price: float | None = None  # the price it is down from, when every variant is on the same sale
+    price_max: float | None = None  # the dearest variant's price when variants differ ($42-$45)
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,9 @@ def _product(doc: Document) -> Product:
     # the loader keeps the description only inside the text, after a "Description: " label (always last)
     description = doc.text.partition("\nDescription: ")[2].strip()
     return Product(id=doc.product_id, name=doc.title, category=meta.get("category"), price=meta.get("price"),
-                   attributes=dict(meta.get("attributes") or {}), description=description, url=doc.url)
+                   attributes=dict(meta.get("attributes") or {}), description=description, url=doc.url,
+                   options=list(meta.get("options") or []), variants=list(meta.get("variants") or []),
+                   compare_at_price=meta.get("compare_at_price"), price_max=meta.get("price_max"))
 
 
 def _review(doc: Document) -> Review:

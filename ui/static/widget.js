@@ -516,7 +516,10 @@
       products.forEach(function (p) {
         var card = el("div", "card");
         card.appendChild(el("span", "name", p.name));
-        var meta = (p.price != null ? "$" + Number(p.price).toFixed(2) : "") +
+        var price = p.price != null ? "$" + Number(p.price).toFixed(2) : "";
+        if (price && p.price_max != null) price += "-$" + Number(p.price_max).toFixed(2);  // variants differ
+        else if (price && p.compare_at_price != null) price += ", was $" + Number(p.compare_at_price).toFixed(2);
+        var meta = price +
           (p.rating != null ? " · ★ " + Number(p.rating).toFixed(1) + " (" + p.reviews + ")" : "");
         card.appendChild(el("span", "meta", meta));
         var href = p.url ? safeHref(p.url) : null;

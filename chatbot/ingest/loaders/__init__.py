@@ -5,7 +5,9 @@ collects every problem as a ``FileProblem`` (path and reason) instead of
 stopping: one bad file never keeps the rest out of the index.
 
 Supported: Markdown, plain text, HTML, PDF (prose); CSV and JSONL records
-(product catalogs, reviews, FAQ pairs, and the documents-JSONL contract).
+(product catalogs, reviews, FAQ pairs, and the documents-JSONL contract); platform
+exports as they are (Shopify and WooCommerce products, Judge.me and Shopify Product
+Reviews reviews; recognised by their header row, see ``exports``).
 Chunking, embedding and storage happen elsewhere.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from chatbot.common.errors import LoadError
 from chatbot.common.types import Document
+from chatbot.ingest.loaders.exports import is_export, read_export_file
 from chatbot.ingest.loaders.prose import read_html, read_markdown, read_pdf, read_text
 from chatbot.ingest.loaders.records import read_csv, read_jsonl
 
@@ -53,6 +56,7 @@ class LoadResult:
     loaded_files: list[str] = field(default_factory=list)  # files that gave at least one document
     failed_files: list[str] = field(default_factory=list)  # files that gave none because of an error
     partial_files: list[str] = field(default_factory=list)  # files with some bad records; the good ones loaded
+    found: list[str] = field(default_factory=list)  # "FILE: Shopify products export: 34 products, ..." per export
 
 
 def load_paths(paths: list[str | Path], max_file_bytes: int = 50_000_000) -> LoadResult:
@@ -67,6 +71,7 @@ def load_paths(paths: list[str | Path], max_file_bytes: int = 50_000_000) -> Loa
                        result)
     _dedupe_ids(result)
     _link_reviews_to_products(result.documents)
+    _report_unlinked_reviews(result)
     return result
 
 
@@ -89,7 +94,7 @@ def _walk(root: Path):
 
 
 def _load_file(file: Path, doc_id: str, max_bytes: int, result: LoadResult) -> None:
-    reader = READERS.get(file.suffix.lower())
+    reader = read_export_file if is_export(file) else READERS.get(file.suffix.lower())
     if reader is None:
         result.problems.append(FileProblem(
             str(file), f"unsupported file type '{file.suffix or '(none)'}'; "
@@ -103,7 +108,7 @@ def _load_file(file: Path, doc_id: str, max_bytes: int, result: LoadResult) -> N
         if size > max_bytes:
             raise LoadError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max_file_bytes); "
                             "split it into smaller files")
-        docs, record_problems = reader(file, doc_id)
+        docs, record_problems, *found = reader(file, doc_id)  # an export also says what it found
     except LoadError as exc:
         result.problems.append(FileProblem(str(file), str(exc)))
         result.failed_files.append(str(file))
@@ -113,6 +118,7 @@ def _load_file(file: Path, doc_id: str, max_bytes: int, result: LoadResult) -> N
         result.problems.append(FileProblem(str(file), f"could not be read ({type(exc).__name__}: {exc})"))
         result.failed_files.append(str(file))
         return
+    result.found.extend(f"{file}: {summary}" for summary in found)
     result.problems.extend(FileProblem(f"{file}:{where}", why) for where, why in record_problems)
     if record_problems:
         result.partial_files.append(str(file))
@@ -150,3 +156,17 @@ def _link_reviews_to_products(docs: list[Document]) -> None:
             doc.meta["product_name"] = name
             doc.title = f"Review of {name}: {doc.title}"
             doc.text = f"Product: {name}\n{doc.text}"
+
+
+def _report_unlinked_reviews(result: LoadResult) -> None:
+    """Reviews from a platform export whose product is in none of the loaded catalogs: reported with their
+    lines (they stay in the index, as store-wide reviews)."""
+    products = {d.product_id for d in result.documents if d.kind == "product"}
+    if not products:
+        return  # reviews indexed alone, on top of an index that has the catalog
+    for doc in result.documents:
+        if doc.kind == "review" and doc.meta.get("imported_from") and doc.product_id not in products:
+            result.problems.append(FileProblem(
+                f"{doc.source}:line {doc.meta.get('line')}",
+                f"review of product '{doc.product_id}', which is in no catalog loaded; import or index that "
+                "product's export too, or correct the handle"))

@@ -6,7 +6,9 @@ Each record becomes one Document. Its type is recognised from its fields:
 - FAQ pair: ``question`` + ``answer``
 - review: ``product_id`` + ``rating`` (+ ``title``, ``text``/``review``, ``author``, ``date``)
 - product: ``name`` + ``price`` or ``category`` (+ ``id``, ``description``, ``attributes``, ``url``;
-  in CSV every other column is an attribute)
+  in CSV every other column is an attribute; optionally ``compare_at_price``, ``options``
+  ``[{"name": "Color", "values": [...]}]`` and ``variants`` ``[{"sku", "options": {"Color": "Red"}, "price",
+  "compare_at_price", "stock", "available", "sale_ends"}]``, as ``python -m chatbot import`` writes them)
 
 A bad record is reported with its line number and the others still load.
 """
@@ -23,10 +25,11 @@ from typing import Any
 from chatbot.common.errors import LoadError
 from chatbot.common.types import Document
 from chatbot.ingest.loaders.text_io import read_text_file
+from chatbot.ingest.platforms.detect import explain_unknown
 
 MAX_FIELD_CHARS = 100_000
 _PRODUCT_CORE = {"id", "sku", "product_id", "name", "category", "price", "currency", "description",
-                 "attributes", "url", "kind"}
+                 "attributes", "url", "kind", "options", "variants", "compare_at_price", "imported_from"}
 
 
 def slug(text: str) -> str:
@@ -51,6 +54,7 @@ def read_jsonl(path: Path, doc_id: str):
 
 
 def read_csv(path: Path, doc_id: str):
+    """A CSV of the project's own records (a platform export is read by ``chatbot.ingest.loaders.exports``)."""
     text = read_text_file(path)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
@@ -60,7 +64,8 @@ def read_csv(path: Path, doc_id: str):
     if not reader.fieldnames or len(reader.fieldnames) < 2:
         raise LoadError("has no header row with at least two columns; the first row must name the columns "
                         "(e.g. id,name,category,price,description)")
-    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames]
+    header = [(name or "").strip() for name in reader.fieldnames]
+    reader.fieldnames = [name.lower() for name in header]
     docs, problems = [], []
     try:
         for record in reader:
@@ -74,6 +79,8 @@ def read_csv(path: Path, doc_id: str):
                 _add_record(cleaned, path, number, docs, problems)
     except csv.Error as exc:
         problems.append((f"line {reader.line_num}", f"is not valid CSV ({exc}); the rest of the file was skipped"))
+    if not docs and problems and all("match no known record type" in why for _, why in problems):
+        raise LoadError(explain_unknown(header))  # one message for the file, not one per row
     return docs, problems
 
 
@@ -87,14 +94,15 @@ def _add_record(record: Any, path: Path, number: int, docs: list, problems: list
         problems.append((where, f"field {too_long[0]!r} is over {MAX_FIELD_CHARS:,} characters; shorten it"))
         return
     try:
-        doc = _record_to_document(record, str(path))
+        doc = record_to_document(record, str(path))
         doc.meta["line"] = number
         docs.append(doc)
     except LoadError as exc:
         problems.append((where, str(exc)))
 
 
-def _record_to_document(r: dict[str, Any], source: str) -> Document:
+def record_to_document(r: dict[str, Any], source: str) -> Document:
+    """One record (any of the types above) as a Document; LoadError says what is wrong with it."""
     keys = set(r)
     if {"product_id", "rating"} <= keys:
         return _review(r, source)
@@ -173,19 +181,73 @@ def _product(r: dict[str, Any], source: str) -> Document:
     if not isinstance(attributes, dict):
         raise LoadError("field 'attributes' must be an object of name: value pairs")
     attributes = {**attributes, **{k: v for k, v in r.items() if k not in _PRODUCT_CORE}}
+    variants = _variants(r.get("variants"))
     lines = [f"Product: {name}", f"Product ID: {product_id}"]
     if r.get("category"):
         lines.append(f"Category: {r['category']}")
     price = _price(r.get("price"))
-    if price is not None:
-        lines.append(f"Price: {_format_price(price, _optional_str(r, 'currency'))}")
+    currency = _optional_str(r, "currency")
+    prices = sorted({v["price"] for v in variants if v.get("price") is not None} | ({price} - {None}))
+    compare_at = _price(r.get("compare_at_price")) or (variants[0].get("compare_at_price") if len(prices) == 1
+                                                        and variants else None)
+    if len(prices) > 1:
+        lines.append(f"Price: {_format_price(prices[0], currency)}-{_format_price(prices[-1], currency)}, "
+                     "depending on the option")
+    elif prices:
+        lines.append(f"Price: {_price_words(prices[0], compare_at, currency, _sale_end(variants))}")
     lines += [f"{_label(k)}: {_value(v)}" for k, v in attributes.items() if v not in (None, "")]
+    if any(v.get("options") for v in variants):
+        lines.append("Variants:")
+        lines += [f"- {_variant_line(v, currency)}" for v in variants]
     description = _optional_str(r, "description")
     if description:
         lines.append(f"Description: {description}")
-    meta = {"category": _optional_str(r, "category"), "price": price, "attributes": attributes}
+    meta = {"category": _optional_str(r, "category"), "price": prices[0] if prices else price,
+            "attributes": attributes}
+    if variants:
+        meta.update(variants=variants, options=r.get("options") or [], compare_at_price=compare_at,
+                    price_max=prices[-1] if prices else None)
     return Document(id=f"product:{product_id}", title=name, text="\n".join(lines), kind="product",
                     product_id=product_id, url=_optional_str(r, "url"), source=source, meta=meta)
+
+
+def _variants(value: Any) -> list[dict[str, Any]]:
+    """The record's variants, each with a number price (an absent list is no variants)."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise LoadError("field 'variants' must be a list of objects (sku, options, price, stock)")
+    variants = []
+    for v in value:
+        options = v.get("options") or {}
+        if not isinstance(options, dict):
+            raise LoadError("a variant's 'options' must be an object like {\"Color\": \"Red\"}")
+        variants.append({**v, "options": options, "price": _price(v.get("price")),
+                         "compare_at_price": _price(v.get("compare_at_price"))})
+    return variants
+
+
+def _price_words(price: float, compare_at: float | None, currency: str | None, sale_ends: str | None) -> str:
+    """"$18.00", or "$18.00, down from $20.00 (on sale until 2026-12-31)"."""
+    text = _format_price(price, currency)
+    if compare_at and compare_at > price:
+        text += f", down from {_format_price(compare_at, currency)} (on sale" + (
+            f" until {sale_ends})" if sale_ends else ")")
+    return text
+
+
+def _sale_end(variants: list[dict[str, Any]]) -> str | None:
+    return next((v["sale_ends"] for v in variants if v.get("sale_ends")), None)
+
+
+def _variant_line(v: dict[str, Any], currency: str | None) -> str:
+    """"Red / M: $18.00, down from $20.00 (on sale); in stock"."""
+    name = " / ".join(str(x) for x in v["options"].values()) or "Standard"
+    text = f"{name}: " + (_price_words(v["price"], v.get("compare_at_price"), currency, v.get("sale_ends"))
+                          if v.get("price") is not None else "price not listed")
+    if v.get("available") is not None:
+        text += "; in stock" if v["available"] else "; out of stock"
+    return text
 
 
 def _price(value: Any) -> float | None:

@@ -22,13 +22,18 @@ from chatbot.shop.phrasing import (
     an_age,
     attribute_sentence,
     is_plural,
-    money,
     yes_no_phrases,
 )
 from chatbot.shop.recommend import age_range
 from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
+from chatbot.shop.variants import (
+    named_variants,
+    price_words,
+    sale_sentence,
+    variant_price,
+)
 
 # words shoppers use for a field, by the field's own words (stems are compared)
 _SYNONYMS = {
@@ -69,6 +74,7 @@ _PROPERTIES = {"dishwasher", "oven", "microwave", "waterproof", "washable", "bat
 
 
 # a question about sending a product back: a final-sale product answers it from its own record
+_ASKS_SALE = re.compile(r"\b(?:on sale|sale price|discount(?:ed)?|reduced|marked down|on offer|any deals?)\b", re.I)
 _RETURN = re.compile(r"\b(?:return|returns|returned|returnable|send (?:it |them |this |that )?back|exchange|"
                      r"exchanged|refund|refundable)\b", re.IGNORECASE)
 
@@ -97,6 +103,10 @@ class AttributeAnswer:
         item = products[0]
         if _RETURN.search(context.message) and item.product.attributes.get("final_sale") is True:
             return _final_sale(item)
+        if _ASKS_SALE.search(context.message) and item.product.variants:  # an imported product knows its sales
+            reply = SkillReply("", products=[item], focus=item.product.id)
+            reply.text = f"{sale_sentence(item.product)} {reply.cite(item.doc_id)}."
+            return reply
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)
         words = set(stems(without_pointers(context.message)))
@@ -125,7 +135,7 @@ class AttributeAnswer:
         other = _unanswered_word(context.message, question - record, field, record) if yes_no else None
         if other:  # "does the tablecloth shrink in the wash?": washable, but that is not what was asked
             return _listed_as(item, field, other, about=True)
-        return _say(item, field)
+        return _say(item, field, context.message)
 
 
 def _asked_property(words: set[str]) -> str | None:
@@ -219,10 +229,15 @@ def _final_sale(item: Listing) -> SkillReply:
     return reply
 
 
-def _say(item: Listing, field: str) -> SkillReply:
+def _say(item: Listing, field: str, message: str = "") -> SkillReply:
     reply = SkillReply("", products=[item], focus=item.product.id)
-    value = item.product.price if field == "price" else item.product.attributes[field]
-    reply.text = f"{attribute_sentence(item.product.name, field, value)} {reply.cite(item.doc_id)}."
+    if field == "price":  # "how much is the red one?": that variant's price; else the range or the sale
+        values, variants = named_variants(item.product, message)
+        said = variant_price(item.product, values, variants) if variants else attribute_sentence(
+            item.product.name, field, price_words(item.product))
+    else:
+        said = attribute_sentence(item.product.name, field, item.product.attributes[field])
+    reply.text = f"{said} {reply.cite(item.doc_id)}."
     return reply
 
 
@@ -232,7 +247,7 @@ def _overview(item: Listing) -> SkillReply:
     product = item.product
     ages = product.attributes.get("age_range")
     first = re.split(r"(?<=[.!?])\s+", product.description.strip())[0] if product.description.strip() else ""
-    details = ", ".join(filter(None, [money(product.price) if product.price is not None else "",
+    details = ", ".join(filter(None, [price_words(product) if product.price is not None else "",
                                       rating_words(item), f"for ages {ages}" if ages else ""]))
     said = f"The {product.name}: {details}. {first.rstrip('.!')}".strip().rstrip(".")
     reply.text = f"{said} {reply.cite(item.doc_id)}."

@@ -1,4 +1,5 @@
-"""Stock questions: the catalog has no stock levels, so say so plainly and offer a person.
+"""Stock questions: from the variants' stock when a platform export gave it, else say plainly that the catalog
+has no stock levels and offer a person.
 
 "Is it in stock?" never gets a price or a shipping cut-off instead. If the catalog one day carries a
 ``stock`` or ``in_stock`` field, it is read and said as a sentence. "Is it available in blue?" asks for an
@@ -15,6 +16,7 @@ from chatbot.shop.catalog import OPTION_FIELD, Listing
 from chatbot.shop.phrasing import attribute_sentence, is_plural
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person
 from chatbot.shop.skills.targets import target_products
+from chatbot.shop.variants import named_variants, variant_stock
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
@@ -36,6 +38,12 @@ class Availability:
         products = target_products(context, want=1)
         item = products[0] if products else None
         reply = SkillReply("", products=[item] if item else [], focus=item.product.id if item else None)
+        if item is not None and item.product.variants:  # "is the navy one in stock?": those variants' stock
+            values, variants = named_variants(item.product, context.message)
+            said = variant_stock(item.product, values, variants) if variants else None
+            if said:
+                reply.text = f"{said} {reply.cite(item.doc_id)}."
+                return reply
         option = option_answer(item, context, reply) if item is not None else None
         if option:
             reply.text = f"{option} I can't see live stock levels, though. {offer_person(context)}"

@@ -17,6 +17,7 @@ from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
 from chatbot.shop.recommend import recommend
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
+from chatbot.shop.variants import price_words
 
 SHOW = 5  # products listed when the shopper did not say how many
 _REFERS_BACK = re.compile(r"\b(?:one|ones|them|those|these|of them|which)\b", re.I)
@@ -91,19 +92,19 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
         if result.within_shown and superlative:  # "which is best rated?" after a list
             rating = f", {rating_words(item)}" if query.sort == "rating" else ""
             lead = f"Of those, the {superlative} is" if len(result.pool) > 1 else "The only one I showed is"
-            reply.text = (f"{lead} the {item.product.name} at {money(item.product.price)}{rating} "
+            reply.text = (f"{lead} the {item.product.name} at {price_words(item.product)}{rating} "
                           f"{reply.cite(item.doc_id)}.")
             return reply
         if len(result.pool) == 1 and not query.constrained:
-            reply.text = (f"We have one {what}: the {item.product.name}, at {money(item.product.price)} "
+            reply.text = (f"We have one {what}: the {item.product.name}, at {price_words(item.product)} "
                           f"{reply.cite(item.doc_id)}.")
         elif superlative:
             reply.text = (f"Our {superlative} {what} {_limits(context)}".strip() +
-                          f" is the {item.product.name} at {money(item.product.price)}{_age_note(item, query.age)}"
+                          f" is the {item.product.name} at {price_words(item.product)}{_age_note(item, query.age)}"
                           f"{', ' + rating_words(item) if query.sort == 'rating' else ''} "
                           f"{reply.cite(item.doc_id)}.")
         else:
-            reply.text = f"The {item.product.name} is {money(item.product.price)} {reply.cite(item.doc_id)}."
+            reply.text = f"The {item.product.name} is {price_words(item.product)} {reply.cite(item.doc_id)}."
         if len(result.pool) > 1 and superlative:
             if not _limits(context):
                 reply.text += f" We have {len(result.pool)} {plural(what)} in all."
@@ -146,7 +147,7 @@ def _asks_for_modifier(context: ShopContext, result: SearchResult) -> bool:
 
 def _line(item: Listing, query, reply: SkillReply) -> str:
     """One product in a list: name, price, rating (and ages or weight, when the shopper gave a limit), cited."""
-    return (f"- {item.product.name}, {money(item.product.price)}, {rating_words(item)}{_age_note(item, query.age)}"
+    return (f"- {item.product.name}, {price_words(item.product)}, {rating_words(item)}{_age_note(item, query.age)}"
             f"{_weight_note(item, query)} {reply.cite(item.doc_id)}")
 
 
@@ -164,7 +165,7 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
         return reply
     closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
     reply.products = closest
-    names = join_words([f"the {i.product.name} at {money(i.product.price)}{_age_note(i, query.age)}"
+    names = join_words([f"the {i.product.name} at {price_words(i.product)}{_age_note(i, query.age)}"
                         f"{_weight_note(i, query)} "
                         f"{reply.cite(i.doc_id)}" for i in closest])
     reply.text = (f"Nothing we sell matches {plural(what)} {limits}. "

@@ -1,0 +1,101 @@
+"""A product's variants as shoppers name them ("the blue one", "in Navy, size L") and their prices said in words.
+
+Reads what a platform export put in ``Product.options`` and ``Product.variants``: each variant's option values,
+price, compare-at price and whether it is in stock. ``price_words`` says a product's price as a card or an
+answer shows it ("$42.00-$45.00", "$18.00, down from $20.00"); ``named_variants`` finds the variants a message
+names; ``variant_price`` and ``variant_stock`` say them as sentences. Stock counts are never said, only in or
+out of stock. Choosing which skill answers is not done here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chatbot.shop.phrasing import agreeing, join_words, money
+from chatbot.shop.products import Product
+
+
+def price_words(product: Product) -> str:
+    """"$42.00-$45.00" when variants differ, "$18.00, down from $20.00" on sale, else "$18.00"."""
+    if product.price is None:
+        return money(None)
+    if product.price_max and product.price_max > product.price:
+        return f"{money(product.price)}-{money(product.price_max)}"
+    return _with_sale(product.price, product.compare_at_price)
+
+
+def named_variants(product: Product, message: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """``(values named, variants having all of them)``: "is the navy one in stock?" names Navy. A one- or
+    two-letter value (a size: "S", "XL") counts only written as the store writes it, so "I'm" is no size M."""
+    named: dict[str, list[str]] = {}
+    for option in product.options:
+        for value in option.get("values", []):
+            flags = 0 if len(value) <= 2 else re.I
+            if re.search(rf"(?<![\w'’]){re.escape(value)}(?![\w'’])", message, flags):
+                named.setdefault(option["name"], []).append(value)
+    if not named:
+        return [], []
+    values = [v for vs in named.values() for v in vs]
+    return values, [v for v in product.variants if all(v["options"].get(n) in vs for n, vs in named.items())]
+
+
+def variant_price(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str:
+    """"The Trailhead Merino Tee in Navy is $42.00 in S and M, and $45.00 in L" (without the full stop)."""
+    groups: dict[str, list[str]] = {}
+    for variant in variants:
+        said = _with_sale(variant["price"], variant.get("compare_at_price"))
+        groups.setdefault(said, []).append(_rest(variant, values))
+    subject = f"The {product.name} in {join_words(values)}"
+    if len(groups) == 1:
+        return f"{subject} {agreeing(product.name, 'is')} {next(iter(groups))}"
+    parts = [f"{price} in {join_words(list(dict.fromkeys(rest)))}" for price, rest in groups.items()]
+    return f"{subject} {agreeing(product.name, 'is')} {join_words(parts)}"
+
+
+def variant_stock(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str | None:
+    """"The Trailhead Merino Tee in Navy is in stock in S and M; L is sold out" (without the full stop); None
+    when the store does not track these variants' stock."""
+    known = [v for v in variants if v.get("available") is not None]
+    if not known:
+        return None
+    subject = f"The {product.name} in {join_words(values)}"
+    have = [_rest(v, values) for v in known if v["available"]]
+    out = [_rest(v, values) for v in known if not v["available"]]
+    if not out:
+        return f"{subject} {agreeing(product.name, 'is')} in stock"
+    if not have:
+        return f"{subject} {agreeing(product.name, 'is')} sold out right now"
+    return (f"{subject} {agreeing(product.name, 'is')} in stock in {join_words(list(dict.fromkeys(have)))}; "
+            f"{join_words(list(dict.fromkeys(out)))} {'is' if len(out) == 1 else 'are'} sold out")
+
+
+def sale_sentence(product: Product) -> str:
+    """"Is it on sale?" from the variants' compare-at prices (without the full stop): "Yes: the Canyon Steel
+    Water Bottle is $18.00, down from $20.00", naming the options on sale when only some are."""
+    on_sale = [v for v in product.variants if v.get("compare_at_price") and v["compare_at_price"] > v["price"]]
+    is_ = agreeing(product.name, "is")
+    if not on_sale:
+        pronoun = "they're" if is_ == "are" else "it's"
+        return f"The {product.name} {is_}n't on sale right now: {pronoun} {price_words(product)}"
+    groups: dict[tuple, list[str]] = {}
+    for variant in on_sale:
+        key = (variant["price"], variant["compare_at_price"], variant.get("sale_ends"))
+        groups.setdefault(key, []).append(" / ".join(map(str, variant["options"].values())))
+    parts = []
+    for (price, was, ends), names in groups.items():
+        where = "" if len(on_sale) == len(product.variants) and len(groups) == 1 else f" in {join_words(names)}"
+        parts.append(f"{money(price)}{where}, down from {money(was)}" + (f" until {ends}" if ends else ""))
+    return f"Yes: the {product.name} {is_} {join_words(parts)}"
+
+
+def _with_sale(price: float, compare_at: float | None) -> str:
+    if compare_at and compare_at > price:
+        return f"{money(price)}, down from {money(compare_at)}"
+    return money(price)
+
+
+def _rest(variant: dict[str, Any], named: list[str]) -> str:
+    """The variant's other option values ("L" of Navy / L), or its whole name when the message named them all."""
+    rest = [str(v) for v in variant["options"].values() if v not in named]
+    return " / ".join(rest) or " / ".join(map(str, variant["options"].values()))
