@@ -305,3 +305,37 @@ def test_without_a_secret_every_delivery_is_refused_with_the_setting_to_fill_in(
 def test_the_signature_is_checked_over_the_raw_bytes(body, header, expected):
     assert signed("s3cret", body, header(body)) is expected
     assert not signed("", body, sign("", body))  # no secret: nothing is ever signed
+
+
+def test_an_event_that_cannot_be_indexed_loses_nothing_and_its_retry_applies(tmp_path, fake_embedder):
+    """The LiveCatalog alone, with the hashing embedder: when embedding fails mid-event, the catalog file and
+    the index stay as they were, and the delivery is not marked applied, so the platform's retry applies it."""
+    from chatbot.common.errors import ChatbotError
+    from chatbot.ingest.chunking import Chunker
+    from chatbot.ingest.live_catalog import LiveCatalog
+    from chatbot.ingest.platforms.webhook_products import shopify_product
+
+    catalog = LiveCatalog(tmp_path / "knowledge", tmp_path / "index", fake_embedder, Chunker())
+    key = "shopify:7400"
+    assert catalog.apply("d-1", lambda: catalog.put_product(key, shopify_product(lantern(7400, "Nook Lantern")))) \
+        == "created"
+    file = tmp_path / "knowledge" / "catalog" / "shopify-live.jsonl"
+    stored, generation_before = file.read_bytes(), KnowledgeIndex.load(tmp_path / "index").generation
+
+    class Broken:
+        name, dimension = fake_embedder.name, fake_embedder.dimension
+
+        def embed(self, texts):
+            raise ChatbotError("the embedder is gone")
+
+    catalog.embedder = Broken()
+    repriced = shopify_product(lantern(7400, "Nook Lantern", price="55.00"))
+    with pytest.raises(ChatbotError):
+        catalog.apply("d-2", lambda: catalog.put_product(key, repriced))
+    assert file.read_bytes() == stored
+    index = KnowledgeIndex.load(tmp_path / "index")
+    assert index.generation == generation_before and "$38.00" in index.documents["product:nook-lantern"].text
+
+    catalog.embedder = fake_embedder
+    assert catalog.apply("d-2", lambda: catalog.put_product(key, repriced)) == "updated"
+    assert "$55.00" in KnowledgeIndex.load(tmp_path / "index").documents["product:nook-lantern"].text
