@@ -267,6 +267,14 @@ def test_woocommerce_signed_create_and_delete(live, client):
     assert "product:kestrel-camp-mug" not in KnowledgeIndex.load(live["settings"].index_dir).documents
 
 
+def test_woocommerce_s_ping_on_saving_a_webhook_is_answered_and_stores_nothing(live, client):
+    before, records = generation(live), catalog_records(live)
+    ping = client.post(f"{live['url']}/api/webhooks/woocommerce", content=b"webhook_id=12",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert ping.status_code == 200 and ping.json()["outcome"] == "ping"
+    assert generation(live) == before and catalog_records(live) == records
+
+
 def test_woocommerce_rejects_a_wrong_signature(live, client):
     body = json.dumps({"id": 816, "name": "Lark Mug", "regular_price": "10.00", "status": "publish"}).encode()
     response = client.post(f"{live['url']}/api/webhooks/woocommerce", content=body,
