@@ -119,11 +119,20 @@ class Settings:
     demo_staff_password: str = field(default="", repr=False)  # set (10+ characters, e.g. as a Space secret):
     #                     start-up creates demo-agent and demo-admin with this password and the shopper page links
     #                     to /signin; "" = no demo accounts. Never printed; there is no default password
+    # --- live catalog (platform webhooks, ui/webhooks.py)
+    shopify_webhook_secret: str = field(default="", repr=False)  # the Shopify app's client secret (or the store's
+    #                     webhook signing secret) that signs products/* and inventory_levels/update; "" = POST
+    #                     /api/webhooks/shopify refuses every delivery. Never printed
+    woocommerce_webhook_secret: str = field(default="", repr=False)  # the Secret of the store's WooCommerce
+    #                     product webhooks; "" = POST /api/webhooks/woocommerce refuses every delivery
+    webhook_max_bytes: int = 2_000_000  # a larger webhook body is refused (413); a product with 100 variants is
+    #                                     about 100 KB
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
                     "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
-                    "max_passages", "evidence_sentences", "prompt_sentences", "max_answer_sentences", "max_concurrent")
+                    "max_passages", "evidence_sentences", "prompt_sentences", "max_answer_sentences", "max_concurrent",
+                    "webhook_max_bytes")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")

@@ -85,3 +85,22 @@ def test_demo_store_chunks():
     chunks = Chunker().split(docs)
     assert {c.doc_id for c in chunks} == {d.id for d in docs}
     assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_a_products_stock_is_shown_but_not_embedded_so_a_stock_change_keeps_its_chunk():
+    from chatbot.ingest.loaders.records import record_to_document
+
+    def product(available: bool):
+        record = {"id": "tee", "name": "Merino Tee", "price": 30, "attributes": {"in_stock": available},
+                  "options": [{"name": "Size", "values": ["S", "M"]}],
+                  "variants": [{"sku": "T-S", "options": {"Size": "S"}, "price": 30, "available": available},
+                               {"sku": "T-M", "options": {"Size": "M"}, "price": 32, "available": True}]}
+        [chunk] = Chunker().split([record_to_document(record, "/k/catalog.jsonl")])
+        return chunk
+
+    stocked, sold_out = product(True), product(False)
+    assert "S: $30.00; in stock" in stocked.text and "S: $30.00; out of stock" in sold_out.text
+    assert "stock" not in stocked.embed_text.lower()
+    assert stocked.id == sold_out.id and stocked.embed_text == sold_out.embed_text
+    # the price is embedded: a price change is a new chunk
+    assert "$32.00" in stocked.embed_text

@@ -22,6 +22,8 @@ admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
   ?after=SEQ``: staff messages since the last one shown, polled while a
   ticket is open. A conversation id is the shopper's own random key.
 - ``GET /widget.js``: the embeddable widget (``ui/static/widget.js``).
+- ``POST /api/webhooks/shopify``, ``POST /api/webhooks/woocommerce``: the platforms' signed product webhooks
+  keep the catalog and the index current (``ui.webhooks``, ``chatbot.ingest.live_catalog``).
 - ``/v1/...``: the OpenAI-compatible API, in ``ui.openai_api``.
 
 Cross-origin callers must be listed in ``settings.allowed_origins``; any
@@ -34,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,9 +50,12 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from chatbot.common.errors import ChatbotError, InputError
 from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import ticket_ref
+from chatbot.ingest.chunking import Chunker
+from chatbot.ingest.live_catalog import LiveCatalog
 
 from .origins import OriginGuard, parse_origins
 from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
+from .webhooks import create_webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +215,7 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     from .openai_api import create_router
 
     app.include_router(create_router(runner, settings))
+    app.include_router(create_webhook_router(settings, _live_catalog(bot, settings)))
 
     import gradio as gr
 
@@ -258,6 +265,26 @@ def answer_event(recorded: Recorded) -> dict:
     if recorded.ticket_id is not None:
         result.update(ticket_id=recorded.ticket_id, ticket_ref=ticket_ref(recorded.ticket_id))
     return result
+
+
+def _live_catalog(bot: Any, settings: Any):
+    """The ``LiveCatalog`` factory for the webhooks: built on the first delivery, with the bot's embedder; after
+    each change the bot answers from the new index, and no cached answer outlives it."""
+    built, lock = [], threading.Lock()  # one LiveCatalog, so one lock orders every delivery
+
+    def changed() -> None:
+        bot.reload_index()
+        bot.cache.clear()
+
+    def get() -> LiveCatalog:
+        with lock:
+            if not built:
+                built.append(LiveCatalog(settings.knowledge_dir, settings.index_dir, bot.embedder,
+                                         Chunker(settings.chunk_size, settings.chunk_overlap), on_change=changed,
+                                         max_file_bytes=settings.max_file_bytes))
+            return built[0]
+
+    return get
 
 
 def _health(bot: Any) -> dict:

@@ -5,12 +5,15 @@ headings first, then long sections by characters with overlap. Products,
 reviews and FAQ pairs stay whole: a product row or a Q&A pair is the unit a
 shopper asks about. Chunk ids hash the document id and the embedded text, so
 the same input always gives the same ids and an unchanged chunk is never
-embedded twice. Embedding is not done here.
+embedded twice. A product's stock marks ("In stock: yes", "; out of stock") are
+shown but not embedded: stock changes by the minute (webhooks) and must not cost
+an embedding. Embedding is not done here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Iterable
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -20,6 +23,8 @@ from chatbot.common.types import Chunk, Document
 WHOLE_KINDS = frozenset({"product", "review", "faq"})  # records a shopper asks about as one unit
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 WHOLE_RECORD_LIMIT = 4000  # characters; a record longer than this is split like prose after all
+# the loaders' stock words in a product's text: its "In stock" attribute line and a variant line's ending
+_STOCK_MARKS = re.compile(r"^In stock: (?:yes|no)\n?|; (?:in|out of) stock$", re.M)
 
 
 def chunk_id(doc_id: str, embed_text: str) -> str:
@@ -55,7 +60,7 @@ class Chunker:
             if not text:
                 continue
             heading = f"{doc.title} > {section}" if section else doc.title
-            embed_text = f"{heading}\n{text}"
+            embed_text = f"{heading}\n{_STOCK_MARKS.sub('', text) if doc.kind == 'product' else text}"
             cid = chunk_id(doc.id, embed_text)
             if cid in seen:  # an identical repeated passage adds nothing to search
                 continue

@@ -29,7 +29,7 @@ from chatbot.ingest.platforms.detect import explain_unknown
 
 MAX_FIELD_CHARS = 100_000
 _PRODUCT_CORE = {"id", "sku", "product_id", "name", "category", "price", "currency", "description",
-                 "attributes", "url", "kind", "options", "variants", "compare_at_price", "imported_from"}
+                 "attributes", "url", "kind", "options", "variants", "compare_at_price", "imported_from", "platform_id"}
 
 
 def slug(text: str) -> str:
