@@ -1,6 +1,7 @@
 """Command line: ``index``, ``ask`` and ``eval`` (contracts in DESIGN.md).
 
     python -m chatbot index PATH... [--index DIR] [--rebuild]
+    python -m chatbot index --site https://shop.example [PATH...] [--index DIR]
     python -m chatbot import FILE... [--into KNOWLEDGE_DIR] [--as products|reviews]
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
@@ -47,8 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="build or update the index from knowledge files and folders")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("index", help="build or update the index from knowledge files and folders, and the "
+                                     "store's website")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--site", action="append", default=[], metavar="URL",
+                   help="the store's website: its pages (from sitemap.xml, else links from this page) are "
+                        "indexed with their addresses; a re-run fetches only what changed (site_* settings "
+                        "limit pages, bytes and time)")
     p.add_argument("--index", help="index folder (default: settings index_dir, 'index')")
     p.add_argument("--rebuild", action="store_true", help="start from empty instead of updating")
     p.add_argument("--strict", action="store_true", help="exit 1 if any file could not be loaded")
@@ -143,15 +149,26 @@ def _index(args, settings: Settings) -> int:
         if args.verbose:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
-    report = update_index(args.paths, settings.index_dir, make_embedder(settings),
-                          Chunker(settings.chunk_size, settings.chunk_overlap), rebuild=args.rebuild,
-                          max_file_bytes=settings.max_file_bytes, progress=progress, refuse_unreadable_catalogs=True)
-    for found in report.found:
-        print(found)
-    for problem in report.problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    print(f"{settings.index_dir}: {report.summary()}")
-    return 1 if args.strict and report.problems else 0
+    if not args.paths and not args.site:
+        raise ChatbotError("nothing to index: give knowledge files or folders (PATH...), or --site URL")
+    embedder, chunker = make_embedder(settings), Chunker(settings.chunk_size, settings.chunk_overlap)
+    reports = []
+    if args.paths:
+        reports.append(update_index(args.paths, settings.index_dir, embedder, chunker, rebuild=args.rebuild,
+                                    max_file_bytes=settings.max_file_bytes, progress=progress,
+                                    refuse_unreadable_catalogs=True))
+    for url in args.site:
+        from chatbot.ingest.site.indexing import SiteLimits, index_site
+
+        reports.append(index_site(url, settings.index_dir, embedder, chunker, SiteLimits.from_settings(settings),
+                                  rebuild=args.rebuild and not reports, progress=progress))
+    for report in reports:
+        for found in report.found:
+            print(found)
+        for problem in report.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        print(f"{settings.index_dir}: {report.summary()}")
+    return 1 if args.strict and any(report.problems for report in reports) else 0
 
 
 def _import(args, settings: Settings) -> int:

@@ -36,6 +36,13 @@ class Settings:
     max_file_bytes: int = 50_000_000  # larger knowledge files are refused with a message, not loaded
     chunk_size: int = 900  # characters per chunk for long prose (policies, help pages)
     chunk_overlap: int = 120  # characters shared by neighbouring chunks so a sentence is not lost at a cut
+    # --- the store's website (``python -m chatbot index --site URL``)
+    site_max_pages: int = 200  # pages requested per run; the rest wait for the next run (their copies stay)
+    site_max_page_bytes: int = 2_000_000  # a larger page is skipped with a message, never read whole
+    site_max_seconds: float = 120.0  # time for the whole crawl; pages not reached keep their indexed copies
+    site_request_timeout_s: float = 15.0  # one request, connecting included
+    site_user_agent: str = "StoreChatbot/0.1 (customer-service bot indexing this store's pages)"  # sent with
+    #                      every request; robots.txt rules for "StoreChatbot" (else for "*") are obeyed
     # --- retrieval
     top_k: int = 10  # hits returned per question (the eval contract wants at least 10 when the pool has them)
     candidate_k: int = 50  # hits each of dense and lexical search contributes before fusion
@@ -132,7 +139,7 @@ class Settings:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
                     "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
                     "max_passages", "evidence_sentences", "prompt_sentences", "max_answer_sentences", "max_concurrent",
-                    "webhook_max_bytes")
+                    "webhook_max_bytes", "site_max_pages", "site_max_page_bytes", "site_max_seconds", "site_request_timeout_s")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")
@@ -150,6 +157,8 @@ class Settings:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0 seconds")
         if not 0.0 <= self.min_relevance <= 1.0:
             raise ConfigError(f"setting min_relevance={self.min_relevance} must be between 0 and 1")
+        if not self.site_user_agent.strip():
+            raise ConfigError("setting site_user_agent must name the bot (robots.txt rules are matched to it)")
         if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:
             raise ConfigError("settings dense_weight and lexical_weight must be >= 0 and not both 0")
 

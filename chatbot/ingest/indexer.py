@@ -2,7 +2,8 @@
 
 Indexing a folder syncs that folder: its new and changed documents replace
 the old ones, documents whose files are gone are removed, and documents from
-other folders stay. Chunks whose id (a content hash) is already in the index
+other folders (and websites) stay. ``apply_documents`` is the merge itself,
+for any source of Documents (``chatbot.ingest.site`` feeds it a website). Chunks whose id (a content hash) is already in the index
 keep their stored vectors. A file that fails to load keeps its previously
 indexed documents, so a bad edit never loses what was there.
 """
@@ -57,13 +58,42 @@ def update_index(paths: list[str | Path], index_dir: str | Path, embedder: Embed
     if refuse_unreadable_catalogs:
         _refuse_unreadable_catalogs(loaded)
     report = IndexReport(problems=list(loaded.problems), found=list(loaded.found))
-    old = None
-    if index_exists(index_dir) and not rebuild:
+    roots = [Path(p).resolve() for p in paths]
+    failed = {str(Path(f).resolve()) for f in loaded.failed_files + loaded.partial_files}
+
+    def replaced(doc: Document) -> bool:  # an old document from under these roots whose file loaded (or is gone)
+        if not doc.source or doc.meta.get("site"):
+            return False
+        source = Path(doc.source).resolve()
+        return any(source == r or r in source.parents for r in roots) and str(source) not in failed
+
+    def nothing_to_index() -> str:
+        return "no documents to index: " + ("; ".join(map(str, loaded.problems[:5])) or
+                                             "the paths hold no supported files")
+
+    return apply_documents(loaded.documents, replaced, index_dir, embedder, chunker, report, rebuild, notify,
+                           nothing_to_index)
+
+
+def apply_documents(new: list[Document], replaced: Callable[[Document], bool], index_dir: str | Path,
+                    embedder: Embedder, chunker: Chunker, report: IndexReport, rebuild: bool = False,
+                    notify: Callable[[str, float], None] | None = None,
+                    nothing_to_index: Callable[[], str] = lambda: "no documents to index",
+                    old: KnowledgeIndex | None = None) -> IndexReport:
+    """Merge ``new`` documents into the index at ``index_dir`` and save it if anything changed.
+
+    Old documents with the id of a new one are replaced; other old documents stay unless ``replaced`` says this
+    run speaks for them (their file or page is gone). Any loader can feed this: files, a website. ``old`` is
+    the index already loaded by the caller, if it was."""
+    notify = notify or (lambda message, fraction: None)
+    if old is None and index_exists(index_dir) and not rebuild:
         old = KnowledgeIndex.load(index_dir, embedder.name, embedder.dimension)
-    documents = _merge_documents(old, loaded, [Path(p) for p in paths])
+    documents = {doc.id: doc for doc in new}
+    for doc in (old.documents.values() if old else ()):
+        if doc.id not in documents and not replaced(doc):
+            documents[doc.id] = doc
     if not documents:
-        raise ChatbotError("no documents to index: " + ("; ".join(map(str, loaded.problems[:5])) or
-                                                       "the paths hold no supported files"))
+        raise ChatbotError(nothing_to_index())
     notify("chunking", 0.1)
     old_chunks = {c.id: c for c in old.chunks} if old else {}
     chunks = chunker.split(documents.values())
@@ -87,23 +117,6 @@ def _refuse_unreadable_catalogs(loaded) -> None:
         reasons = [str(p) for p in loaded.problems if p.path.split(":line")[0] in unreadable]
         raise ChatbotError("nothing could be read from " + ", ".join(unreadable) + "; the index was not changed. "
                            + " ".join(reasons[:3]))
-
-
-def _merge_documents(old: KnowledgeIndex | None, loaded, roots: list[Path]) -> dict[str, Document]:
-    """New documents, plus old ones from outside ``roots`` or from files that failed to load."""
-    documents = {doc.id: doc for doc in loaded.documents}
-    if old is None:
-        return documents
-    roots = [r.resolve() for r in roots]
-    failed = {str(Path(f).resolve()) for f in loaded.failed_files + loaded.partial_files}
-    for doc in old.documents.values():
-        if doc.id in documents:
-            continue
-        source = Path(doc.source).resolve() if doc.source else None
-        outside = source is None or not any(source == r or r in source.parents for r in roots)
-        if outside or str(source) in failed:
-            documents[doc.id] = doc
-    return documents
 
 
 def _same_documents(a: dict[str, Document], b: dict[str, Document]) -> bool:

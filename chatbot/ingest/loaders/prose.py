@@ -51,16 +51,30 @@ def read_text(path: Path, doc_id: str):
 
 
 def read_html(path: Path, doc_id: str):
+    title, text = html_to_markdown(read_text_file(path))
+    return _prose_document(path, doc_id, text, title, "markdown"), []
+
+
+_NOISE = ["script", "style", "nav", "footer", "header", "noscript", "template", "svg", "form", "aside"]
+
+
+def html_to_markdown(markup: str | bytes, encoding: str | None = None) -> tuple[str | None, str]:
+    """A page's title and its main text as Markdown-style lines (headings as ``#``, list items as ``-``).
+
+    Navigation, headers, footers, scripts, styles and forms are dropped; when the page marks its main content
+    (``<main>``, else one ``<article>``) only that is read, so menus outside it never reach the index."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(read_text_file(path), "html.parser")
-    for tag in soup(["script", "style", "nav", "footer", "header", "noscript", "template", "svg", "form"]):
-        tag.decompose()
+    soup = BeautifulSoup(markup, "html.parser", from_encoding=encoding if isinstance(markup, bytes) else None)
     title = soup.title.get_text(" ", strip=True) if soup.title else None
-    h1 = soup.find("h1")
+    for tag in soup(_NOISE):
+        tag.decompose()
+    articles = soup.find_all("article")
+    body = soup.find("main") or (articles[0] if len(articles) == 1 else None) or soup.body or soup
+    h1 = body.find("h1")
     title = title or (h1.get_text(" ", strip=True) if h1 else None)
     lines: list[str] = []
-    for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "dt", "dd", "pre", "blockquote"]):
+    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "dt", "dd", "pre", "blockquote"]):
         if el.find_parent(["p", "li", "td", "dd", "blockquote"]) is not None and el.name not in ("li",):
             continue  # its text is already part of the enclosing block
         text = " ".join(el.get_text(" ", strip=True).split())
@@ -72,9 +86,9 @@ def read_html(path: Path, doc_id: str):
             lines.append(f"- {text}")
         else:
             lines.append(text)
-    if not lines and soup.body:  # a page of bare text with no block elements
-        lines.append(" ".join(soup.body.get_text(" ", strip=True).split()))
-    return _prose_document(path, doc_id, "\n".join(lines), title, "markdown"), []
+    if not lines:  # a page of bare text with no block elements
+        lines.append(" ".join(body.get_text(" ", strip=True).split()))
+    return title, "\n".join(lines).strip()
 
 
 def read_pdf(path: Path, doc_id: str):
