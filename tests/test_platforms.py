@@ -245,6 +245,21 @@ def test_on_sale_is_answered_from_compare_at_prices_and_sale_dates(bot):
     assert "isn't on sale right now: it's $16.00" in mug.text, mug.text
 
 
+def test_what_is_on_sale_lists_the_products_below_their_usual_price(store, bot):
+    """"Is anything on sale?" is a catalog question: the products whose variants sell below their compare-at
+    price, said with both prices, never "we don't sell sale"; nothing else on sale gets a plain no."""
+    knowledge, _, _ = store
+    products = [*catalog(knowledge, "shopify_products").values(), *catalog(knowledge, "woocommerce_products").values()]
+    on_sale = {p["name"] for p in products if (p.get("compare_at_price") or 0) > (p.get("price") or 0) or any(
+        (v.get("compare_at_price") or 0) > v["price"] for v in p.get("variants", []))}
+    answer = bot.ask("is anything on sale?")
+    shown = {c["name"] for c in answer.products}
+    assert on_sale and shown <= on_sale and len(shown) == min(5, len(on_sale)), (answer.text, on_sale)
+    assert "down from" in answer.text and "don't sell" not in answer.text
+    none = bot.ask("are any socks on sale?")
+    assert none.text.startswith("None of our") and "on sale right now" in none.text, none.text
+
+
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "catalog").mkdir(parents=True)

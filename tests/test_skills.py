@@ -569,3 +569,12 @@ def test_a_few_words_naming_a_product_type_are_a_search(bot, message):
 def test_one_of_a_word_with_no_singular_is_a_pair(bot):
     answer = bot.ask("noise cancelling headphones")
     assert answer.text.startswith("We have 1 pair of headphones:"), answer.text
+
+
+def test_a_store_with_nothing_on_sale_says_so_and_final_sale_stays_a_returns_question(bot):
+    """"Is anything on sale?" is a catalog question with a plain answer, never "we don't sell sale"; "final
+    sale" and "sales tax" are not about discounts."""
+    assert bot.ask("is anything on sale?").text == "Nothing is on sale right now."
+    final = bot.ask("Can I return a final sale item?")
+    assert "final sale" in final.text and "on sale right now" not in final.text and final.citations
+    assert "on sale" not in bot.ask("How is sales tax calculated?").text

@@ -19,6 +19,7 @@ from typing import Any
 from chatbot.common.words import stem
 from chatbot.shop.products import Product, Review, documents_of, products_from, reviews_from
 from chatbot.shop.query import ShopQuery, pounds
+from chatbot.shop.variants import is_on_sale
 from chatbot.shop.recommend import age_range
 
 # words that say nothing about which product: function words, shopping talk, audience words
@@ -259,7 +260,7 @@ class Catalog:
         pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
                 and (within is None or item.product.id in within)]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)
-                   and _in_weight(item, query)]
+                   and _in_weight(item, query) and (not query.on_sale or is_on_sale(item.product))]
         return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
                             modifiers, unknown, self.unsold_phrase(query.terms, unknown), dropped=dropped)
 

@@ -37,6 +37,9 @@ _AGE = [re.compile(r"\b(\d{1,2})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*olds?\b", re.I
         re.compile(r"\bages?\s*(\d{1,2})\b", re.I), re.compile(r"\b(\d{1,2})\s*y/?o\b", re.I),
         re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? birthday\b", re.I),
         re.compile(r"\b(?:he|she|they)(?:'s|’s| is| are|'re)\s+(\d{1,2})\b(?!\s*(?:%|dollars|bucks|\$))", re.I)]
+# below the usual price; not "final sale" (a returns rule) nor "for sale" (anything sold)
+_ON_SALE = re.compile(r"\bon sale\b|(?<!final )(?<!for )\bsales?\b(?! tax)|\bdiscount(?:ed|s)?\b|\bdeals?\b|"
+                      r"\bmarked down\b|\bmarkdowns?\b|\breduced\b", re.I)
 _AGE_WORDS = {"baby": 1, "babies": 1, "infant": 1, "toddler": 2, "toddlers": 2, "preschooler": 4,
               "preschoolers": 4, "kindergartener": 5, "teen": 14, "teens": 14, "teenager": 14, "teenagers": 14,
               "tween": 11, "tweens": 11}
@@ -77,11 +80,12 @@ class ShopQuery:
     terms: list[str] = field(default_factory=list)  # the words left to match against the catalog
     min_weight: float | None = None  # pounds: "over 5 lb"
     max_weight: float | None = None  # pounds: "under 2 lb", "less than 500 g"
+    on_sale: bool = False  # "anything on sale?", "discounted jackets": only products below their usual price
 
     @property
     def constrained(self) -> bool:
-        return any(x is not None for x in (self.min_price, self.max_price, self.age, self.sort, self.min_weight,
-                                           self.max_weight))
+        return self.on_sale or any(x is not None for x in (self.min_price, self.max_price, self.age, self.sort,
+                                                           self.min_weight, self.max_weight))
 
 
 def words_to_numbers(text: str) -> str:
@@ -141,11 +145,12 @@ def parse_query(text: str) -> ShopQuery:
             r"\b(?:ones|are|all|list|options|ideas)\b", plain, re.I) or re.search(
             rf"\b(?:{PRICE_EXTREME}|best[- ]rated|top[- ]rated|highest[- ]rated) (?:one|1)\b", plain, re.I)):
         count = 1  # "which is best rated?", "what's the cheapest one?": one product
-    for rx in [*(r for r in _AGE), *(r for _, r in _SORTS)]:
+    on_sale = bool(_ON_SALE.search(plain))
+    for rx in [*(r for r in _AGE), *(r for _, r in _SORTS), _ON_SALE]:
         rest = rx.sub(" ", rest)
     terms = [w.strip("'’-") for w in _WORD.findall(rest.lower())]
     return ShopQuery(text=text, min_price=low, max_price=high, age=age, sort=sort, count=count,
-                     terms=[t for t in terms if t], min_weight=lightest, max_weight=heaviest)
+                     terms=[t for t in terms if t], min_weight=lightest, max_weight=heaviest, on_sale=on_sale)
 
 
 def _money(value: str) -> float:

@@ -70,6 +70,13 @@ def variant_stock(product: Product, values: list[str], variants: list[dict[str, 
             f"{join_words(list(dict.fromkeys(out)))} {'is' if len(out) == 1 else 'are'} sold out")
 
 
+def is_on_sale(product: Product) -> bool:
+    """Whether some of the product sells below the price it is down from (its compare-at price)."""
+    if product.compare_at_price and product.price is not None and product.compare_at_price > product.price:
+        return True
+    return any(v.get("compare_at_price") and v["compare_at_price"] > v["price"] for v in product.variants)
+
+
 def sale_sentence(product: Product) -> str:
     """"Is it on sale?" from the variants' compare-at prices (without the full stop): "Yes: the Canyon Steel
     Water Bottle is $18.00, down from $20.00", naming the options on sale when only some are."""

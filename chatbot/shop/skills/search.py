@@ -17,7 +17,7 @@ from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
 from chatbot.shop.recommend import recommend
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
-from chatbot.shop.variants import price_words
+from chatbot.shop.variants import is_on_sale, price_words
 
 SHOW = 5  # products listed when the shopper did not say how many
 _REFERS_BACK = re.compile(r"\b(?:one|ones|them|those|these|of them|which)\b", re.I)
@@ -163,6 +163,11 @@ def _nothing_fits(context: ShopContext, result: SearchResult, what: str) -> Skil
     if not result.pool:
         reply.text = f"We don't have any {plural(what)} {limits}.".replace("  ", " ")
         return reply
+    if query.on_sale and not any(is_on_sale(i.product) for i in result.pool):  # a sale is not "the closest"
+        kind = f"{plural(what)} " if result.typed else ""
+        reply.text = f"None of our {kind or 'products '}{'are' if kind else 'is'} on sale right now.".replace(
+            "None of our products is", "Nothing is")
+        return reply
     closest = sorted(result.pool, key=lambda i: _distance(i, context))[:2]
     reply.products = closest
     names = join_words([f"the {i.product.name} at {price_words(i.product)}{_age_note(i, query.age)}"
@@ -249,6 +254,8 @@ def _limits(context: ShopContext) -> str:
         parts.append(f"under {_pounds(q.max_weight)}")
     if q.min_weight is not None:
         parts.append(f"over {_pounds(q.min_weight)}")
+    if q.on_sale:
+        parts.append("on sale")
     return " ".join(parts)
 
 
