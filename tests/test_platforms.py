@@ -260,6 +260,14 @@ def test_what_is_on_sale_lists_the_products_below_their_usual_price(store, bot):
     assert none.text.startswith("None of our") and "on sale right now" in none.text, none.text
 
 
+def test_a_colour_the_product_does_not_come_in_gets_its_colours(bot):
+    """"Does it come in red?" of a tee in Forest, Navy and Sand: no, and the colours it has; never a "Yes"
+    read off the "in" of its in-stock field."""
+    red = bot.ask("does it come in red?", product_id="trailhead-merino-tee")
+    assert "Forest, Navy and Sand" in red.text and "red isn't one of them" in red.text, red.text
+    assert not red.text.startswith("Yes") and "has an in stock" not in red.text
+
+
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "catalog").mkdir(parents=True)

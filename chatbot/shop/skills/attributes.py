@@ -177,6 +177,7 @@ product item""".split()}
 _ASKING = _BARE | {stem(w) for w in """do does doe did can could will would should are was were be been have has had
 i we you my our your for to in into of with on at by from get go put use used using need safe okay good really
 also still able there any if when come comes include includes included including how many much which""".split()}
+_LINKING = {stem(w) for w in "in on of for to at by with from is it a the".split()}
 _LIMIT = re.compile(r"(?:^|_)(?:max|min|maximum|minimum|limit)(?:_|$)")
 _LIMIT_WORDS = {stem(w) for w in "max maximum min minimum limit hold holds support supports carry up rider riders "
                                  "capacity".split()}
@@ -189,7 +190,8 @@ def _field_words(field: str) -> set[str]:
     for key, synonyms in _SYNONYMS.items():
         if stem(key) in words or key in field:
             words |= set(stems(synonyms))
-    return words - {stem(w) for w in ("safe", "required", "range", "type", "included")}
+    # words that name no property: the "in" of in_stock is not what "does it come in red?" asks about
+    return words - {stem(w) for w in ("safe", "required", "range", "type", "included")} - _LINKING
 
 
 def _overlap(field_words: set[str], question: set[str]) -> int:

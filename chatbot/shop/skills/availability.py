@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import webcolors
+
 from chatbot.common.words import stems
 from chatbot.shop.catalog import OPTION_FIELD, Listing
 from chatbot.shop.phrasing import attribute_sentence, is_plural
@@ -26,6 +28,8 @@ _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availabilit
 # "in <option>" at the end of a question about a product, and the words that say what kind of option it is
 _ASKS_OPTION = re.compile(r"\b(?:in|come in|comes in|available in)\s+(?:an?\s+|the\s+|size\s+)*"
                           r"([a-z][a-z -]{0,24}?)\s*(?:colou?r|size|one|version)?\s*[?.!]*$", re.I)
+# the CSS colour names (webcolors): "does it come in red?" asks a colour in any store, even one with no red
+_COLOUR_NAMES = frozenset(webcolors.names("css3"))
 _NAMES_KIND = re.compile(r"\b(?:colou?rs?|sizes?|finish|style|flavou?r|pattern)\b", re.I)
 
 
@@ -72,13 +76,14 @@ class Availability:
 def option_answer(item: Listing, context: ShopContext, reply: SkillReply) -> str | None:
     """"Is it available in blue?": whether the product's colours (or sizes, ...) hold the option asked, said
     with the options it has; None when the message asks no option or the product lists none. The asked words
-    are an option when some product of the store comes in them, or the message says what kind ("in red
-    colour"): "in stock" or "in Canada" never is."""
+    are an option when some product of the store comes in them, the message says what kind ("in red
+    colour"), or they name a colour ("red"): "in stock" or "in Canada" never is."""
     asked = _ASKS_OPTION.search(context.message.strip())
     if not asked:
         return None
     wanted = asked.group(1).strip()
-    if not (set(stems(wanted)) <= context.catalog.option_stems or _NAMES_KIND.search(context.message)):
+    if not (set(stems(wanted)) <= context.catalog.option_stems or _NAMES_KIND.search(context.message)
+            or set(wanted.lower().split()) <= _COLOUR_NAMES):  # "red": a colour though no product comes in it
         return None
     for field, value in item.product.attributes.items():
         if not OPTION_FIELD.match(field) or not isinstance(value, str):
