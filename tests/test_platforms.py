@@ -266,6 +266,9 @@ def test_a_colour_the_product_does_not_come_in_gets_its_colours(bot):
     red = bot.ask("does it come in red?", product_id="trailhead-merino-tee")
     assert "Forest, Navy and Sand" in red.text and "red isn't one of them" in red.text, red.text
     assert not red.text.startswith("Yes") and "has an in stock" not in red.text
+    price = bot.ask("how much is the red one?", product_id="trailhead-merino-tee")
+    assert price.text.startswith("The Trailhead Merino Tee doesn't come in red; it comes in Forest, Navy and Sand, at $"), \
+        price.text
 
 
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):

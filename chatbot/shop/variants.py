@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import webcolors
+
 from chatbot.shop.phrasing import agreeing, join_words, money
 from chatbot.shop.products import Product
 
@@ -23,6 +25,11 @@ def price_words(product: Product) -> str:
     if product.price_max and product.price_max > product.price:
         return f"{money(product.price)}-{money(product.price_max)}"
     return _with_sale(product.price, product.compare_at_price)
+
+
+# the CSS colour names (webcolors): "does it come in red?" asks a colour in any store, even one with no red
+COLOUR_NAMES = frozenset(webcolors.names("css3"))
+_COLOUR_OPTION = re.compile(r"colou?rs?\b|colorway|shade", re.I)
 
 
 def named_variants(product: Product, message: str) -> tuple[list[str], list[dict[str, Any]]]:
@@ -38,6 +45,18 @@ def named_variants(product: Product, message: str) -> tuple[list[str], list[dict
         return [], []
     values = [v for vs in named.values() for v in vs]
     return values, [v for v in product.variants if all(v["options"].get(n) in vs for n, vs in named.items())]
+
+
+def missing_colours(product: Product, message: str) -> tuple[list[str], list[str]]:
+    """``(colours the message names that the product does not come in, the colours it does)``: "how much is
+    the red one?" of a tee in Forest, Navy and Sand gives (["red"], ["Forest", "Navy", "Sand"]). Colours are
+    the CSS colour names; a product with no colour option gives ([], [])."""
+    offered = [v for o in product.options if _COLOUR_OPTION.match(o.get("name", "")) for v in o.get("values", [])]
+    if not offered:
+        return [], []
+    have = {w for v in offered for w in re.findall(r"[a-z]+", v.lower())}
+    asked = [w for w in dict.fromkeys(re.findall(r"[a-z]+", message.lower())) if w in COLOUR_NAMES and w not in have]
+    return asked, offered
 
 
 def variant_price(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ from chatbot.shop.phrasing import (
     an_age,
     attribute_sentence,
     is_plural,
+    join_words,
     yes_no_phrases,
 )
 from chatbot.shop.recommend import age_range
@@ -29,6 +30,7 @@ from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
 from chatbot.shop.variants import (
+    missing_colours,
     named_variants,
     price_words,
     sale_sentence,
@@ -237,6 +239,12 @@ def _say(item: Listing, field: str, message: str = "") -> SkillReply:
         values, variants = named_variants(item.product, message)
         said = variant_price(item.product, values, variants) if variants else attribute_sentence(
             item.product.name, field, price_words(item.product))
+        missing, offered = ([], []) if variants else missing_colours(item.product, message)
+        if missing:  # not the price of some other colour as if it were the red one's
+            name, it = item.product.name, "they" if is_plural(item.product.name) else "it"
+            lacks = agreeing(name, "doesn't come")
+            said = (f"The {name} {lacks} in {' or '.join(missing)}; {it} "
+                    f"{agreeing(name, 'comes')} in {join_words(offered)}, at {price_words(item.product)}")
     else:
         said = attribute_sentence(item.product.name, field, item.product.attributes[field])
     reply.text = f"{said} {reply.cite(item.doc_id)}."

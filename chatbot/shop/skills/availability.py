@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 
-import webcolors
-
 from chatbot.common.words import stems
 from chatbot.shop.catalog import OPTION_FIELD, Listing
 from chatbot.shop.phrasing import attribute_sentence, is_plural
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person
 from chatbot.shop.skills.targets import target_products
-from chatbot.shop.variants import named_variants, variant_stock
+from chatbot.shop.variants import COLOUR_NAMES, named_variants, variant_stock
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
@@ -28,8 +26,6 @@ _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availabilit
 # "in <option>" at the end of a question about a product, and the words that say what kind of option it is
 _ASKS_OPTION = re.compile(r"\b(?:in|come in|comes in|available in)\s+(?:an?\s+|the\s+|size\s+)*"
                           r"([a-z][a-z -]{0,24}?)\s*(?:colou?r|size|one|version)?\s*[?.!]*$", re.I)
-# the CSS colour names (webcolors): "does it come in red?" asks a colour in any store, even one with no red
-_COLOUR_NAMES = frozenset(webcolors.names("css3"))
 _NAMES_KIND = re.compile(r"\b(?:colou?rs?|sizes?|finish|style|flavou?r|pattern)\b", re.I)
 
 
@@ -83,7 +79,7 @@ def option_answer(item: Listing, context: ShopContext, reply: SkillReply) -> str
         return None
     wanted = asked.group(1).strip()
     if not (set(stems(wanted)) <= context.catalog.option_stems or _NAMES_KIND.search(context.message)
-            or set(wanted.lower().split()) <= _COLOUR_NAMES):  # "red": a colour though no product comes in it
+            or set(wanted.lower().split()) <= COLOUR_NAMES):  # "red": a colour though no product comes in it
         return None
     for field, value in item.product.attributes.items():
         if not OPTION_FIELD.match(field) or not isinstance(value, str):
