@@ -18,7 +18,7 @@ import numpy as np
 from chatbot.ingest.embedding import Embedder
 from chatbot.shop.catalog import Catalog, Listing
 from chatbot.shop.query import ShopQuery, parse_query
-from chatbot.shop.skills.attributes import AttributeAnswer, final_sale_asked
+from chatbot.shop.skills.attributes import AttributeAnswer, product_fact_asked
 from chatbot.shop.skills.availability import Availability
 from chatbot.shop.skills.base import ShopContext, Skill, SkillReply
 from chatbot.shop.skills.compare import Comparison
@@ -67,7 +67,8 @@ class ShopAssistant:
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
                               shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact)
         # a policy question is the store pages', unless it asks to return a product its record marks final sale
-        if route.skill == "policy" and route.confidence >= SURE and not final_sale_asked(context):
+        # or whether the product it points at is on sale
+        if route.skill == "policy" and route.confidence >= SURE and not product_fact_asked(context):
             return Routed(route, None)
         for attempt in attempts(route, context, self._skills):
             reply = self._skills[attempt.skill].reply(context)

@@ -83,6 +83,23 @@ _RETURN = re.compile(r"\b(?:return|returns|returned|returnable|send (?:it |them 
 _POINTS_AT = re.compile(r"\b(?:it|this|that|them|these|those|one)\b", re.IGNORECASE)
 
 
+def product_fact_asked(context: ShopContext) -> bool:
+    """Whether a message that reads like a store question asks a fact of the product it points at: returning a
+    product marked final sale, or whether it is on sale / discounted (an imported product knows its sales)."""
+    return final_sale_asked(context) or sale_asked(context)
+
+
+def sale_asked(context: ShopContext) -> bool:
+    """"Is it discounted?" on a product page, "is the Canyon bottle on sale?": about that product's price, not
+    the store's promo codes."""
+    if not _ASKS_SALE.search(context.message):
+        return False
+    if not (_POINTS_AT.search(context.message) or context.catalog.mentioned(context.message, loose=False)):
+        return False
+    products = target_products(context, want=1)
+    return bool(products) and bool(products[0].product.variants)
+
+
 def final_sale_asked(context: ShopContext) -> bool:
     """Whether the message asks about returning a product whose catalog record marks it final sale ("Can I
     send back the Engraved Maple Cutting Board?"); the store's returns policy answers for other products."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Collection
 
-from chatbot.shop.skills.attributes import final_sale_asked
+from chatbot.shop.skills.attributes import product_fact_asked
 from chatbot.shop.skills.base import ShopContext, SkillReply
 from chatbot.shop.skills.reviews import asks_opinion
 from chatbot.shop.skills.router import Route
@@ -88,7 +88,7 @@ def relabel(route: Route, message: str) -> Route:
 def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> list[Attempt]:
     """The skills (of those named in ``skills``) to try for this route and conversation, first to last."""
     in_view = bool(context.focus or context.shown)
-    if "attribute" in skills and final_sale_asked(context):  # "can I send back the Engraved Maple Cutting Board?"
+    if "attribute" in skills and product_fact_asked(context):  # "can I send back the Engraved Maple Cutting Board?"
         return [Attempt("attribute", _answered)]
     if route.skill not in skills or route.confidence < MIN_CONFIDENCE:
         # unsure, or not a catalog question: a field of the product in focus still is ("is it noise cancelling?"),
