@@ -298,7 +298,11 @@ def serve_and_load(name: str, knowledge: Path, index_dir: Path, workdir: Path, s
     by_kind = {}
     for kind in dict.fromkeys(k for k, _ in questions):
         mine = sorted(r[1] for r in results if r[0] == kind)
-        by_kind[kind] = {"n": len(mine), "p50_s": _pct(mine, 50), "p95_s": _pct(mine, 95)}
+        kind_origins: dict[str, int] = {}
+        for k, _, origin in results:
+            if k == kind:
+                kind_origins[origin] = kind_origins.get(origin, 0) + 1
+        by_kind[kind] = {"n": len(mine), "p50_s": _pct(mine, 50), "p95_s": _pct(mine, 95), "origins": kind_origins}
     origins: dict[str, int] = {}
     for _, _, origin in results:
         origins[origin] = origins.get(origin, 0) + 1
