@@ -96,8 +96,9 @@ def _pct(values: list[float], p: float) -> float | None:
 
 # ---- one server per scenario
 class Server:
-    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path):
+    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path, args: tuple[str, ...] = ()):
         self.name, self.env, self.index_dir, self.workdir = name, env, index_dir, workdir
+        self.args = args  # more arguments for launch.py (``--knowledge DIR``)
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
@@ -109,7 +110,8 @@ class Server:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
                "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": f"sqlite:///{db}", **self.env}
         self.log = open(self.workdir / f"{self.name}-{port}.log", "w")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(port)], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(port), *self.args],
+                                     cwd=ROOT,
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 300

@@ -248,7 +248,11 @@ def judgeme_rows() -> list[dict]:
 
 
 def write(name: str, columns: list[str], rows: list[dict]) -> Path:
-    path = HERE / name
+    return write_csv(HERE / name, columns, rows)
+
+
+def write_csv(path: Path, columns: list[str], rows) -> Path:
+    """Rows (any iterable of dicts; a missing column is written empty) as the platform writes its CSV."""
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
