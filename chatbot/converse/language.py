@@ -15,9 +15,12 @@ import logging
 import re
 from dataclasses import dataclass
 
+from chatbot.common.english import is_english_word
+
 log = logging.getLogger(__name__)
 
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 NAMES = {"es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
          "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian", "ar": "Arabic", "hi": "Hindi",
          "pl": "Polish", "tr": "Turkish", "sv": "Swedish", "uk": "Ukrainian", "vi": "Vietnamese"}
@@ -48,7 +51,12 @@ def detect(text: str) -> Detected | None:
 
 
 def foreign(text: str, answer_languages: tuple[str, ...] = ("en",), min_score: float = 0.6) -> Detected | None:
-    """The detected language when it is confidently one the bot does not answer in, else None."""
+    """The detected language when it is confidently one the bot does not answer in, else None. A message
+    whose every word is an ordinary English word is English, whatever the model says of so few words
+    ("bags under $40" read as Norwegian)."""
+    words = _WORD.findall(text or "")
+    if words and all(is_english_word(w) for w in words):
+        return None
     found = detect(text)
     if found is None or found.code in answer_languages or found.score < min_score:
         return None
