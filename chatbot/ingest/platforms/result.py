@@ -27,6 +27,14 @@ class ImportResult:
     def problem(self, line: int, message: str) -> None:
         self.problems.append((line, message))
 
+    def noted(self, line: int, parsed: tuple) -> Any:
+        """The value of a ``(value, note)`` cell reading (a price, a stock count), its note kept as a problem of
+        ``line`` ("Variant Inventory Qty is -2 (oversold); shown as out of stock ...")."""
+        value, note = parsed
+        if note:
+            self.problem(line, note)
+        return value
+
     def counts(self) -> str:
         parts = []
         if self.products or not self.reviews:

@@ -114,15 +114,10 @@ def _variant(row: Row, names: list[str], handle: str, result: ImportResult):
         return None
     options = {n: v for n, v in zip(names, values) if n and v and not (n == "Title" and v == "Default Title")}
     try:
-        price, note = parse_price(row.get("variant price"), "Variant Price")
-        if note:
-            result.problem(row.line, note)
-        compare_at, note = parse_price(row.get("variant compare at price"), "Variant Compare At Price")
-        if note:
-            result.problem(row.line, note)
-        stock, note = parse_stock(row.get("variant inventory qty"), "Variant Inventory Qty")
-        if note:
-            result.problem(row.line, note)
+        price = result.noted(row.line, parse_price(row.get("variant price"), "Variant Price"))
+        compare_at = result.noted(row.line, parse_price(row.get("variant compare at price"),
+                                                        "Variant Compare At Price"))
+        stock = result.noted(row.line, parse_stock(row.get("variant inventory qty"), "Variant Inventory Qty"))
     except BadValue as exc:
         result.problem(row.line, f"{exc}; this variant of '{handle}' was left out")
         return None

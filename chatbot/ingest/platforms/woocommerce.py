@@ -136,15 +136,9 @@ def _attributes(row: Row, numbers: list[int], with_visibility: bool = False):
 
 def _variant(row: Row, numbers: list[int], today: date, name: str, result: ImportResult):
     try:
-        regular, note = parse_price(row.get("regular price"), "Regular price")
-        if note:
-            result.problem(row.line, note)
-        sale, note = parse_price(row.get("sale price"), "Sale price")
-        if note:
-            result.problem(row.line, note)
-        stock, note = parse_stock(row.get("stock"), "Stock")
-        if note:
-            result.problem(row.line, note)
+        regular = result.noted(row.line, parse_price(row.get("regular price"), "Regular price"))
+        sale = result.noted(row.line, parse_price(row.get("sale price"), "Sale price"))
+        stock = result.noted(row.line, parse_stock(row.get("stock"), "Stock"))
     except BadValue as exc:
         result.problem(row.line, f"{exc}; this item of '{name}' was left out")
         return None
