@@ -88,12 +88,17 @@ class Evidence:
 
     def without(self, pattern: re.Pattern) -> "Evidence":
         """This evidence without the sentences ``pattern`` finds (the store's own address, in an agent's draft)."""
-        keep = [i for i, sentence in enumerate(self.sentences) if not pattern.search(sentence)]
-        return Evidence(self.hit, [self.sentences[i] for i in keep], self.vectors[keep], [self.scores[i] for i in keep])
+        return self._keeping([i for i, sentence in enumerate(self.sentences) if not pattern.search(sentence)])
+
+    def only(self, pattern: re.Pattern) -> "Evidence":
+        """This evidence with only the sentences ``pattern`` finds (a policy's conditions)."""
+        return self._keeping([i for i, sentence in enumerate(self.sentences) if pattern.search(sentence)])
 
     def best(self, n: int) -> "Evidence":
         """This evidence cut to its ``n`` best sentences, still in source order."""
-        keep = sorted(sorted(range(len(self.sentences)), key=lambda i: -self.scores[i])[:n])
+        return self._keeping(sorted(sorted(range(len(self.sentences)), key=lambda i: -self.scores[i])[:n]))
+
+    def _keeping(self, keep: list[int]) -> "Evidence":
         return Evidence(self.hit, [self.sentences[i] for i in keep], self.vectors[keep], [self.scores[i] for i in keep])
 
 

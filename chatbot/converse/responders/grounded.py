@@ -11,6 +11,7 @@ turn passes on (to the decline), with what verification removed left on ``turn.d
 from __future__ import annotations
 
 import logging
+import re
 from typing import Iterator
 
 from chatbot.answer.drafting import add_note, extractive_answer, generated_answer
@@ -37,8 +38,13 @@ class GroundedResponder(PartsResponder):
         sure = judged.answers if judged is not None else found.relevance >= s.min_relevance
         if not sure or unknown_names(turn, s.max_passages):
             return
-        evidence = gather_evidence(turn.query, answering(found.top, judged, turn.query), bot.phrases, s.max_passages,
+        kept = answering(found.top, judged, turn.query)[: s.max_passages]
+        summed_up = summed_up_policies(found.top, kept, judged)
+        evidence = gather_evidence(turn.query, kept + summed_up, bot.phrases, len(kept) + len(summed_up),
                                    s.evidence_sentences)
+        # of a policy an FAQ sums up, only the sentences that limit what it says
+        evidence = [ev.only(_CONDITION) if ev.hit in summed_up else ev for ev in evidence]
+        evidence = [ev for ev in evidence if ev.sentences]
         # the sources must hold a sentence close to the question, whoever writes the answer (the judge, when
         # there is one, has already read the passages whole)
         best = max((x for ev in evidence for x in ev.scores), default=0.0)
@@ -85,6 +91,20 @@ def unknown_names(turn: Turn, passages: int) -> set[str]:
     """Names in the question (a brand, a product line) that none of the best passages has: the sources are
     about something else, so the bot must not answer from them."""
     return unmatched_names(turn.message, [h.chunk.embed_text for h in turn.found.top[:passages]])
+
+
+# a sentence that limits the one before it: "This applies to the price on our own site only"
+_CONDITION = re.compile(r"^(?:this|that|these|it|they)\b.{0,80}\b(?:only|except|excluding|excludes?|"
+                        r"not (?:valid|eligible|included)|does(?:n't| not) (?:apply|cover|include))\b", re.I)
+
+
+def summed_up_policies(top: list[Hit], kept: list[Hit], judged: Judged | None) -> list[Hit]:
+    """Beside a best FAQ entry, the policies the judge rates at a quarter of it that ``answering`` left out: an
+    FAQ sums up its policy and may drop a condition ("Can I get a price drop refunded?" without "on
+    harborandpine.example only"), so the policy's conditions may still be quoted."""
+    if judged is None or not top or top[0].chunk.kind != "faq":
+        return []
+    return [h for h in top if h not in kept and h.chunk.kind == "policy" and h.relevance >= top[0].relevance / 4]
 
 
 def answering(top: list[Hit], judged: Judged | None, question: str = "") -> list[Hit]:
