@@ -98,6 +98,16 @@ class Catalog:
         self._vocabulary = sorted({t.strip("'’-") for item in self.listings
                                    for t in _TOKEN.findall(_product_text(item.product).lower())})
         self._page_stems = {s for text in pages for s in self._stems(text)}
+        # stem → products, so a question looks up the few products its words name instead of reading all of
+        # them (a 5,000-product store spent most of a catalog answer's own time in those loops)
+        self._with_head = _inverted((pid, [head]) for pid, head in self._heads.items())
+        self._with_name = _inverted(self._full_name_stems.items())
+        self._with_category = _inverted(self._category_stems.items())
+        self._with_text = _inverted(self._text_stems.items())
+        self._position = {item.product.id: n for n, item in enumerate(self.listings)}
+        self._distinctive = {pid: [s for s in dict.fromkeys(stems)
+                                   if s not in _GENERIC_STEMS and s not in _NOISE_STEMS and not _SPEC.match(s)]
+                             for pid, stems in self._full_name_stems.items()}
 
     @classmethod
     def from_documents(cls, source: Any) -> "Catalog":
@@ -152,10 +162,10 @@ class Catalog:
         modifiers, unknown = [], []
         for term in self.content_terms(terms):
             root = stem(term)
-            heads = {pid for pid, head in self._heads.items() if head == root}
-            in_category = {pid for pid, stems in self._category_stems.items() if root in stems}
-            in_name = {pid for pid, stems in self._full_name_stems.items() if root in stems}
-            in_text = {pid for pid, stems in self._text_stems.items() if root in stems}
+            heads = self._with_head.get(root, _NONE)
+            in_category = self._with_category.get(root, _NONE)
+            in_name = self._with_name.get(root, _NONE)
+            in_text = self._with_text.get(root, _NONE)
             in_names.append(in_name)
             if heads:  # "puzzles": the puzzles, not every product in "Books & Puzzles"
                 matches.append((3, heads))
@@ -173,13 +183,13 @@ class Catalog:
         named = any(strength > 0 for strength, _ in matches)
         if either:
             return set().union(*(ids for _, ids in matches)), modifiers, unknown, named
-        allowed = set.intersection(*(ids for _, ids in matches))
+        allowed = set(matches[0][1]).intersection(*(ids for _, ids in matches[1:]))
         if not allowed and all(in_names):  # "bike lights": the helmet named "Bike Helmet with LED Rear Light"
-            allowed = set.intersection(*in_names)
+            allowed = set(in_names[0]).intersection(*in_names[1:])
         if not allowed:  # "a game for family night", "outdoor toys": the strongest, most specific word decides
             strongest = max(strength for strength, _ in matches)
             allowed = min((ids for strength, ids in matches if strength == strongest), key=len)
-        return allowed, modifiers, unknown, named
+        return set(allowed), modifiers, unknown, named
 
     def unsold_phrase(self, terms: list[str], unknown: list[str]) -> str | None:
         """The thing asked for when the store does not sell it though a word before it matches: in "electric
@@ -214,16 +224,15 @@ class Catalog:
     def names_a_product(self, text: str) -> bool:
         """Whether two distinctive words of one product's name are in the text ("weighted blanket")."""
         present = set(self._stems(text))
-        return any(len({s for s in stems if s in present and s not in _GENERIC_STEMS and s not in _NOISE_STEMS
-                        and not _SPEC.match(s)}) >= 2 for stems in self._full_name_stems.values())
+        return any(len([s for s in self._distinctive[pid] if s in present]) >= 2
+                   for pid in set().union(*(self._with_name.get(s, _NONE) for s in present)))
 
     def _only_described(self, term: str) -> bool:
         """A plural noun found in descriptions but in no name or category: "car tires" (a mount that "never
         tires") is not a product type the store has."""
         root = stem(term)
         return term.endswith("s") and not term.endswith("ss") and self.content_terms([term]) != [] \
-            and any(root in stems for stems in self._text_stems.values()) \
-            and not any(root in stems for stems in (*self._full_name_stems.values(), *self._category_stems.values()))
+            and root in self._with_text and root not in self._with_name and root not in self._with_category
 
     def _misspelled(self, term: str) -> bool:
         """Whether ``term`` is a near spelling of a catalog word with the same first letter ("headphons")."""
@@ -238,9 +247,8 @@ class Catalog:
         words = self._stems(text)
         present = set(words)
         scored = []
-        for pid, stems in self._full_name_stems.items():
-            distinctive = [s for s in dict.fromkeys(stems)
-                           if s not in _GENERIC_STEMS and s not in _NOISE_STEMS and not _SPEC.match(s)]
+        for pid in set().union(*(self._with_name.get(s, _NONE) for s in present)):
+            stems, distinctive = self._full_name_stems[pid], self._distinctive[pid]
             hit = [s for s in distinctive if s in present]
             if not hit:
                 continue
@@ -273,8 +281,9 @@ class Catalog:
         # "waterproof backpack": the backpack won over a word only other products have; say it isn't that
         dropped = [t for t in self.content_terms(query.terms) if t not in unknown and allowed and not either
                    and self._only_in_texts(t) and not allowed & self._mentioning(t)]
-        pool = [item for item in self.listings if (allowed is None or item.product.id in allowed)
-                and (within is None or item.product.id in within)]
+        candidates = self.listings if allowed is None else \
+            [self.by_id[pid] for pid in sorted(allowed, key=self._position.__getitem__)]
+        pool = [item for item in candidates if within is None or item.product.id in within]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)
                    and _in_weight(item, query) and (not query.on_sale or is_on_sale(item.product))]
         return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
@@ -283,13 +292,13 @@ class Catalog:
     def _only_in_texts(self, term: str) -> bool:
         """A feature word ("waterproof"): in some product's description or attributes, in no name or category."""
         root = stem(term)
-        return not any(root in stems for stems in (*self._full_name_stems.values(), *self._category_stems.values()))
+        return root not in self._with_name and root not in self._with_category
 
     def _mentioning(self, term: str) -> set[str]:
         """The products whose name, category or text has the word."""
         root = stem(term)
-        return {pid for pid in self.by_id if root in self._full_name_stems[pid] or root in
-                self._category_stems[pid] or root in self._text_stems[pid] or self._heads[pid] == root}
+        return set().union(*(index.get(root, _NONE) for index in (self._with_name, self._with_category,
+                                                                   self._with_text, self._with_head)))
 
 
 @dataclass
@@ -309,6 +318,18 @@ _NOISE_STEMS = {stem(w) for w in _NOISE}
 _GENERIC_STEMS = set(map(stem,
     """kid kids child children with for and of the set pack piece pieces inch mini little big large small
     wooden kit toy game harbor pine""".split()))
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _inverted(stems_by_product) -> dict[str, frozenset[str]]:
+    """{stem: the products having it} from (product id, stems) pairs."""
+    having: dict[str, set[str]] = defaultdict(set)
+    for pid, stems in stems_by_product:
+        for s in stems:
+            having[s].add(pid)
+    return {s: frozenset(pids) for s, pids in having.items()}
 
 
 def _name_core(name: str) -> str:
