@@ -109,13 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store folder with store.toml, pages/, help_questions.jsonl and shopper_questions.jsonl, "
                         "e.g. eval/stores/fern-and-fjord")
     p.add_argument("--generator", choices=GENERATORS, default="extractive",
-                   help="answer backend (default: extractive, no model: the checks read catalog answers and "
-                        "retrieval, which no model writes, and one store takes about two minutes on 2 cores)")
+                   help="answer backend (default: extractive, no model: the checks read catalog answers, "
+                        "retrieval and hand-offs, which no model writes, and a store takes one to two minutes on "
+                        "2 cores)")
     p.add_argument("--limit", type=int, help="only the first N shopper questions, N help questions and N "
                                              "purchase questions")
     p.add_argument("--failures", action="store_true",
-                   help="also list each failed shopper message and each help question whose page was not "
-                        "retrieved first, with the answer")
+                   help="also list each failed shopper message, each help question whose page was not "
+                        "retrieved first and each purchase question not handed off, with the answer")
 
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
     p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, "

@@ -189,8 +189,12 @@ def _help_report(questions: list[dict], on: list, off: list, failures: bool) -> 
                                                       if not q["purchase"]),
                          "wrong_handoffs": len(handed - {q["id"] for q in purchases}),
                          "purchases_handed_off": len(handed & {q["id"] for q in purchases})}
-    if failures:  # what the shopper read when the gold page was not the first retrieved, skills on
-        report["misses"] = [{"id": q["id"], "question": q["question"], "origin": a.origin,
+    if failures:  # the purchases nobody was handed, and what the shopper read when the gold page was not first
+        report["purchases_not_handed_off"] = {
+            label: [{"id": q["id"], "question": q["question"], "origin": a.origin, "answer": a.text}
+                    for q, a in zip(questions, answers) if q["purchase"] and not a.handoff]
+            for label, answers in (("skills_on", on), ("skills_off", off))}
+        report["misses"] = [{"id": q["id"], "question": q["question"], "origin": a.origin,  # skills on
                              "first": a.retrieved[0] if a.retrieved else None, "answer": a.text}
                             for q, a in zip(questions, on)
                             if q["answerable"] and (not a.retrieved or a.retrieved[0] not in q["gold_doc_ids"])]
