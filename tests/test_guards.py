@@ -2,7 +2,7 @@ import pytest
 
 from chatbot.common.guards import cut_message, echoes_prompt, looks_like_instruction, quotable, strip_instructions
 from chatbot.common.privacy import mask_pii
-from chatbot.converse.intents import detect_handoff
+from chatbot.converse.intents import about_purchase, account_trouble, detect_handoff
 
 CONTACT = "support@shop.example"
 
@@ -26,7 +26,7 @@ def test_upset_shoppers_are_handed_off(message):
 
 @pytest.mark.parametrize("message", [
     "Where is my order?", "What's the status of my refund?", "My package hasn't arrived yet",
-    "Order #48213 never came", "You charged me twice", "My account is locked", "track my parcel please",
+    "Order #48213 never came", "You charged me twice", "track my parcel please",
     "How do I track order 51902?", "when will my order arrive? I placed it last week",
     "when will my package arrive, order #50342",
 ])
@@ -42,6 +42,43 @@ def test_own_order_or_account_is_handed_off(message):
 ])
 def test_policy_questions_are_not_handed_off(message):
     assert detect_handoff(message, CONTACT) is None
+
+
+@pytest.mark.parametrize("message", [
+    "Where is my order #1043?", "order 55120 hasn't shipped", "my package hasn't arrived", "I ordered the wrong size",
+    "i was charged twice", "can you add a mug to the order I just placed", "we bought the tent last month",
+    "I got the wrong color scooter", "the tracking hasn't updated in 5 days", "my gift order for my niece, did it ship",
+    "whats the status of my refund", "the box arrived empty", "when will my stuff get here",
+])
+def test_messages_about_a_purchase_are_told_apart(message):
+    assert about_purchase(message)
+
+
+@pytest.mark.parametrize("message", [
+    # a help center's senses of "order", "account", "payment" and "plan"
+    "how do I change the order of products in my wishlist", "my payout hasn't arrived", "renew my plan",
+    "I forgot my account password", "which payment methods do you take", "can I sort my collection in a different "
+    "order", "how do I cancel my membership plan", "what is your return policy", "do you ship to Canada",
+    "my account is locked", "how do payouts for trade-ins work", "can I pay in installments",
+])
+def test_messages_that_are_not_about_a_purchase_are_told_apart(message):
+    assert not about_purchase(message) and detect_handoff(message, CONTACT) is None
+
+
+@pytest.mark.parametrize("message, trouble", [
+    ("My account is locked", True), ("I can't log in, it says my email doesn't exist", True),
+    ("please reset the password for maria.l@example.net", True), ("how do I change my account email?", False),
+    ("how do I log into my account?", False), ("do I need an account to check out?", False),
+])
+def test_trouble_with_the_shoppers_own_account_is_told_apart(message, trouble):
+    assert (account_trouble(message) is not None) is trouble
+
+
+def test_account_trouble_is_covered_only_by_words_about_that_trouble():
+    locked = account_trouble("my account is locked")
+    assert locked.search("If your account is locked after five tries, wait 15 minutes.")
+    assert not locked.search("You can ask us to delete your account at any time.")
+    assert account_trouble("I can't log in").search("Forgot your password? Click the link.")
 
 
 def test_instructions_planted_in_documents_are_stripped():

@@ -578,3 +578,22 @@ def test_a_store_with_nothing_on_sale_says_so_and_final_sale_stays_a_returns_que
     final = bot.ask("Can I return a final sale item?")
     assert "final sale" in final.text and "on sale right now" not in final.text and final.citations
     assert "on sale" not in bot.ask("How is sales tax calculated?").text
+
+
+@pytest.mark.parametrize("message", [
+    "do you have a store in Oslo?", "how do I add products to a collection", "can I pause my plan for a month",
+    "how do I change the order of products in my wishlist", "my payout hasn't arrived", "renew my plan",
+])
+def test_a_message_naming_nothing_of_the_catalog_is_left_to_the_store_pages(bot, message):
+    answer = bot.ask(message)
+    assert answer.origin not in ("catalog", "handoff") and not answer.products, (answer.origin, answer.text)
+
+
+def test_a_thing_the_store_does_not_sell_is_still_said_from_the_catalog(bot):
+    answer = bot.ask("do u sell drones")
+    assert answer.origin == "catalog" and "don't sell" in answer.text and not answer.products
+
+
+def test_account_trouble_the_pages_do_not_answer_goes_to_a_person(bot):
+    answer = bot.ask("my account is locked after I changed my phone")
+    assert answer.handoff and answer.reason == "own_account", answer.text

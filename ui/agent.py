@@ -52,7 +52,8 @@ def _queue(open_tickets: list[dict]) -> tuple[list[tuple[str, str]], str]:
 
 # why a ticket was opened, as an agent reads it (the codes are the hand-off reasons of chatbot.converse.intents)
 REASONS = {"asked_for_person": "asked for a person", "shopper_requested": "asked for a person", "upset": "upset",
-           "handoff": "handed off by the bot", "own_order_or_account": "about their own order or account"}
+           "handoff": "handed off by the bot", "own_order_or_account": "about their own order or account",
+           "own_account": "about their own account"}
 CHANNELS = {"chat": "store chat", "widget": "widget on the store's site", "api": "the store's app (API)"}
 
 

@@ -1,10 +1,13 @@
 """Spot messages the bot must hand to a person at once, without trying to answer.
 
 Three cases: the shopper asks for a person; the shopper is angry; the
-shopper asks about their own order or account, which this bot cannot see.
+shopper asks about one of their own purchases, which this bot cannot see.
 Plain patterns, so the decision is fast, predictable and testable; policy
 questions that merely mention "my order" ("how do I return my order?") are
-left to the answering pipeline.
+left to the answering pipeline. Trouble with the shopper's own account ("I
+can't log in") is not handed off here: the store's help pages may answer it,
+and only when they don't does the decline hand it to a person
+(``account_trouble``).
 """
 
 from __future__ import annotations
@@ -34,8 +37,23 @@ _OWN_ORDER = re.compile(
     r"|\b(can you|could you|please|pls|i want to|i need to|i'd like to|help me)\b.{0,15}"
     r"\b(change|cancel|update|edit|add to|modify)\b.{0,30}\bmy order\b"  # asks us to act on their order
     r"|\b(charged|billed) (me )?(twice|double|two times|wrong)"
-    r"|\bmy account\b.{0,30}\b(locked|hacked|suspended|blocked|disabled|doesn'?t work|not working|compromised)"
-    r"|\b(cancel|change|modify) my (order|subscription)\b.{0,30}\b(\d{4,}|now|asap|please)\b",
+    r"|\b(cancel|change|modify) my order\b.{0,30}\b(\d{4,}|now|asap|please)\b",
+    re.IGNORECASE)
+
+# what shows a message is about one of the shopper's own purchases, whatever the store sells: an order number,
+# "my package", "I ordered", a charge. "The order of products in a collection", "my payout", "renew my plan" and
+# "my account" are not; a store's help pages answer those
+_PURCHASE = re.compile(
+    r"#\s?[A-Z]{0,3}-?\d{3,}\b|\border\s*(number|no\.?|#|id)?\s*(is\s*)?:?\s*#?[A-Z]{0,3}-?\d{3,}\b"
+    r"|\b(my|our) (\w+ )?(orders?|package|parcel|delivery|shipment|refund|purchase|tracking|stuff|box)\b"
+    r"|\b(my|our) (return|exchange|items?)\b(?! (policy|window|period|rules))"
+    r"|\b(i|we|i'?ve|we'?ve)( just| already| recently)? (have |had )?(ordered|bought|purchased|paid for|returned|"
+    r"placed an order|sent (it|them) back)\b"
+    r"|\b(i|we) (got|received) (the wrong|a wrong|someone else'?s|an? (broken|damaged|defective|cracked|empty))\b"
+    r"|\b(the|an?) order (i|we) (just )?(placed|made)\b"
+    r"|\b(charged|billed) (me |us )?(twice|double|two times|wrong|again)\b|\bpending charge\b"
+    r"|\btracking (number )?(says|shows|hasn'?t|has not|isn'?t|is not|still)\b"
+    r"|\b(box|parcel|package) (arrived|came|was) (empty|crushed|broken|damaged|open)\b",
     re.IGNORECASE)
 
 # "how do I track my order?" asks how tracking works, which the store's pages say; "track my order" (or "how do
@@ -48,10 +66,22 @@ _WHEN_WILL = re.compile(r"\bwhen will (my|our) (order|package|parcel|delivery|sh
 _ONE_ORDER = re.compile(r"\d{4,}|\b(placed|ordered|bought|paid|sent (it|them)|yesterday|last (week|month)|ago|still|"
                         r"already)\b", re.IGNORECASE)
 
+# the shopper's own account needs a person unless the store's pages say what to do about that very trouble:
+# each kind of trouble, and the words a page must use to cover it
+_ACCOUNT_TROUBLES = (
+    (re.compile(r"\b(my|our) account\b.{0,40}\b(locked|blocked|suspended|disabled|frozen)\b", re.I),
+     re.compile(r"\b(lock|locked|block|blocked|suspend\w*|disabled|frozen)\b", re.I)),
+    (re.compile(r"\b(my|our) account\b.{0,40}\b(hacked|compromised)\b|\bsomeone (logged|got) into my account",
+                re.I), re.compile(r"\b(hack\w*|compromised|unauthori[sz]ed|suspicious)\b", re.I)),
+    (re.compile(r"\bcan'?t (log|sign) ?in(to)?\b|\b(my|our) account\b.{0,40}\b(doesn'?t work|not working)\b"
+                r"|\breset (the|my) password for\b", re.I),
+     re.compile(r"\b(password|sign[- ]in page|log[- ]in page|can'?t (log|sign) in)\b", re.I)),
+)
+
 
 @dataclass(frozen=True)
 class Handoff:
-    reason: str  # "asked_for_person" | "upset" | "own_order_or_account"
+    reason: str  # "asked_for_person" | "upset" | "own_order_or_account" | "own_account"
     message: str
 
 
@@ -68,10 +98,28 @@ def detect_handoff(message: str, support_contact: str) -> Handoff | None:
     return None
 
 
+def about_purchase(message: str) -> bool:
+    """Whether the message is about one of the shopper's own purchases (an order number, "my package", "I
+    ordered", a double charge): only then may the order hand-off take it."""
+    return bool(_PURCHASE.search(message))
+
+
 def asks_store_rule(message: str) -> bool:
     """Whether a message that mentions "my order" asks how things work for every order ("how do I track my
     order?", "when will my order ship?"), which the store's pages answer, rather than about one order."""
     return bool((_HOW_TO.search(message) or _WHEN_WILL.search(message)) and not _ONE_ORDER.search(message))
+
+
+def account_trouble(message: str) -> re.Pattern | None:
+    """For trouble with the shopper's own account ("my account is locked", "I can't log in"): the words a
+    store page must use to cover it (a person checks the account when none does); else None."""
+    return next((covered for trouble, covered in _ACCOUNT_TROUBLES if trouble.search(message)), None)
+
+
+def own_account_handoff(support_contact: str) -> Handoff:
+    return Handoff("own_account", "I can't see or change accounts, and our help pages don't cover this, so I'm "
+                   f"passing it to a member of our team who can check it for you. You can also reach us at "
+                   f"{support_contact}.")
 
 
 def own_order_handoff(support_contact: str) -> Handoff:

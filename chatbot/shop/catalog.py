@@ -70,7 +70,9 @@ class Listing:
 
 
 class Catalog:
-    def __init__(self, products: list[Product], reviews: list[Review]):
+    def __init__(self, products: list[Product], reviews: list[Review], pages: tuple[str, ...] = ()):
+        """``pages``: the text of the store's own pages (policies, help, FAQ), whose words the catalog does not
+        answer for."""
         by_product: dict[str, list[Review]] = defaultdict(list)
         for review in reviews:
             by_product[review.product_id].append(review)
@@ -95,13 +97,15 @@ class Catalog:
         self._text_frequency = dict(described)
         self._vocabulary = sorted({t.strip("'’-") for item in self.listings
                                    for t in _TOKEN.findall(_product_text(item.product).lower())})
+        self._page_stems = {s for text in pages for s in self._stems(text)}
 
     @classmethod
     def from_documents(cls, source: Any) -> "Catalog":
         """The catalog records among the documents: products loaded from a catalog file (``product:ID``, with
         a name, price and attributes), not loose product snippets such as hetPQA's evidence."""
         documents = [d for d in documents_of(source) if d.kind != "product" or d.id == f"product:{d.product_id}"]
-        return cls(products_from(documents), reviews_from(documents))
+        pages = tuple(d.text for d in documents if d.kind not in ("product", "review") and not d.product_id)
+        return cls(products_from(documents), reviews_from(documents), pages)
 
     def __len__(self) -> int:
         return len(self.listings)
@@ -115,8 +119,20 @@ class Catalog:
     def option_stems(self) -> set[str]:
         """The stems of every option any product comes in: the words that name a colour, size, ... in this store
         ("blue" when something is blue), from the catalog itself rather than a list of colour names."""
-        return {s for item in self.listings for field, value in item.product.attributes.items()
-                if OPTION_FIELD.match(field) and isinstance(value, str) for s in self._stems(value)}
+        fields = {s for item in self.listings for field, value in item.product.attributes.items()
+                  if OPTION_FIELD.match(field) and isinstance(value, str) for s in self._stems(value)}
+        variants = {s for item in self.listings for option in item.product.options
+                    for value in option.get("values", []) if len(value) > 2 for s in self._stems(value)}
+        return fields | variants
+
+    def names_an_option(self, text: str) -> bool:
+        """Whether the text names a colour, size, ... some product comes in ("and in teal?")."""
+        return bool(self.option_stems & set(self._stems(text)))
+
+    def on_store_pages(self, term: str) -> bool:
+        """Whether the store's own pages (not its catalog) use the word: "a store in Oslo" when a page says
+        where the shop is."""
+        return stem(term) in self._page_stems
 
     def text_stems(self, product_id: str) -> set[str]:
         """The stems of everything a product's record says: name, category, attributes, description."""

@@ -1,11 +1,13 @@
-"""Hand-off: a shopper who asks for a person, or is upset, gets one at once, before anything is looked up."""
+"""Hand-off: a shopper who asks for a person, is upset or asks about their own purchase gets one at once,
+before anything is looked up. Trouble with their own account goes to a person too, unless the store's best
+passages speak of that very trouble (a page on resetting a password answers "I can't log in")."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
 from chatbot.common.types import Answer
-from chatbot.converse.intents import detect_handoff
+from chatbot.converse.intents import account_trouble, detect_handoff, own_account_handoff
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 
@@ -15,6 +17,10 @@ class HandoffResponder(PartsResponder):
 
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         handoff = detect_handoff(turn.message, self.bot.settings.support_contact)
+        if handoff is None and (covered := account_trouble(turn.message)) is not None:
+            passages = self.bot.look_up(turn).hits[: self.bot.settings.max_passages]
+            if not any(covered.search(hit.chunk.text) for hit in passages):
+                handoff = own_account_handoff(self.bot.settings.support_contact)
         if handoff is None:
             return
         yield handoff.message

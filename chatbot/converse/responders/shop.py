@@ -1,8 +1,10 @@
 """Shop skills: a catalog question answered from the store's structured data, with product cards.
 
 The skills router (``chatbot.shop.skills``) reads the message; a skill that can answer from the catalog
-and reviews does, citing the product or review, with no retrieval and no model. A question about the
-shopper's own order is handed off. "And gift cards?" after a policy answer goes on with that question
+and reviews does, citing the product or review, with no retrieval and no model. A question the router
+takes for an order question is handed off only when it is about one of the shopper's own purchases (an
+order number, "my package", "I ordered"); "change the order of my wishlist" or "my payout" goes on to the
+store's pages. "And gift cards?" after a policy answer goes on with that question
 (the store's pages answer it), so the skills leave it alone.
 """
 
@@ -12,7 +14,7 @@ from typing import Iterator
 
 from chatbot.common.types import Answer
 from chatbot.converse.conversation import continues_store_answer
-from chatbot.converse.intents import asks_store_rule, own_order_handoff
+from chatbot.converse.intents import about_purchase, asks_store_rule, own_order_handoff
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 from chatbot.shop.skills.plan import SURE
@@ -36,7 +38,8 @@ class ShopResponder(PartsResponder):
             return None
         message = turn.message
         routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, turn.shown)
-        if routed.route.skill == "order" and routed.route.confidence >= SURE and not asks_store_rule(message):
+        if routed.route.skill == "order" and routed.route.confidence >= SURE and about_purchase(message) \
+                and not asks_store_rule(message):
             handoff = own_order_handoff(bot.settings.support_contact)  # the shopper's own order: a person checks it
             return turn.answer(handoff.message, abstained=True, handoff=True, reason=handoff.reason, origin="handoff")
         reply = routed.reply

@@ -22,7 +22,7 @@ from chatbot.shop.skills.attributes import AttributeAnswer, product_fact_asked
 from chatbot.shop.skills.availability import Availability
 from chatbot.shop.skills.base import ShopContext, Skill, SkillReply
 from chatbot.shop.skills.compare import Comparison
-from chatbot.shop.skills.plan import SURE, attempts, relabel
+from chatbot.shop.skills.plan import SURE, attempts, backed, relabel
 from chatbot.shop.skills.reviews import ReviewSummary
 from chatbot.shop.skills.router import LABELS, Route, Router
 from chatbot.shop.skills.search import CatalogSearch, Recommend
@@ -69,6 +69,8 @@ class ShopAssistant:
         # a policy question is the store pages', unless it asks to return a product its record marks final sale
         # or whether the product it points at is on sale
         if route.skill == "policy" and route.confidence >= SURE and not product_fact_asked(context):
+            return Routed(route, None)
+        if not backed(route, context):  # nothing of this store's catalog in it: the store's pages answer
             return Routed(route, None)
         for attempt in attempts(route, context, self._skills):
             reply = self._skills[attempt.skill].reply(context)

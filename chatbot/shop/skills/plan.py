@@ -2,8 +2,11 @@
 
 The router reads the message alone. These rules add the conversation and the catalog: the product in
 focus, the products last shown, words that ask for reviews or an age fit, and whether the message names a
-product type the store lacks. ``attempts`` turns a route into a short list of (skill, accept) tries; the
-first reply a try accepts is the answer, and none sends the message on to the grounded path.
+product type the store lacks. ``backed`` says whether the store's own data supports a catalog answer at
+all: the router learned one store's words, and on another store's help questions ("how do I add products
+to a collection?", "do you have a store in Oslo?") its catalog guesses take questions its pages answer.
+``attempts`` turns a route into a short list of (skill, accept) tries; the first reply a try accepts is
+the answer, and none sends the message on to the grounded path.
 """
 
 from __future__ import annotations
@@ -36,6 +39,36 @@ _TELL_ME = re.compile(r"\b(?:tell me (?:a bit |a little |some(?:thing)? )?(?:mor
 _THEY = re.compile(r"\b(?:they|them|these|those)\b", re.I)
 _POINTS_AT_ONE = re.compile(r"\b(?:it|its|the (?:first|second|third|last|cheaper|cheapest|pricier|more expensive) "
                             r"one|this one|that one)\b", re.I)
+
+
+# words that point back at the products the last answer showed ("which one", "compare them", "the cheaper")
+_REFERS_BACK = re.compile(r"\b(?:which|compare|cheaper|cheapest|better|difference|both|either|first|second|third|"
+                          r"last one|the other)\b", re.I)
+# skills that answer from the catalog as a whole, with no product named: "recommend a gift", "hi there"
+_STORE_WIDE_SKILLS = ("recommend", "smalltalk")
+
+
+def backed(route: Route, context: ShopContext) -> bool:
+    """Whether this store's own data backs a catalog answer: a product, category or option (a colour, a size)
+    of the store is named or in focus, the message points back at the products just shown, it asks the catalog for a price, age,
+    order or sale, or it names a product type the store lacks (so "we don't sell electric guitars" is
+    true). A thing the store lacks is one its pages never mention either, written in lower case: "a store in
+    Oslo" names a place, and "a loyalty program" the pages describe is not a product to say no to."""
+    if context.focus or route.skill in _STORE_WIDE_SKILLS or context.query.constrained:
+        return True
+    if context.shown and (_REFERS_BACK.search(context.message) or _POINTS_AT_ONE.search(context.message)
+                          or _THEY.search(context.message)):
+        return True
+    found = context.found
+    if found.typed or context.catalog.names_an_option(context.message) \
+            or context.catalog.mentioned(context.message, loose=False):
+        return True
+    lacking = (found.unsold or "").split() or (found.unknown if route.skill == "catalog_search" else [])
+    if not lacking:
+        return False
+    thing = lacking[-1]
+    return not context.catalog.on_store_pages(thing) \
+        and not re.search(rf"\b{re.escape(thing[:1].upper() + thing[1:])}\b", context.message)
 
 
 @dataclass(frozen=True)
