@@ -8,6 +8,7 @@
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
     python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures] [--typos]
         [--polarity [eval/polarity_questions.jsonl]]
+    python -m chatbot eval-store eval/stores/NAME [--generator NAME] [--limit N] [--failures]
     python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
 
@@ -102,6 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also ask the yes/no policy questions whose answer turns on a condition and count answers "
                         "of the wrong polarity (default set: eval/polarity_questions.jsonl)")
 
+    p = sub.add_parser("eval-store", help="import a store folder's platform exports and help pages (eval/stores/NAME) "
+                                          "into a temporary index and score its shopper and help questions")
+    p.add_argument("store", metavar="STORE_DIR",
+                   help="store folder with store.toml, pages/, help_questions.jsonl and shopper_questions.jsonl, "
+                        "e.g. eval/stores/fern-and-fjord")
+    p.add_argument("--generator", choices=GENERATORS, default="extractive",
+                   help="answer backend (default: extractive, no model: the checks read catalog answers, "
+                        "retrieval and hand-offs, which no model writes, and a store takes one to two minutes on "
+                        "2 cores)")
+    p.add_argument("--limit", type=int, help="only the first N shopper questions, N help questions and N "
+                                             "purchase questions")
+    p.add_argument("--failures", action="store_true",
+                   help="also list each failed shopper message, each help question whose page was not "
+                        "retrieved first and each purchase question not handed off, with the answer")
+
     p = sub.add_parser("train", help="fine-tune the answer judge on product-QA data (and the store's own pairs)")
     p.add_argument("--out", help="folder for the judge (default: the judge setting's folder, "
                                     "chatbot/retrieve/judge/bundled)")
@@ -135,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                                  generator_workers=workers)
         settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
         commands = {"index": _index, "import": _import, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
-                    "train": _train, "users": _users}
+                    "eval-store": _eval_store, "train": _train, "users": _users}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -232,6 +248,16 @@ def _eval_shopper(args, settings: Settings) -> int:
     failures = report.pop("failures")
     if args.failures:
         report["failures"] = failures
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _eval_store(args, settings: Settings) -> int:
+    from chatbot.evaluate.stores import read_manifest, run_store_eval
+
+    manifest = read_manifest(args.store)
+    report = run_store_eval(manifest, settings, limit=args.limit, failures=args.failures,
+                            progress=lambda message: print(message, file=sys.stderr) if args.verbose else None)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 

@@ -2,8 +2,10 @@
 
 ``eval/shopper_questions.jsonl`` holds messages with a ``check`` that says what must hold (the cheapest
 matching product comes first, every product shown is inside the limits, the yes/no matches the boolean
-attribute, the reviews cited are that product's, ...). The expected facts are computed here from the
-catalog each run, so the checks keep holding when the catalog changes. ``run_shopper_eval`` asks the
+attribute, the reviews cited are that product's, ...). An imported store's set (``eval/stores/*/``) checks
+variants: every option value said, a named variant's price and stock, a sale with both its prices, every
+product on sale shown, a price range. The expected facts are computed here from the catalog (its products'
+options and variants) each run, so the checks keep holding when the catalog changes. ``run_shopper_eval`` asks the
 Chatbot every message and returns pass rates overall and by skill, with the failures.
 """
 
@@ -226,6 +228,160 @@ def _parts(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
     return True, ""
 
 
+# ---- variants, stock and sales (imported stores): expected values from Product.options and Product.variants
+SALE_LIST_SHOWN = 5  # "what's on sale?" lists this many products at most; more on sale, and this many must show
+_RANGE = re.compile(r"\$[\d,]+\.\d\d\s*(?:-|–|—|to)\s*\$[\d,]+\.\d\d")
+_SAYS_OUT = re.compile(r"\b(?:not|isn't|aren't|is not|are not)\s+(?:\w+\s+)?in stock\b|\bout of stock\b|\bsold out\b"
+                       r"|\bunavailable\b|\bnot available\b", re.I)
+_SAYS_IN = re.compile(r"\bin stock\b|\bavailable\b", re.I)
+_STOCK_COUNT = re.compile(r"\b\d+\s+(?:left|in stock|available|units?|pieces in stock)\b", re.I)
+_NOT_ON_SALE = re.compile(r"\b(?:isn't|aren't|is not|are not|not)\s+(?:\w+\s+)?on sale\b", re.I)
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _product(catalog: Catalog, spec: dict):
+    item = catalog.by_id.get(spec["product"])
+    if item is None:
+        raise InputError(f"no product {spec['product']!r} in the catalog; fix the check")
+    return item.product
+
+
+def _variants(product, spec: dict) -> list[dict]:
+    """The product's variants having every option value the check names (all of them when it names none)."""
+    wanted = spec.get("variant") or {}
+    chosen = [v for v in product.variants if all(str(v["options"].get(k)) == str(value) for k, value in wanted.items())]
+    if not chosen:
+        raise InputError(f"{product.id} has no variant {wanted}; its options are {product.options}; fix the check")
+    return chosen
+
+
+def _on_sale(variant: dict) -> bool:
+    return bool(variant.get("compare_at_price")) and variant["compare_at_price"] > variant["price"]
+
+
+def _product_on_sale(product) -> bool:
+    whole = bool(product.compare_at_price and product.price is not None and product.compare_at_price > product.price)
+    return whole or any(_on_sale(v) for v in product.variants)
+
+
+def _names(answer: Answer, product) -> bool:
+    return product.name.lower() in answer.text.lower() or _cites(answer, f"product:{product.id}") \
+        or product.id in _shown(answer)
+
+
+def _said(value: str, text: str) -> bool:
+    """An option value as a word of the answer: a one- or two-letter size ("S", "XL") only as the store writes
+    it, so the "a" of a sentence is no size A."""
+    flags = 0 if len(value) <= 2 else re.I
+    return re.search(rf"(?<![\w'’]){re.escape(value)}(?![\w'’])", text, flags) is not None
+
+
+def _options(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """Every value of the named option ("Color"), or of every option, is in the answer."""
+    product = _product(catalog, spec)
+    options = [o for o in product.options if not spec.get("option") or o["name"] == spec["option"]]
+    values = [str(v) for o in options for v in o.get("values", [])]
+    if not values:
+        raise InputError(f"{product.id} has no option {spec.get('option')!r}; fix the check")
+    missing = [v for v in values if not _said(v, answer.text)]
+    return (not missing), (f"not said: {missing} of {values}" if missing else "")
+
+
+def _variant_price(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """The named variant's price ("$45.00") is said outside a price range, and its compare-at price when it is
+    on sale ("$48.00, down from $60.00")."""
+    product = _product(catalog, spec)
+    variants = _variants(product, spec)
+    outside_ranges = _RANGE.sub(" ", answer.text)
+    wanted = [_money(p) for p in sorted({v["price"] for v in variants})]
+    missing = [m for m in wanted if m not in outside_ranges]
+    was = sorted({v["compare_at_price"] for v in variants if _on_sale(v)})
+    missing += [_money(w) for w in was if _money(w) not in answer.text]
+    if missing:
+        return False, f"expected {', '.join(missing)} for {spec.get('variant') or 'every variant'}"
+    # not the other variants' prices beside it (every size's price, or the record's list of variants)
+    others = {_money(v["price"]) for v in product.variants if v not in variants} - set(wanted) - {_money(w) for w in was}
+    if said := sorted(m for m in others if m in outside_ranges):
+        return False, f"also says {', '.join(said)}, the price of variants not asked about"
+    return (True, "") if _names(answer, product) else (False, f"the answer is not about the {product.name}")
+
+
+def _variant_stock(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """In stock, sold out, or both (some sizes of the colour), as the named variants' inventory says; never a
+    stock count."""
+    product = _product(catalog, spec)
+    known = [v for v in _variants(product, spec) if v.get("available") is not None]
+    if not known:
+        raise InputError(f"{product.id}'s variants {spec.get('variant')} have no stock; fix the check")
+    have, out = any(v["available"] for v in known), any(not v["available"] for v in known)
+    says_out = bool(_SAYS_OUT.search(answer.text))
+    says_in = bool(_SAYS_IN.search(_SAYS_OUT.sub(" ", answer.text)))
+    expected = "in stock and sold out" if have and out else "in stock" if have else "sold out"
+    if (says_in, says_out) != (have, out):
+        return False, f"expected {expected} for {spec.get('variant') or 'the product'}"
+    if _STOCK_COUNT.search(answer.text):
+        return False, "says a stock count"
+    return (True, "") if _names(answer, product) else (False, f"the answer is not about the {product.name}")
+
+
+def _on_sale_check(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """On sale: every sale price and the price it is down from are said; else a plain "not on sale"."""
+    product = _product(catalog, spec)
+    sale = [v for v in product.variants if _on_sale(v)]
+    if not sale and _product_on_sale(product):  # a sale on the product as a whole, without variants
+        sale = [{"price": product.price, "compare_at_price": product.compare_at_price}]
+    if not sale:
+        ok = bool(_NOT_ON_SALE.search(answer.text)) and "down from" not in answer.text
+        return ok, "" if ok else f"the {product.name} is not on sale, and the answer does not say so"
+    prices = {_money(v["price"]) for v in sale} | {_money(v["compare_at_price"]) for v in sale}
+    missing = sorted(p for p in prices if p not in answer.text)
+    if missing or _NOT_ON_SALE.search(answer.text):
+        return False, f"on sale: expected {sorted(prices)} and no 'not on sale'; missing {missing}"
+    return True, ""
+
+
+def _sale_list(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """Every product on sale (among the ``match``) is shown or named, and no product that isn't; with none on
+    sale, the answer says so."""
+    items = _matching(catalog, spec)
+    on_sale = {i.product.id: i.product for i in items if _product_on_sale(i.product)}
+    shown = set(_shown(answer)) | {i.product.id for i in items if i.product.name.lower() in answer.text.lower()}
+    wrong = sorted(pid for pid in _shown(answer) if pid not in on_sale)
+    if wrong:
+        return False, f"shown but not on sale: {wrong}"
+    if not on_sale:
+        ok = bool(re.search(r"\b(?:no|nothing|not|isn't|aren't|none)\b[^.]{0,60}\bon sale\b", answer.text, re.I))
+        return ok, "" if ok else "nothing is on sale, and the answer does not say so"
+    missing = sorted(set(on_sale) - shown)
+    if len(on_sale) - len(missing) < min(len(on_sale), SALE_LIST_SHOWN):
+        return False, f"on sale but not shown: {missing}"
+    return True, ""
+
+
+def _price_range(spec: dict, answer: Answer, catalog: Catalog) -> tuple[bool, str]:
+    """The price as a card shows it: "$42.00-$45.00" when the variants' prices differ, else the price (and the
+    price it is down from, on sale); said in the answer or on the product's card."""
+    product = _product(catalog, spec)
+    prices = [v["price"] for v in product.variants] or [product.price]
+    low, high = min(prices), max(prices)
+    card = next((c for c in answer.products if c["id"] == product.id), None)
+    if low < high:
+        said = re.search(rf"{re.escape(_money(low))}\s*(?:-|–|—|to)\s*{re.escape(_money(high))}", answer.text)
+        on_card = card is not None and card.get("price") == low and card.get("price_max") == high
+        ok = bool(said or on_card)
+        return ok, "" if ok else f"expected {_money(low)}-{_money(high)}"
+    wanted = [_money(low)]
+    if _product_on_sale(product):
+        wanted += [_money(max(v.get("compare_at_price") or 0 for v in product.variants) or product.compare_at_price)]
+    card_says = card is not None and card.get("price") == low and (
+        len(wanted) == 1 or _money(card.get("compare_at_price") or 0) == wanted[1])
+    ok = all(w in answer.text for w in wanted) or card_says
+    return ok, "" if ok else f"expected {' down from '.join(wanted)}"
+
+
 def _cites(answer: Answer, doc_id: str) -> bool:
     return any(c.doc_id == doc_id for c in answer.citations)
 
@@ -241,5 +397,6 @@ _CHECKS = {
     "best_rated": _extreme(lambda i: None if i.rating is None else -i.rating, "best rated"),
     "within": _within, "boolean": _boolean, "value": _value, "age_fit": _age_fit, "reviews": _reviews,
     "compare": _compare, "not_listed": _not_listed, "not_sold": _not_sold, "handoff": _handoff, "policy": _policy,
-    "parts": _parts,
+    "parts": _parts, "options": _options, "variant_price": _variant_price, "variant_stock": _variant_stock,
+    "on_sale": _on_sale_check, "sale_list": _sale_list, "price_range": _price_range,
 }

@@ -32,19 +32,38 @@ COLOUR_NAMES = frozenset(webcolors.names("css3"))
 _COLOUR_OPTION = re.compile(r"colou?rs?\b|colorway|shade", re.I)
 
 
+# sizes as shoppers write them: "the vest in a large" is size L, "extra large" XL (never L as well)
+_SIZE_WORDS = {"XS": ("extra small", "extra-small", "x-small", "xsmall"), "S": ("small",), "M": ("medium",),
+               "L": ("large",), "XL": ("extra large", "extra-large", "x-large", "xlarge"),
+               "XXL": ("xx-large", "xxlarge", "2xl")}
+_SIZE_OPTION = re.compile(r"sizes?$", re.I)
+
+
 def named_variants(product: Product, message: str) -> tuple[list[str], list[dict[str, Any]]]:
     """``(values named, variants having all of them)``: "is the navy one in stock?" names Navy. A one- or
-    two-letter value (a size: "S", "XL") counts only written as the store writes it, so "I'm" is no size M."""
+    two-letter value (a size: "S", "XL") counts only written as the store writes it, so "I'm" is no size M; a
+    size option's letters are also named by their words ("in a large", "extra small")."""
     named: dict[str, list[str]] = {}
     for option in product.options:
         for value in option.get("values", []):
             flags = 0 if len(value) <= 2 else re.I
-            if re.search(rf"(?<![\w'’]){re.escape(value)}(?![\w'’])", message, flags):
+            words = _SIZE_WORDS.get(str(value).upper(), ()) if _SIZE_OPTION.match(option.get("name", "")) else ()
+            if re.search(rf"(?<![\w'’]){re.escape(value)}(?![\w'’])", message, flags) or any(
+                    _says_size(word, message) for word in words):
                 named.setdefault(option["name"], []).append(value)
     if not named:
         return [], []
     values = [v for vs in named.values() for v in vs]
     return values, [v for v in product.variants if all(v["options"].get(n) in vs for n, vs in named.items())]
+
+
+def _says_size(word: str, message: str) -> bool:
+    """"large" as a size: not inside "extra large" or "x-large", nor "how large is it?" (its dimensions)."""
+    for found in re.finditer(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", message, re.I):
+        before = message[: found.start()].lower()
+        if not re.search(r"(?:\bextra[- ]?|\bx-?|\bxx-?|\bhow )$", before):
+            return True
+    return False
 
 
 def missing_colours(product: Product, message: str) -> tuple[list[str], list[str]]:
@@ -57,6 +76,29 @@ def missing_colours(product: Product, message: str) -> tuple[list[str], list[str
     have = {w for v in offered for w in re.findall(r"[a-z]+", v.lower())}
     asked = [w for w in dict.fromkeys(re.findall(r"[a-z]+", message.lower())) if w in COLOUR_NAMES and w not in have]
     return asked, offered
+
+
+def asked_options(product: Product, message: str) -> list[dict[str, Any]]:
+    """The product's options a message asks for by their kind: "what sizes and colours ..." asks Size and Color
+    (a colour option also by "colours", "shades"), in the product's order."""
+    asked = []
+    for option in product.options:
+        name = option.get("name", "")
+        kind = r"colou?rs?|shades?" if _COLOUR_OPTION.match(name) else rf"{re.escape(name.rstrip('s'))}s?"
+        if option.get("values") and re.search(rf"\b(?:{kind})\b", message, re.I):
+            asked.append(option)
+    return asked
+
+
+def options_sentence(product: Product, options: list[dict[str, Any]]) -> str:
+    """"The Ridgeline Rain Jacket comes in Slate and Ember, and in sizes S, M, L and XL" (without the full
+    stop): each option's values, colours as they are, any other option named by its kind."""
+    parts = []
+    for option in options:
+        values = join_words([str(v) for v in option["values"]])
+        kind = option["name"].lower()
+        parts.append(f"in {values}" if _COLOUR_OPTION.match(kind) else f"in {kind.rstrip('s')}s {values}")
+    return f"The {product.name} {agreeing(product.name, 'comes')} {', and '.join(parts)}"
 
 
 def variant_price(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str:

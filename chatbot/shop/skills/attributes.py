@@ -30,8 +30,10 @@ from chatbot.shop.skills.availability import option_answer
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person, rating_words
 from chatbot.shop.skills.targets import target_products, without_pointers
 from chatbot.shop.variants import (
+    asked_options,
     missing_colours,
     named_variants,
+    options_sentence,
     price_words,
     sale_sentence,
     variant_price,
@@ -80,6 +82,7 @@ _ASKS_SALE = re.compile(r"\b(?:on sale|sale price|discount(?:ed)?|reduced|marked
 _RETURN = re.compile(r"\b(?:return|returns|returned|returnable|send (?:it |them |this |that )?back|exchange|"
                      r"exchanged|refund|refundable)\b", re.IGNORECASE)
 
+_ASKS_PRICE = re.compile(r"\bhow much\b|\bprices?\b|\bcosts?\b|\$", re.I)
 _POINTS_AT = re.compile(r"\b(?:it|this|that|them|these|those|one)\b", re.IGNORECASE)
 
 
@@ -125,6 +128,11 @@ class AttributeAnswer:
         if _ASKS_SALE.search(context.message) and item.product.variants:  # an imported product knows its sales
             reply = SkillReply("", products=[item], focus=item.product.id)
             reply.text = f"{sale_sentence(item.product)} {reply.cite(item.doc_id)}."
+            return reply
+        options = asked_options(item.product, context.message)
+        if len(options) > 1 and not _ASKS_PRICE.search(context.message):  # "what sizes and colours ...?": each
+            reply = SkillReply("", products=[item], focus=item.product.id)
+            reply.text = f"{options_sentence(item.product, options)} {reply.cite(item.doc_id)}."
             return reply
         # the product's own name says nothing about the field ("Silicone Baking Mat": not a material question),
         # unless nothing else in the question does ("is it noise cancelling?" on the Noise-Cancelling Headphones)

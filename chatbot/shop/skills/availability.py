@@ -4,7 +4,7 @@ has no stock levels and offer a person.
 "Is it in stock?" never gets a price or a shipping cut-off instead. If the catalog one day carries a
 ``stock`` or ``in_stock`` field, it is read and said as a sentence. "Is it available in blue?" asks for an
 option first: it is answered from the product's colours or sizes ("It comes in oat and storm gray; blue isn't
-one of them"), and only then is stock said to be unknown.
+one of them"), and only then is stock said to be unknown; "what sizes is it available in?" gets its sizes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from chatbot.shop.catalog import OPTION_FIELD, Listing
 from chatbot.shop.phrasing import attribute_sentence, is_plural
 from chatbot.shop.skills.base import ShopContext, SkillReply, offer_person
 from chatbot.shop.skills.targets import target_products
-from chatbot.shop.variants import COLOUR_NAMES, named_variants, variant_stock
+from chatbot.shop.variants import COLOUR_NAMES, asked_options, named_variants, options_sentence, variant_stock
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
@@ -26,6 +26,8 @@ _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availabilit
 # "in <option>" at the end of a question about a product, and the words that say what kind of option it is
 _ASKS_OPTION = re.compile(r"\b(?:in|come in|comes in|available in)\s+(?:an?\s+|the\s+|size\s+)*"
                           r"([a-z][a-z -]{0,24}?)\s*(?:colou?r|size|one|version)?\s*[?.!]*$", re.I)
+# "what sizes is it available in?" asks which sizes there are, not whether it is in stock
+_WHICH_OPTIONS = re.compile(r"\b(?:what|which)\b.*\b(?:available|come|comes|get (?:it|them|one))\s+in\s*[?.!]*$", re.I)
 _NAMES_KIND = re.compile(r"\b(?:colou?rs?|sizes?|finish|style|flavou?r|pattern)\b", re.I)
 
 
@@ -44,6 +46,10 @@ class Availability:
             if said:
                 reply.text = f"{said} {reply.cite(item.doc_id)}."
                 return reply
+        if item is not None and _WHICH_OPTIONS.search(context.message.strip()) and (
+                asked := asked_options(item.product, context.message)):
+            reply.text = f"{options_sentence(item.product, asked)} {reply.cite(item.doc_id)}."
+            return reply
         option = option_answer(item, context, reply) if item is not None else None
         if option:
             reply.text = f"{option} I can't see live stock levels, though. {offer_person(context)}"
