@@ -189,6 +189,26 @@ def test_excel_saved_exports_read_the_same(tmp_path, variant):
         assert resaved.problems == original.problems
 
 
+def test_webhook_bodies_one_a_line_import_orders_and_shipments_with_bad_lines_reported(store, tmp_path):
+    order = {"id": 450789469, "name": "#1009", "email": "Liam.Murphy@example.com", "financial_status": "authorized",
+             "fulfillment_status": None, "created_at": "2026-12-05T10:00:00-05:00",
+             "updated_at": "2026-12-05T10:00:05-05:00", "total_price": "38.00", "currency": "USD",
+             "line_items": [{"id": 1, "title": "Camp Lantern", "quantity": 1, "price": "38.00", "sku": "FF-LNT"}],
+             "shipping_lines": [{"title": "Standard Shipping", "price": "5.99"}], "shipping_address": {"zip": "04101"}}
+    paid = {**order, "financial_status": "paid", "updated_at": "2026-12-05T16:00:00-05:00"}
+    shipment = {"id": 1022782888, "order_id": 450789469, "status": "success", "tracking_company": "USPS",
+                "tracking_number": "9400100000000000000000", "created_at": "2026-12-05T16:00:00-05:00",
+                "updated_at": "2026-12-05T16:00:00-05:00", "line_items": [{"id": 1, "quantity": 1}]}
+    path = tmp_path / "bodies.jsonl"
+    path.write_text("\n".join([json.dumps(order), json.dumps(paid), "{not json", json.dumps({"id": 3}),
+                                json.dumps(shipment)]) + "\n", "utf-8")
+    result = import_orders(path, store)
+    assert result.stored == Counter({"created": 1, "updated": 1, "shipments created": 1})
+    assert [line for line, _ in result.problems] == [3, 4]
+    stored = store.find("1009", "liam.murphy@example.com")
+    assert stored.financial_status == "paid" and stored.fulfillments[0].tracking_number == "9400100000000000000000"
+
+
 # ---- WooCommerce
 
 

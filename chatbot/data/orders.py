@@ -22,7 +22,8 @@ import threading
 import uuid
 from contextlib import nullcontext
 from datetime import datetime
-from typing import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -71,66 +72,84 @@ class OrderStore:
         return self.put_many([order])[0]
 
     def put_many(self, orders: Iterable[Order]) -> list[str]:
-        """Store several orders in one transaction (an import: all of it or, on a database error, none)."""
-        outcomes = []
+        """Store several orders in one transaction (an import: all of it or, on a database error, none). The stored
+        orders are looked up once and new rows are inserted together, so a big export is a few statements."""
+        orders = list(orders)
+        outcomes: list[str] = []
         with self._lock, self._engine.begin() as db:
+            known = _Known(db, {o.platform for o in orders})
+            new_orders: dict[str, dict] = {}  # by id, written together
+            new_items: list[dict] = []
+
+            def flush() -> None:
+                if new_orders:
+                    db.execute(_orders.insert(), list(new_orders.values()))
+                if new_items:
+                    db.execute(_items.insert(), new_items)
+                new_orders.clear()
+                new_items.clear()
+
             for order in orders:
-                outcomes.append(self._put(db, order))
+                row = known.row(order)
+                if row not in (None, "conflict") and row.id in new_orders:
+                    flush()  # the same order twice in one file (created, then updated): the first is written first
+                outcome, values, items = self._put(db, order, known)
+                outcomes.append(outcome)
+                if outcome == "created":
+                    new_orders[values["id"]] = values
+                new_items += items
+            flush()
+            for order, outcome in zip(orders, outcomes):
+                if outcome in ("created", "updated"):
+                    for fulfillment in order.fulfillments:
+                        self._put_fulfillment(db, order.platform, known.platform_id(order), fulfillment)
+            # shipments that came before their order (a fulfillment webhook names only the order's platform id)
+            db.execute(_fulfillments.update().where(_fulfillments.c.order_id.is_(None),
+                                                    _fulfillments.c.order_platform_id.is_not(None))
+                       .values(order_id=sa.select(_orders.c.id).where(
+                           _orders.c.platform == _fulfillments.c.platform,
+                           _orders.c.platform_id == _fulfillments.c.order_platform_id).scalar_subquery()))
         return outcomes
 
-    def _put(self, db: sa.Connection, order: Order) -> str:
-        fingerprint = order.fingerprint()
-        row = self._row_for(db, order)
+    def _put(self, db: sa.Connection, order: Order, known: "_Known") -> tuple[str, dict, list[dict]]:
+        """What to do with one order: ``(outcome, the order's row when new, its item rows when written)``. An
+        existing order that changed is updated here; new ones are inserted together by ``put_many``."""
+        row = known.row(order)
         if row == "conflict":
-            return "conflict"
+            return "conflict", {}, []
+        fingerprint = order.fingerprint()
         values = {f: getattr(order, f) for f in _ORDER_FIELDS}
         values.update(number=order.number, number_key=order.number_key, fingerprint=fingerprint)
         if row is not None and order.platform_id is None:
             values["platform_id"] = row.platform_id  # an export without the Id column keeps the one a webhook gave
         if row is None:
             order_id = uuid.uuid4().hex
-            db.execute(_orders.insert().values(id=order_id, created_at=self._now(), **values))
+            values.update(id=order_id, created_at=self._now())
             outcome = "created"
         else:
             order_id = row.id
             if row.fingerprint == fingerprint and row.platform_id == values["platform_id"]:
-                return "unchanged"
+                return "unchanged", {}, []
             if _older(order.updated_at, row.updated_at):
-                return "outdated"
+                return "outdated", {}, []
             db.execute(_orders.update().where(_orders.c.id == order_id).values(**values))
             db.execute(_items.delete().where(_items.c.order_id == order_id))
             outcome = "updated"
-        if order.items:
-            db.execute(_items.insert(), [{"order_id": order_id, "position": i, "created_at": self._now(),
-                                          **{f: getattr(item, f) for f in _ITEM_FIELDS}}
-                                         for i, item in enumerate(order.items)])
-        for fulfillment in order.fulfillments:
-            self._put_fulfillment(db, order.platform, values["platform_id"], fulfillment)
-        if values["platform_id"] is not None:  # shipments that came before their order
-            db.execute(_fulfillments.update().where(
-                _fulfillments.c.platform == order.platform, _fulfillments.c.order_platform_id == values["platform_id"],
-                _fulfillments.c.order_id.is_(None)).values(order_id=order_id))
+        known.add(order, order_id, values)
         order.id = order_id
-        return outcome
-
-    def _row_for(self, db: sa.Connection, order: Order):
-        """The stored row of this order: by the platform's id, else by its number."""
-        if order.platform_id is not None:
-            row = db.execute(sa.select(_orders).where(_orders.c.platform == order.platform,
-                                                      _orders.c.platform_id == order.platform_id)).first()
-            if row is not None:
-                return row
-        row = db.execute(sa.select(_orders).where(_orders.c.platform == order.platform,
-                                                  _orders.c.number_key == order.number_key)).first()
-        if row is not None and order.platform_id is not None and row.platform_id not in (None, order.platform_id):
-            return "conflict"  # another order of the platform's already has this number
-        return row
+        items = [{"order_id": order_id, "position": i, "created_at": self._now(),
+                  **{f: getattr(item, f) for f in _ITEM_FIELDS}} for i, item in enumerate(order.items)]
+        return outcome, values, items
 
     def put_fulfillment(self, platform: str, order_platform_id: str | None, fulfillment: Fulfillment) -> str:
         """Store one shipment of the order the platform knows as ``order_platform_id``: "created", "updated",
         "unchanged" or "outdated" (an update older than the stored one)."""
+        return self.put_fulfillments(platform, [(order_platform_id, fulfillment)])[0]
+
+    def put_fulfillments(self, platform: str, shipments: Iterable[tuple[str | None, Fulfillment]]) -> list[str]:
+        """Several ``(order_platform_id, fulfillment)`` in one transaction (an import)."""
         with self._lock, self._engine.begin() as db:
-            return self._put_fulfillment(db, platform, order_platform_id, fulfillment)
+            return [self._put_fulfillment(db, platform, order_id, fulfillment) for order_id, fulfillment in shipments]
 
     def _put_fulfillment(self, db: sa.Connection, platform: str, order_platform_id: str | None,
                          fulfillment: Fulfillment) -> str:
@@ -234,3 +253,40 @@ class OrderStore:
 def _older(given: datetime | None, stored: datetime | None) -> bool:
     """Whether an update is older than what is stored (either time unknown: it is not)."""
     return given is not None and stored is not None and given < stored
+
+
+class _Known:
+    """The stored orders of some platforms, read once for an import: found by the platform's id or the number."""
+
+    def __init__(self, db: sa.Connection, platforms: set[str]):
+        self.by_id: dict[tuple[str, str], Any] = {}
+        self.by_number: dict[tuple[str, str], Any] = {}
+        columns = (_orders.c.id, _orders.c.platform, _orders.c.platform_id, _orders.c.number_key,
+                   _orders.c.fingerprint, _orders.c.updated_at)
+        for row in db.execute(sa.select(*columns).where(_orders.c.platform.in_(platforms))).all():
+            self._index(row)
+
+    def _index(self, row) -> None:
+        if row.platform_id is not None:
+            self.by_id[(row.platform, row.platform_id)] = row
+        self.by_number[(row.platform, row.number_key)] = row
+
+    def row(self, order: Order):
+        """The stored row of this order: by the platform's id, else by its number; "conflict" when its number
+        belongs to another of the platform's orders."""
+        if order.platform_id is not None and (order.platform, order.platform_id) in self.by_id:
+            return self.by_id[(order.platform, order.platform_id)]
+        row = self.by_number.get((order.platform, order.number_key))
+        if row is not None and order.platform_id is not None and row.platform_id not in (None, order.platform_id):
+            return "conflict"
+        return row
+
+    def add(self, order: Order, order_id: str, values: dict) -> None:
+        """What was just written, so a later order of the same import sees it."""
+        self._index(SimpleNamespace(id=order_id, platform=order.platform, platform_id=values["platform_id"],
+                                    number_key=values["number_key"], fingerprint=values["fingerprint"],
+                                    updated_at=values["updated_at"]))
+
+    def platform_id(self, order: Order) -> str | None:
+        row = self.by_number.get((order.platform, order.number_key))
+        return row.platform_id if row is not None else order.platform_id

@@ -196,8 +196,8 @@ def store_orders(result: OrdersResult, store: OrderStore) -> OrdersResult:
                                             "already has that number; it was not stored")
         else:
             result.stored[outcome] += 1
-    for order_id, fulfillment, line in result.fulfillments:
-        outcome = store.put_fulfillment(SHOPIFY, order_id, fulfillment)
+    shipments = [(order_id, fulfillment) for order_id, fulfillment, _line in result.fulfillments]
+    for outcome in store.put_fulfillments(SHOPIFY, shipments):
         result.stored[f"shipments {outcome}"] += 1
     return result
 

@@ -141,7 +141,8 @@ def woo_order(number: str, status: str, date: str, email: str, zip_code: str, it
                     "First Name (Billing)": "Jonah", "Last Name (Billing)": "Walsh", "City (Billing)": "Denver",
                     "State Code (Billing)": "CO", "Zip (Billing)": zip_code, "Country Code (Billing)": "US",
                     "Email (Billing)": email, "Phone (Billing)": "555-0100", "First Name (Shipping)": "Jonah",
-                    "Last Name (Shipping)": "Walsh", "Address 1 (Shipping)": "4 Aspen Court", "City (Shipping)": "Denver",
+                    "Last Name (Shipping)": "Walsh", "Address 1 (Shipping)": "4 Aspen Court",
+                    "City (Shipping)": "Denver",
                     "State Code (Shipping)": "CO", "Zip (Shipping)": zip_code, "Country Code (Shipping)": "US",
                     "Item #": item_id, "SKU": sku, "Name": name, "Quantity": quantity, "Item Cost": cost,
                     "Payment Method Title": "Credit card", **amounts})
