@@ -398,6 +398,22 @@ def test_the_demo_orders_import_whole_and_only_into_an_empty_table(demo, tmp_pat
         own.close()
 
 
+def test_launch_imports_the_demo_orders_on_the_demo_store_once(tmp_path, caplog):
+    import launch
+
+    store = OrderStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    try:
+        with caplog.at_level("INFO"):
+            launch.load_demo_orders(store)
+            launch.load_demo_orders(store)
+        assert store.count() == 200
+        logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("demo orders:")]
+        assert logged == ["demo orders: Shopify orders export: 200 orders, 327 line items; stored: 200 created",
+                          "demo orders: Shopify webhook bodies: 170 shipments; stored: 170 shipments created"]
+    finally:
+        store.close()
+
+
 def test_the_demo_orders_cover_every_state_a_shopper_asks_about(demo):
     store, _ = demo
     reference = datetime(2026, 12, 7, 17, 0)  # make_orders.REFERENCE in UTC
