@@ -284,11 +284,19 @@ def test_a_file_where_no_order_can_be_read_is_an_error_and_stores_nothing(store,
     assert store.count() == 0
 
 
-def test_an_orders_export_given_to_the_product_import_points_to_orders_import(tmp_path):
+def test_an_orders_export_is_never_read_into_the_catalog_or_the_index(tmp_path):
+    from chatbot.ingest.loaders import load_paths
     from chatbot.ingest.platforms.importer import read_export
 
     with pytest.raises(LoadError, match="orders go to the database.*python -m chatbot orders import"):
         read_export(SHOPIFY)
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for path in (SHOPIFY, WOO, DEMO / "orders_export.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    loaded = load_paths([folder])
+    assert loaded.documents == []
+    assert len(loaded.problems) == 3 and all("orders go to the database" in p.reason for p in loaded.problems)
 
 
 # ---- normal forms and lookups

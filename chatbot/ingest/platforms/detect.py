@@ -85,6 +85,10 @@ def explain_unknown(columns: list[str], expected: str | None = None,
     """Why a header is no known format: the columns found, the nearest format's missing columns and, for each,
     the closest column the file has. ``expected`` ("products"/"reviews") limits the formats considered, ``among``
     names them (``ORDER_FORMATS`` for orders)."""
+    orders = detect(columns, ORDER_FORMATS) if among is FORMATS else None
+    if orders is not None:  # never read into the catalog or the index
+        return (f"it is a {orders.label}: orders go to the database, never the knowledge folder or the index; "
+                "import it with `python -m chatbot orders import FILE`")
     formats = [f for f in among if expected in (None, f.kind)]
     keys = [column_key(c) for c in columns if c.strip()]
     best = max(formats, key=lambda f: sum(column_key(c) in keys for c in f.typical) / len(f.typical))

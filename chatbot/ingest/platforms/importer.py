@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from chatbot.common.errors import LoadError
-from chatbot.ingest.platforms.detect import BY_NAME, ORDER_FORMATS, detect, explain_unknown
+from chatbot.ingest.platforms.detect import BY_NAME, detect, explain_unknown
 from chatbot.ingest.platforms.result import ImportResult
 from chatbot.ingest.platforms.reviews_export import read_judgeme, read_shopify_reviews
 from chatbot.ingest.platforms.shopify import read_shopify
@@ -31,10 +31,6 @@ def read_export(path: str | Path, expected: str | None = None, today: date | Non
     table = read_table(path)
     fmt = detect(table.columns)
     if fmt is None:
-        orders = detect(table.columns, ORDER_FORMATS)
-        if orders is not None:
-            raise LoadError(f"is a {orders.label}: orders go to the database, never the knowledge folder or the "
-                            f"index; import it with `python -m chatbot orders import {path.name}`")
         raise LoadError(explain_unknown(table.columns, expected))
     if expected and fmt.kind != expected:
         wanted = [f for f in BY_NAME.values() if f.kind == expected]
