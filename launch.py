@@ -14,7 +14,8 @@ Everything the app writes goes to one data folder (``chatbot.data.folder``):
 ``/data`` on a Space with persistent storage, ``./data`` on a writable
 checkout, else a temporary folder; the log and ``/api/health`` say whether it
 survives a restart. With ``CHATBOT_DEMO_STAFF_PASSWORD`` set, the demo staff
-accounts are made (``chatbot.data.demo_staff``).
+accounts are made (``chatbot.data.demo_staff``). On the demo store, the demo's
+orders (``demo/``) are imported into the database when it has none yet.
 """
 
 from __future__ import annotations
@@ -68,12 +69,16 @@ def main(argv: list[str] | None = None) -> None:
 
     from chatbot.data.accounts import AccountStore
     from chatbot.data.demo_staff import ensure_demo_staff
+    from chatbot.data.orders import OrderStore
     from chatbot.data.storage import ConversationStore
     from ui.app import create_admin_app, create_agent_app, create_app
     from ui.server import create_server
     from ui.shopper import STAFF_DEMO_OFF, STAFF_DEMO_READY
 
     store = ConversationStore(settings.database_url, public_contact=settings.support_contact)
+    orders = OrderStore(settings.database_url)
+    if Path(knowledge).resolve() == (ROOT / "knowledge").resolve():
+        load_demo_orders(orders)
     accounts = AccountStore(settings.database_url, session_hours=settings.session_hours)
     demo_staff = ensure_demo_staff(accounts, settings.demo_staff_password)
     if not accounts.any():
@@ -85,10 +90,25 @@ def main(argv: list[str] | None = None) -> None:
     server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings, staff_demo=staff_demo),
                            agent_app=create_agent_app(bot, store, settings, accounts),
                            admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts,
-                           storage=folder)
+                           storage=folder, orders=orders)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
     uvicorn.run(server, host=args.host, port=args.port, log_level="info")
+
+
+def load_demo_orders(orders) -> None:
+    """The demo store's orders (demo/, never indexed) into an empty orders table; a table with orders is left
+    as it is, so a restart imports nothing and a store's own orders are never mixed with the demo's."""
+    from chatbot.common.errors import ChatbotError
+    from chatbot.ingest.platforms.order_exports import import_demo_orders
+
+    try:
+        results = import_demo_orders(orders)
+    except ChatbotError as exc:
+        logging.warning("demo orders not imported: %s", exc)
+        return
+    for result in results or []:
+        logging.info("demo orders: %s", result.summary().replace("\n  ", "; "))
 
 
 if __name__ == "__main__":

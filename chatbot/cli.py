@@ -3,6 +3,7 @@
     python -m chatbot index PATH... [--index DIR] [--rebuild]
     python -m chatbot index --site https://shop.example [PATH...] [--index DIR]
     python -m chatbot import FILE... [--into KNOWLEDGE_DIR] [--as products|reviews]
+    python -m chatbot orders import FILE... [--as shopify|woocommerce] [--timezone ZONE]
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
@@ -70,6 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: knowledge)")
     p.add_argument("--as", dest="expected", choices=("products", "reviews"),
                    help="what the file must be; another kind of export is refused")
+
+    p = sub.add_parser("orders", help="the store's orders in the database (never indexed)")
+    orders = p.add_subparsers(dest="action", required=True)
+    imp = orders.add_parser("import", help="read Shopify or WooCommerce orders exports, or Shopify webhook bodies "
+                                           "(one JSON object a line), into the database; importing again changes "
+                                           "only what changed")
+    imp.add_argument("files", nargs="+", metavar="FILE",
+                     help="orders exports as the platforms wrote them (recognised by their header rows), or .jsonl "
+                          "files of Shopify fulfillments/* or orders/* webhook bodies")
+    imp.add_argument("--as", dest="platform", choices=("shopify", "woocommerce"),
+                     help="the platform the files must come from; another platform's export is refused")
+    imp.add_argument("--timezone", metavar="ZONE",
+                     help="the store's time zone, e.g. America/New_York, for times written without one (WooCommerce "
+                          "exports); default UTC")
 
     p = sub.add_parser("ask", help="answer one question from the index")
     p.add_argument("question")
@@ -150,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load(index_dir=getattr(args, "index", None), generator=getattr(args, "generator", None),
                                  generator_workers=workers)
         settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
-        commands = {"index": _index, "import": _import, "ask": _ask, "chat": _chat, "eval": _eval, "eval-shopper": _eval_shopper,
-                    "eval-store": _eval_store, "train": _train, "users": _users}
+        commands = {"index": _index, "import": _import, "orders": _orders, "ask": _ask, "chat": _chat, "eval": _eval,
+                    "eval-shopper": _eval_shopper, "eval-store": _eval_store, "train": _train, "users": _users}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -203,6 +218,44 @@ def _import(args, settings: Settings) -> int:
               f"{time.perf_counter() - started:.1f} s")
     print(f"next: python -m chatbot index {into}")
     return 0
+
+
+def _orders(args, settings: Settings) -> int:
+    """``orders import``: each file's counts and problems; 2 when nothing at all could be read, 1 when a file
+    could not be."""
+    from datetime import timezone
+
+    from chatbot.data.orders import OrderStore
+    from chatbot.ingest.platforms.order_exports import import_orders
+
+    zone = timezone.utc
+    if args.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            zone = ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ChatbotError(f"--timezone {args.timezone!r} is not a time zone; give one like America/New_York "
+                               "or Europe/Berlin") from None
+    store = OrderStore(settings.database_url)
+    read, failed = 0, 0
+    try:
+        for path in args.files:
+            started = time.perf_counter()
+            try:
+                result = import_orders(path, store, args.platform, zone)
+            except ChatbotError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            read += 1
+            print(f"{path}: {result.summary()}")
+            print(f"  in {time.perf_counter() - started:.1f} s")
+        if read:
+            print(f"{store.count():,} orders in the database")
+    finally:
+        store.close()
+    return 2 if not read else 1 if failed else 0
 
 
 def _is_review_export(path: str) -> bool:

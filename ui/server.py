@@ -1,7 +1,7 @@
 """The HTTP face: JSON + SSE chat API for the widget, feedback, hand-off, health, and the widget script.
 
 ``create_server(bot, store, settings, gradio_app=None, agent_app=None,
-admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
+admin_app=None, accounts=None, storage=None, orders=None)`` returns a FastAPI app; it starts no server
 (``launch.py`` runs it with uvicorn). The Gradio apps mount at ``/``,
 ``/agent`` and ``/admin``; with ``accounts`` given, ``ui.auth`` adds
 ``/signin`` and ``/signout`` and lets only agents and admins past
@@ -23,7 +23,9 @@ admin_app=None, accounts=None)`` returns a FastAPI app; it starts no server
   ticket is open. A conversation id is the shopper's own random key.
 - ``GET /widget.js``: the embeddable widget (``ui/static/widget.js``).
 - ``POST /api/webhooks/shopify``, ``POST /api/webhooks/woocommerce``: the platforms' signed product webhooks
-  keep the catalog and the index current (``ui.webhooks``, ``chatbot.ingest.live_catalog``).
+  keep the catalog and the index current (``ui.webhooks``, ``chatbot.ingest.live_catalog``), and their order
+  and fulfillment webhooks the orders in the database (``chatbot.ingest.live_orders``; ``orders``, an
+  ``OrderStore``, or one opened on ``database_url`` at the first order delivery).
 - ``/v1/...``: the OpenAI-compatible API, in ``ui.openai_api``.
 
 Cross-origin callers must be listed in ``settings.allowed_origins``; any
@@ -52,6 +54,7 @@ from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import ticket_ref
 from chatbot.ingest.chunking import Chunker
 from chatbot.ingest.live_catalog import LiveCatalog
+from chatbot.ingest.live_orders import LiveOrders
 
 from .origins import OriginGuard, parse_origins
 from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
@@ -94,7 +97,7 @@ class HandoffRequest(BaseModel):
 
 
 def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, agent_app: Any = None,
-                  admin_app: Any = None, accounts: Any = None, storage: Any = None) -> FastAPI:
+                  admin_app: Any = None, accounts: Any = None, storage: Any = None, orders: Any = None) -> FastAPI:
     """The FastAPI app (see the module docstring). ``storage`` (a ``chatbot.data.folder.DataFolder``) puts
     where the app stores things, and whether that survives a restart, on ``/api/health``."""
     app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
@@ -215,7 +218,7 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     from .openai_api import create_router
 
     app.include_router(create_router(runner, settings))
-    app.include_router(create_webhook_router(settings, _live_catalog(bot, settings)))
+    app.include_router(create_webhook_router(settings, _live_catalog(bot, settings), _live_orders(orders, settings)))
 
     import gradio as gr
 
@@ -282,6 +285,23 @@ def _live_catalog(bot: Any, settings: Any):
                 built.append(LiveCatalog(settings.knowledge_dir, settings.index_dir, bot.embedder,
                                          Chunker(settings.chunk_size, settings.chunk_overlap), on_change=changed,
                                          max_file_bytes=settings.max_file_bytes))
+            return built[0]
+
+    return get
+
+
+def _live_orders(orders: Any, settings: Any):
+    """The ``LiveOrders`` factory for the order webhooks: built on the first delivery, on ``orders`` or else on an
+    ``OrderStore`` of the app's database; the deliveries applied are kept beside the catalog's."""
+    built, lock = [], threading.Lock()
+
+    def get() -> LiveOrders:
+        with lock:
+            if not built:
+                from chatbot.data.orders import OrderStore
+
+                store = orders if orders is not None else OrderStore(settings.database_url)
+                built.append(LiveOrders(store, Path(settings.index_dir) / "order-webhook-deliveries.json"))
             return built[0]
 
     return get

@@ -12,6 +12,14 @@ Topics handled: Shopify ``products/create``, ``products/update``, ``products/del
 topics are acknowledged and ignored, so the platform does not retry them. The answer is
 ``{"ok": true, "outcome": "created" | "updated" | "removed" | "stock" | "ignored" | "duplicate"}``. What an event
 does to the catalog and the index is ``chatbot.ingest.live_catalog``'s job; this module only reads requests.
+
+Orders come to the same two URLs, signed the same way: Shopify ``orders/create``, ``orders/updated``,
+``orders/cancelled`` (and ``orders/paid``, ``orders/fulfilled``, ``orders/partially_fulfilled``, ``orders/delete``),
+``fulfillments/create`` and ``fulfillments/update``; WooCommerce ``order.created``, ``order.updated``,
+``order.restored`` and ``order.deleted``. They are read by ``platforms.webhook_orders`` and stored by
+``chatbot.ingest.live_orders`` in the database, never in the catalog or the index; besides the outcomes above an
+order's may be ``"unchanged"``, ``"outdated"`` (the stored order was changed later than this update, which is not
+applied) or ``"conflict"``.
 """
 
 from __future__ import annotations
@@ -32,6 +40,13 @@ from fastapi.responses import JSONResponse
 
 from chatbot.common.errors import ChatbotError
 from chatbot.ingest.live_catalog import LiveCatalog
+from chatbot.ingest.live_orders import LiveOrders
+from chatbot.ingest.platforms.webhook_orders import (
+    payload_id,
+    shopify_fulfillment,
+    shopify_order,
+    woocommerce_order,
+)
 from chatbot.ingest.platforms.webhook_products import (
     BadPayload,
     platform_key,
@@ -42,6 +57,9 @@ from chatbot.ingest.platforms.webhook_products import (
 log = logging.getLogger(__name__)
 
 _PING = re.compile(rb"^webhook_id=\d+$")
+SHOPIFY_ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled",
+                        "orders/partially_fulfilled", "orders/delete", "fulfillments/create", "fulfillments/update")
+WOOCOMMERCE_ORDER_TOPICS = ("order.created", "order.updated", "order.restored", "order.deleted")
 
 
 class _TooLarge(Exception):
@@ -61,12 +79,21 @@ def signed(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(expected, given)
 
 
-def create_webhook_router(settings: Any, live_catalog: Callable[[], LiveCatalog]) -> APIRouter:
-    """The two webhook routes; ``live_catalog`` gives the ``LiveCatalog`` (built on the first delivery)."""
+def create_webhook_router(settings: Any, live_catalog: Callable[[], LiveCatalog],
+                          live_orders: Callable[[], LiveOrders]) -> APIRouter:
+    """The two webhook routes; ``live_catalog`` gives the ``LiveCatalog`` and ``live_orders`` the ``LiveOrders``
+    (each built on its first delivery)."""
     router = APIRouter()
 
+    def to_catalog(delivery_id: str | None, change: Callable[[], str]) -> str:
+        return live_catalog().apply(delivery_id, change)
+
+    def to_orders(delivery_id: str | None, change: Callable[[], str]) -> str:
+        return live_orders().apply(delivery_id, change)
+
     async def receive(request: Request, platform: str, secret: str, setting: str, signature_header: str,
-                      act: Callable[[bytes, Request], Callable[[], str] | None], delivery_header: str):
+                      act: Callable[[bytes, Request], Callable[[], str] | None], delivery_header: str,
+                      apply: Callable[[str | None, Callable[[], str]], str] = to_catalog):
         if not secret:
             return _error(503, f"{platform} webhooks are off: set {setting} to the webhook secret "
                                f"({_WHERE[platform]}) and restart; until then every delivery is refused")
@@ -88,27 +115,37 @@ def create_webhook_router(settings: Any, live_catalog: Callable[[], LiveCatalog]
             return _error(status, f"{detail}; nothing was stored")
         if change is None:
             return {"ok": True, "outcome": "ignored"}
-        catalog = live_catalog()
         try:
-            outcome = await asyncio.to_thread(catalog.apply, request.headers.get(delivery_header), change)
+            outcome = await asyncio.to_thread(apply, request.headers.get(delivery_header), change)
         except ChatbotError as exc:
             log.warning("%s webhook not applied: %s", platform, exc)
-            return _error(500, f"the event could not be indexed ({exc}); the catalog is as it was")
+            kept = "the orders are" if apply is to_orders else "the catalog is"
+            return _error(500, f"the event could not be {'stored' if apply is to_orders else 'indexed'} ({exc}); "
+                               f"{kept} as it was")
         return {"ok": True, "outcome": outcome}
 
     @router.post("/api/webhooks/shopify", responses=_RESPONSES)
     async def shopify(request: Request):
-        """Shopify's products/create, products/update, products/delete and inventory_levels/update."""
+        """Shopify's products/create, products/update, products/delete and inventory_levels/update; orders/create,
+        orders/updated, orders/cancelled (and the other orders/* topics), fulfillments/create and /update."""
+        if request.headers.get("X-Shopify-Topic", "") in SHOPIFY_ORDER_TOPICS:
+            act, apply = partial(_shopify_order_change, orders=live_orders), to_orders
+        else:
+            act, apply = partial(_shopify_change, catalog=live_catalog), to_catalog
         return await receive(request, "Shopify", settings.shopify_webhook_secret, "CHATBOT_SHOPIFY_WEBHOOK_SECRET",
-                             "X-Shopify-Hmac-Sha256", partial(_shopify_change, catalog=live_catalog),
-                             "X-Shopify-Webhook-Id")
+                             "X-Shopify-Hmac-Sha256", act, "X-Shopify-Webhook-Id", apply)
 
     @router.post("/api/webhooks/woocommerce", responses=_RESPONSES)
     async def woocommerce(request: Request):
-        """WooCommerce's product.created, product.updated, product.restored and product.deleted."""
+        """WooCommerce's product.created, product.updated, product.restored and product.deleted; order.created,
+        order.updated, order.restored and order.deleted."""
+        if request.headers.get("X-WC-Webhook-Topic", "") in WOOCOMMERCE_ORDER_TOPICS:
+            act, apply = partial(_woocommerce_order_change, orders=live_orders), to_orders
+        else:
+            act, apply = partial(_woocommerce_change, catalog=live_catalog), to_catalog
         return await receive(request, "WooCommerce", settings.woocommerce_webhook_secret,
-                             "CHATBOT_WOOCOMMERCE_WEBHOOK_SECRET", "X-WC-Webhook-Signature",
-                             partial(_woocommerce_change, catalog=live_catalog), "X-WC-Webhook-Delivery-ID")
+                             "CHATBOT_WOOCOMMERCE_WEBHOOK_SECRET", "X-WC-Webhook-Signature", act,
+                             "X-WC-Webhook-Delivery-ID", apply)
 
     return router
 
@@ -141,10 +178,31 @@ def _woocommerce_change(body: bytes, request: Request, catalog: Callable[[], Liv
     return partial(catalog().put_product, platform_key("woocommerce", payload), woocommerce_product(payload))
 
 
+def _shopify_order_change(body: bytes, request: Request, orders: Callable[[], LiveOrders]):
+    """The change an order or fulfillment delivery asks for, bound, read before anything is stored."""
+    topic = request.headers.get("X-Shopify-Topic", "")
+    payload = _object(body)
+    if topic == "orders/delete":
+        return partial(orders().remove_order, "shopify", payload_id(payload, "id", "a Shopify order"))
+    if topic.startswith("fulfillments/"):
+        order_id, fulfillment = shopify_fulfillment(payload)
+        if order_id is None:
+            raise BadPayload("a fulfillment needs the 'order_id' of its order")
+        return partial(orders().put_fulfillment, "shopify", order_id, fulfillment)
+    return partial(orders().put_order, shopify_order(payload))
+
+
+def _woocommerce_order_change(body: bytes, request: Request, orders: Callable[[], LiveOrders]):
+    payload = _object(body)
+    if request.headers.get("X-WC-Webhook-Topic", "") == "order.deleted":
+        return partial(orders().remove_order, "woocommerce", payload_id(payload, "id", "a WooCommerce order"))
+    return partial(orders().put_order, woocommerce_order(payload))
+
+
 def _object(body: bytes) -> dict[str, Any]:
     payload = json.loads(body)
     if not isinstance(payload, dict):
-        raise BadPayload("the body is JSON but not an object; send the platform's product JSON")
+        raise BadPayload("the body is JSON but not an object; send the JSON the platform's webhook sends")
     return payload
 
 
@@ -171,5 +229,6 @@ _WHERE = {"Shopify": "Shopify admin > Settings > Notifications > Webhooks shows 
 _RESPONSES = {200: {"description": "applied, a repeated delivery, or a topic not handled: `{\"ok\", \"outcome\"}`"},
               400: {"description": "the body is not JSON"}, 401: {"description": "unsigned or wrongly signed"},
               413: {"description": "the body is over webhook_max_bytes"},
-              422: {"description": "JSON that is not the platform's product"},
+              422: {"description": "JSON that is not the platform's product (or order, or fulfillment)"},
+              500: {"description": "the change could not be indexed or stored; nothing changed"},
               503: {"description": "no secret configured for this platform"}}

@@ -1,5 +1,6 @@
 """The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
-replies and the admin audit log. One place, so every store module agrees on them."""
+replies, the admin audit log, and the store's orders with their items and shipments. One place, so every store
+module agrees on them."""
 
 from __future__ import annotations
 
@@ -52,6 +53,50 @@ staff_messages = _table(
     sa.Column("ticket_id", sa.ForeignKey("tickets.id"), index=True, nullable=False),
     sa.Column("author", sa.String(64), nullable=False), sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False), sa.Column("dedupe", sa.String(64), unique=True))
+
+# the store's orders (chatbot/data/orders.py), from the platforms' exports and webhooks. ``created_at`` is when the
+# row was first stored; the order's own times are ``placed_at`` and the rest, naive UTC. Money is in cents. Only
+# what finding and explaining an order needs is kept: the email and shipping postcode that match a shopper to
+# it, never names, street addresses, phone numbers or payment details. ``number`` is the order number as written
+# without "#" ("1043"), ``number_key`` its letters and digits upper-cased, which lookups compare
+orders = _table(
+    "orders", _id(), sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("platform_id", sa.String(64)), sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("number", sa.String(64), nullable=False), sa.Column("number_key", sa.String(64), nullable=False,
+                                                                  index=True),
+    sa.Column("email", sa.String(254), index=True), sa.Column("financial_status", sa.String(32)),
+    sa.Column("fulfillment_status", sa.String(32)), sa.Column("platform_status", sa.String(32)),
+    sa.Column("currency", sa.String(8)), sa.Column("subtotal_cents", sa.Integer),
+    sa.Column("shipping_cents", sa.Integer), sa.Column("tax_cents", sa.Integer),
+    sa.Column("discount_cents", sa.Integer), sa.Column("total_cents", sa.Integer),
+    sa.Column("refunded_cents", sa.Integer), sa.Column("shipping_method", sa.String(255)),
+    sa.Column("shipping_zip", sa.String(32)), sa.Column("shipping_country", sa.String(8)),
+    sa.Column("placed_at", sa.DateTime, index=True), sa.Column("paid_at", sa.DateTime),
+    sa.Column("fulfilled_at", sa.DateTime), sa.Column("cancelled_at", sa.DateTime),
+    sa.Column("cancel_reason", sa.String(64)),
+    # the platform's last change; an update older than this is not applied (webhooks arrive out of order)
+    sa.Column("updated_at", sa.DateTime), sa.Column("source", sa.String(64)),
+    sa.Column("fingerprint", sa.String(32)),  # of the record as last stored: an import that brings nothing new
+    sa.UniqueConstraint("platform", "number_key"), sa.UniqueConstraint("platform", "platform_id"))
+order_items = _table(
+    "order_items", sa.Column("order_id", sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True,
+                             nullable=False),
+    sa.Column("position", sa.Integer, nullable=False), sa.Column("platform_id", sa.String(64)),
+    sa.Column("name", sa.String(255), nullable=False), sa.Column("sku", sa.String(128), index=True),
+    sa.Column("quantity", sa.Integer, nullable=False), sa.Column("price_cents", sa.Integer),
+    sa.Column("product_id", sa.String(64)), sa.Column("variant_id", sa.String(64)),
+    sa.Column("fulfillment_status", sa.String(32)), sa.Column("requires_shipping", sa.Boolean))
+# a shipment with its tracking. It names its order by the platform's order id (a fulfillment webhook carries no
+# more), so one that arrives before its order waits with ``order_id`` NULL and is joined when the order comes
+fulfillments = _table(
+    "fulfillments", _id(), sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("platform_id", sa.String(64), nullable=False), sa.Column("order_platform_id", sa.String(64)),
+    sa.Column("order_id", sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True),
+    sa.Column("status", sa.String(32)), sa.Column("shipment_status", sa.String(32)),
+    sa.Column("tracking_company", sa.String(128)), sa.Column("tracking_number", sa.String(128)),
+    sa.Column("tracking_url", sa.String(1024)), sa.Column("shipped_at", sa.DateTime),
+    sa.Column("updated_at", sa.DateTime), sa.Column("items", sa.JSON),
+    sa.UniqueConstraint("platform", "platform_id"), sa.Index("ix_fulfillments_order", "platform", "order_platform_id"))
 
 
 def add_missing_columns(engine: sa.Engine) -> None:

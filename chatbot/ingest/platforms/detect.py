@@ -46,11 +46,29 @@ FORMATS = (
 )
 BY_NAME = {f.name: f for f in FORMATS}
 
+# orders exports (``order_exports``): never indexed, read into the database by ``python -m chatbot orders import``
+ORDER_FORMATS = (
+    Format("shopify_orders", "Shopify orders export", "orders", ("Name", "Created at", "Lineitem name"),
+           ("Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at", "Currency",
+            "Subtotal", "Shipping", "Taxes", "Total", "Shipping Method", "Created at", "Lineitem quantity",
+            "Lineitem name", "Lineitem price", "Lineitem sku", "Shipping Zip", "Cancelled at", "Refunded Amount",
+            "Id"),
+           "Shopify admin > Orders > Export > All orders > CSV for Excel, Numbers, or other spreadsheet programs"),
+    Format("woocommerce_orders", "WooCommerce orders export", "orders", ("Order Number", "Order Status",
+                                                                         "Order Date"),
+           ("Order Number", "Order Status", "Order Date", "Email (Billing)", "Zip (Shipping)",
+            "Country Code (Shipping)", "Item #", "SKU", "Name", "Quantity", "Item Cost", "Shipping Method Title",
+            "Order Subtotal Amount", "Order Shipping Amount", "Order Refund Amount", "Order Total Amount",
+            "Order Total Tax Amount"),
+           "WordPress admin > WooCommerce > Export Orders (the Advanced Order Export For WooCommerce plugin), "
+           "format CSV, with a row for each product"),
+)
 
-def detect(columns: list[str]) -> Format | None:
+
+def detect(columns: list[str], formats: tuple[Format, ...] = FORMATS) -> Format | None:
     """The export format this header belongs to, or None (the project's own records, or nothing known)."""
     keys = {column_key(c) for c in columns}
-    fitting = [f for f in FORMATS if all(column_key(c) in keys for c in f.required)]
+    fitting = [f for f in formats if all(column_key(c) in keys for c in f.required)]
     if not fitting:
         return None
     return max(fitting, key=lambda f: sum(column_key(c) in keys for c in f.typical))
@@ -62,10 +80,16 @@ def closest(columns: list[str]) -> Format:
     return max(FORMATS, key=lambda f: (sum(column_key(c) in keys for c in f.typical) / len(f.typical)))
 
 
-def explain_unknown(columns: list[str], expected: str | None = None) -> str:
+def explain_unknown(columns: list[str], expected: str | None = None,
+                    among: tuple[Format, ...] = FORMATS) -> str:
     """Why a header is no known format: the columns found, the nearest format's missing columns and, for each,
-    the closest column the file has. ``expected`` ("products"/"reviews") limits the formats considered."""
-    formats = [f for f in FORMATS if expected in (None, f.kind)]
+    the closest column the file has. ``expected`` ("products"/"reviews") limits the formats considered, ``among``
+    names them (``ORDER_FORMATS`` for orders)."""
+    orders = detect(columns, ORDER_FORMATS) if among is FORMATS else None
+    if orders is not None:  # never read into the catalog or the index
+        return (f"it is a {orders.label}: orders go to the database, never the knowledge folder or the index; "
+                "import it with `python -m chatbot orders import FILE`")
+    formats = [f for f in among if expected in (None, f.kind)]
     keys = [column_key(c) for c in columns if c.strip()]
     best = max(formats, key=lambda f: sum(column_key(c) in keys for c in f.typical) / len(f.typical))
     missing = [c for c in best.required if column_key(c) not in keys]
@@ -76,6 +100,7 @@ def explain_unknown(columns: list[str], expected: str | None = None) -> str:
         hints.append(f"'{column}'" + (f" (closest found: '{by_name[near[0]]}')" if near else " (nothing close)"))
     shown = ", ".join(f"'{c}'" for c in columns[:8] if c.strip()) + (", ..." if len(columns) > 8 else "")
     names = ", ".join(f.label for f in formats)
-    return (f"its header row ({shown}) matches none of the formats this bot reads ({names}, or the project's "
-            f"own catalog with id, name, category, price). The nearest is a {best.label}, which needs "
+    own = ", or the project's own catalog with id, name, category, price" if among is FORMATS else ""
+    return (f"its header row ({shown}) matches none of the formats this bot reads ({names}{own}). The nearest "
+            f"is a {best.label}, which needs "
             f"{', '.join(hints)}; export the file again from {best.where} and use it unedited")
