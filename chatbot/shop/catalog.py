@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from chatbot.common.english import word_frequency
 from chatbot.common.words import stem
 from chatbot.shop.products import Product, Review, documents_of, products_from, reviews_from
 from chatbot.shop.query import ShopQuery, pounds
@@ -97,7 +98,8 @@ class Catalog:
         self._text_frequency = dict(described)
         self._vocabulary = sorted({t.strip("'’-") for item in self.listings
                                    for t in _TOKEN.findall(_product_text(item.product).lower())})
-        self._page_stems = {s for text in pages for s in self._stems(text)}
+        self._pages = [set(self._stems(text)) for text in pages]
+        self._page_stems = set().union(*self._pages)
         # stem → products, so a question looks up the few products its words name instead of reading all of
         # them (a 5,000-product store spent most of a catalog answer's own time in those loops)
         self._with_head = _inverted((pid, [head]) for pid, head in self._heads.items())
@@ -138,6 +140,22 @@ class Catalog:
     def names_an_option(self, text: str) -> bool:
         """Whether the text names a colour, size, ... some product comes in ("and in teal?")."""
         return bool(self.option_stems & set(self._stems(text)))
+
+    def page_things(self, terms: list[str], unknown: list[str]) -> list[str]:
+        """Things the store's pages speak of and the catalog does not sell: an uncommon word the catalog lacks,
+        used on the pages, before a word that names products ("the monthly larder box" in a store whose
+        pages describe a Larder Box subscription and whose catalog has a Lunch Box)."""
+        return [f"{before} {term}" for before, term in zip(terms, terms[1:])
+                if before in unknown and self.on_store_pages(before) and word_frequency(before) < _SUBJECT
+                and term not in unknown and self.content_terms([term])]
+
+    def store_page_words(self, terms: list[str], unknown: list[str]) -> list[str]:
+        """Of the words the catalog lacks, the uncommon ones a store page uses together with another word of
+        the message ("dishwasher" beside "enamel mugs" on a care page): the pages may answer what no product
+        record says."""
+        known = {stem(t) for t in self.content_terms(terms) if t not in unknown}
+        return [t for t in unknown if word_frequency(t) < _SUBJECT
+                and any(stem(t) in page and known & page for page in self._pages)]
 
     def on_store_pages(self, term: str) -> bool:
         """Whether the store's own pages (not its catalog) use the word: "a store in Oslo" when a page says
@@ -199,8 +217,10 @@ class Catalog:
         if self.names_a_product(" ".join(terms)):
             return None  # "is the weighted blanket durable?" is about the blanket, whatever the last word
         for before, term in zip(terms, terms[1:]):
-            if "'" in term or not self.content_terms([before]) or before in unknown or term != asked[-1]:
-                continue  # only the last word naming a product is the thing asked for
+            if "'" in term or not self.content_terms([before]) or before in unknown or term != asked[-1] \
+                    or word_frequency(term) > _EVERYDAY:
+                continue  # only the last word naming a product is the thing asked for ("come" in "what sizes
+                # does the hoodie come in" names nothing)
             if term in unknown and not self._misspelled(term) or self._only_described(term):
                 return f"{before} {term}"
         return None
@@ -321,6 +341,8 @@ _GENERIC_STEMS = set(map(stem,
 
 
 _NONE: frozenset[str] = frozenset()
+_EVERYDAY = 4e-4  # a word used more often than this in English ("come", "work", "use") names no product type
+_SUBJECT = 1e-4  # a word used less often than this names a subject ("plans", "dishwasher"), not a plain verb
 
 
 def _inverted(stems_by_product) -> dict[str, frozenset[str]]:

@@ -75,5 +75,8 @@ class ShopAssistant:
         for attempt in attempts(route, context, self._skills):
             reply = self._skills[attempt.skill].reply(context)
             if reply is not None and attempt.accepts(reply, context):
+                if reply.reason == "not_in_catalog" and not context.focus \
+                        and self.catalog.store_page_words(context.query.terms, context.found.unknown):
+                    return Routed(route, None)  # "can enamel mugs go in the dishwasher": the care page may say
                 return Routed(route, reply)
         return Routed(route, None)

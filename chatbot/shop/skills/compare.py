@@ -64,9 +64,15 @@ class Comparison:
         return reply
 
 
+# where a product sits in the shop's menus, not a fact about it ("category path Apparel > Clothing > Outerwear")
+_NAVIGATION = frozenset({"category_path", "tags", "collections"})
+
+
 def _facts(item: Listing, products: list[Listing]) -> str:
-    """The attributes every compared product lists (age range, material, ...), in this product's words."""
+    """The attributes every compared product lists (age range, material, ...), in this product's words: those
+    that tell them apart, never the shop's menus, and never one they all share ("brand Fern & Fjord")."""
     shared = [k for k in item.product.attributes
-              if all(k in other.product.attributes for other in products) and not isinstance(
-                  item.product.attributes[k], bool)][:3]
+              if k not in _NAVIGATION and all(k in other.product.attributes for other in products)
+              and not isinstance(item.product.attributes[k], bool)
+              and len({str(other.product.attributes[k]) for other in products}) > 1][:3]
     return "".join(f", {k.replace('_', ' ')} {item.product.attributes[k]}" for k in shared)

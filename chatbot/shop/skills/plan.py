@@ -50,24 +50,29 @@ _STORE_WIDE_SKILLS = ("recommend", "smalltalk")
 
 def backed(route: Route, context: ShopContext) -> bool:
     """Whether this store's own data backs a catalog answer: a product, category or option (a colour, a size)
-    of the store is named or in focus, the message points back at the products just shown, it asks the catalog for a price, age,
-    order or sale, or it names a product type the store lacks (so "we don't sell electric guitars" is
-    true). A thing the store lacks is one its pages never mention either, written in lower case: "a store in
-    Oslo" names a place, and "a loyalty program" the pages describe is not a product to say no to."""
+    of the store is named or in focus, the message points back at the products just shown, it asks the
+    catalog for a price, age, order or sale, or it names a product type the store lacks (so "we don't sell
+    electric guitars" is true). A thing the store lacks is one its pages never mention either, written in lower case: "a store in
+    Oslo" names a place, and "a loyalty program" the pages describe is not a product to say no to. A thing
+    the pages speak of is theirs even when a word of it names a product ("the monthly larder box")."""
     if context.focus or route.skill in _STORE_WIDE_SKILLS or context.query.constrained:
         return True
+    found, catalog = context.found, context.catalog
+    # a thing the store's pages speak of and the catalog lacks: "the trail and summit plans" (a membership),
+    # "the monthly larder box" (a subscription) are not the Trail Mix Tin, the Summit Beanie or the Lunch Box
+    unsold = (found.unsold or "").split()
+    if unsold and catalog.on_store_pages(unsold[-1]) or catalog.page_things(context.query.terms, found.unknown):
+        return False
     if context.shown and (_REFERS_BACK.search(context.message) or _POINTS_AT_ONE.search(context.message)
                           or _THEY.search(context.message)):
         return True
-    found = context.found
-    if found.typed or context.catalog.names_an_option(context.message) \
-            or context.catalog.mentioned(context.message, loose=False):
+    if found.typed or catalog.names_an_option(context.message) or catalog.mentioned(context.message, loose=False):
         return True
     lacking = (found.unsold or "").split() or (found.unknown if route.skill == "catalog_search" else [])
     if not lacking:
         return False
     thing = lacking[-1]
-    return not context.catalog.on_store_pages(thing) \
+    return not catalog.on_store_pages(thing) \
         and not re.search(rf"\b{re.escape(thing[:1].upper() + thing[1:])}\b", context.message)
 
 
