@@ -1,5 +1,10 @@
 """The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
-replies and the admin audit log. One place, so every store module agrees on them."""
+replies, the admin audit log, and staff accounts with their sessions. One place, so every store module (and
+the migrations, ``chatbot.data.migrations``) agrees on them.
+
+Changing a table here is half the change: the other half is a migration that makes an existing database
+match (``python -m chatbot db revision "what changed"``; docs/ARCHITECTURE.md, "The database and its
+migrations"). ``tests/test_migrations.py`` fails while the two differ."""
 
 from __future__ import annotations
 
@@ -9,13 +14,34 @@ import sqlalchemy as sa
 
 from chatbot.common.errors import InputError
 
+# constraints are left unnamed, as databases made before migrations have them: PostgreSQL names them itself
+# (conversations_id_key, messages_conversation_id_fkey), SQLite keeps them nameless (a revision that drops one
+# there gives op.batch_alter_table a naming_convention)
 metadata = sa.MetaData()
+
+
+def naive_utc(value: datetime) -> datetime:
+    """``value`` as the naive UTC time the database keeps; an aware time is converted, a naive one is UTC already."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC (``TIMESTAMP WITHOUT TIME ZONE``), the one form every database keeps.
+
+    An aware value is converted to UTC on the way in: PostgreSQL would otherwise read it in the session's time
+    zone and SQLite would drop its offset, each storing a different wrong time. Values come back naive."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return naive_utc(value) if isinstance(value, datetime) else value
 
 
 def _table(name: str, *columns: sa.Column) -> sa.Table:
     # every table: an insertion counter (turn order, newest first) and a naive-UTC creation time
     return sa.Table(name, metadata, sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True), *columns,
-                    sa.Column("created_at", sa.DateTime, nullable=False, index=True))
+                    sa.Column("created_at", UtcDateTime, nullable=False, index=True))
 
 
 def _id() -> sa.Column:
@@ -29,7 +55,8 @@ messages = _table(
     sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
     # citations: [{doc_id, title, url, excerpt}]; products: the answer's product cards, so a conversation that is
     # shown again (a reload, another tab) looks as it did
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)), sa.Column("products", sa.JSON))
+    # product_id: the product page the shopper was on, as the page (or an API caller) names it: any length
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON))
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(
@@ -52,22 +79,16 @@ staff_messages = _table(
     sa.Column("ticket_id", sa.ForeignKey("tickets.id"), index=True, nullable=False),
     sa.Column("author", sa.String(64), nullable=False), sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False), sa.Column("dedupe", sa.String(64), unique=True))
-
-
-def add_missing_columns(engine: sa.Engine) -> None:
-    """Add the columns a table gained after a database was created (``create_all`` only adds whole tables).
-
-    Each such column may be NULL, so older rows simply lack what it holds."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(engine.dialect)
-                with engine.begin() as db:
-                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+# staff accounts (chatbot.data.accounts): a scrypt hash, never the password; sessions by their token's SHA-256
+users = sa.Table(
+    "users", metadata, sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False), sa.Column("failures", sa.Integer, default=0),
+    sa.Column("locked_until", UtcDateTime), sa.Column("created_at", UtcDateTime, nullable=False))
+sessions = sa.Table(
+    "sessions", metadata, sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False), sa.Column("created_at", UtcDateTime, nullable=False))
 
 
 def utc_now() -> datetime:
@@ -78,6 +99,16 @@ def iso(value: datetime) -> str:
     return value.replace(tzinfo=timezone.utc).isoformat()
 
 
+def usable_key(key: object, column: sa.Column) -> bool:
+    """Whether ``key`` could be a value of ``column``: a string that fits it and holds no NUL character.
+
+    Ids come from requests; PostgreSQL refuses a NUL in any string it is sent, so such a key is reported as
+    unknown (as SQLite answers it) instead of failing as a database error."""
+    length = getattr(column.type, "length", None)
+    return isinstance(key, str) and "\x00" not in key and (length is None or len(key) <= length)
+
+
 def require_row(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
-    if db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
+    if not usable_key(key, table.c.id) or \
+            db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
         raise InputError(f"unknown {what} id {key!r}; use an id this store returned")
