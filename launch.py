@@ -14,8 +14,11 @@ Everything the app writes goes to one data folder (``chatbot.data.folder``):
 ``/data`` on a Space with persistent storage, ``./data`` on a writable
 checkout, else a temporary folder; the log and ``/api/health`` say whether it
 survives a restart. With ``CHATBOT_DEMO_STAFF_PASSWORD`` set, the demo staff
-accounts are made (``chatbot.data.demo_staff``). On the demo store, the demo's
-orders (``demo/``) are imported into the database when it has none yet.
+accounts are made (``chatbot.data.demo_staff``). The database (SQLite in the
+data folder, or ``CHATBOT_DATABASE_URL``, e.g. PostgreSQL) is brought to the
+newest schema first, keeping what it holds (``chatbot.data.migrations``).
+On the demo store, the demo's orders (``demo/``) are imported into the database
+when it has none yet.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = replace(settings, knowledge_dir=knowledge)
     settings, folder = prepare_data_folder(settings)
     (logging.info if folder.persistent else logging.warning)("%s", folder.describe())
+    upgrade_database(settings.database_url)  # before the minutes of indexing: a bad database fails at once
     embedder = make_embedder(settings)
     report = update_index(knowledge_paths(settings), settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
@@ -109,6 +113,23 @@ def load_demo_orders(orders) -> None:
         return
     for result in results or []:
         logging.info("demo orders: %s", result.summary().replace("\n  ", "; "))
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the database to the newest schema, keeping its rows (the stores would do it too, later), and log it.
+    One that cannot be opened or upgraded stops the start with one line that names it and the fix."""
+    from chatbot.common.errors import ConfigError
+    from chatbot.data.database import shown
+    from chatbot.data.migrations import upgrade_url
+
+    try:
+        before, after = upgrade_url(url)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if before == after:
+        logging.info("database %s: at revision %s", shown(url), after)
+    else:
+        logging.info("database %s: upgraded from revision %s to %s", shown(url), before or "(none)", after)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
     python -m chatbot eval-store eval/stores/NAME [--generator NAME] [--limit N] [--failures]
     python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
+    python -m chatbot db upgrade [--revision REV] | db current | db revision "MESSAGE" [--empty]
 
 Errors from the core become one readable line on stderr and exit code 2.
 """
@@ -152,6 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     users.add_parser("remove", help="delete an account and sign it out").add_argument("name")
     users.add_parser("list", help="list the accounts")
+
+    p = sub.add_parser("db", help="the database (CHATBOT_DATABASE_URL): bring it up to date, show its revision, "
+                                  "write a migration")
+    db = p.add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="run the migrations it lacks, keeping its rows (the app does this at start-up)"
+                  ).add_argument("--revision", default="head", help="stop at this revision (default: the newest)")
+    db.add_parser("current", help="show the database's revision and whether it is the newest")
+    rev = db.add_parser("revision", help="for developers: write the next migration into "
+                                         "chatbot/data/migrations/versions from what chatbot/data/schema.py has "
+                                         "that the newest revision lacks")
+    rev.add_argument("message", help="what the revision does, e.g. \"add the orders table\"")
+    rev.add_argument("--empty", action="store_true", help="a blank revision to write by hand")
     return parser
 
 
@@ -166,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                                  generator_workers=workers)
         settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
         commands = {"index": _index, "import": _import, "orders": _orders, "ask": _ask, "chat": _chat, "eval": _eval,
-                    "eval-shopper": _eval_shopper, "eval-store": _eval_store, "train": _train, "users": _users}
+                    "eval-shopper": _eval_shopper, "eval-store": _eval_store, "train": _train, "users": _users,
+                    "db": _db}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -471,3 +485,37 @@ def _users(args, settings: Settings) -> int:
         return 0
     finally:
         accounts.close()
+
+
+def _db(args, settings: Settings) -> int:
+    from chatbot.data import migrations
+    from chatbot.data.database import database_url, shown
+
+    where, newest = shown(settings.database_url), migrations.head()
+    if args.action == "upgrade":
+        before, after = migrations.upgrade_url(settings.database_url, args.revision)
+        if before == after:
+            print(f"{where}: already at revision {after}{' (the newest)' if after == newest else ''}")
+        else:
+            print(f"{where}: upgraded from revision {before or '(none: empty, or made before migrations)'} to {after}")
+        return 0
+    if args.action == "current":
+        file = database_url(settings.database_url)
+        if file.get_backend_name() == "sqlite" and file.database and not file.database.startswith("file:") \
+                and file.database != ":memory:" and not Path(file.database).exists():
+            print(f"{where}: no database file yet; the app's start (or `python -m chatbot db upgrade`) makes it")
+            return 0
+        now = migrations.current_url(settings.database_url)
+        if now == newest:
+            print(f"{where}: at revision {now} (the newest)")
+        elif now is None:
+            print(f"{where}: no revision yet (empty, or made before migrations); `python -m chatbot db upgrade` or "
+                  f"the app's start brings it to {newest}, keeping its rows")
+        else:
+            print(f"{where}: at revision {now}; {newest} is the newest: `python -m chatbot db upgrade` or the app's "
+                  "start brings it there")
+        return 0
+    written = migrations.new_revision(args.message, empty=args.empty)
+    print(f"wrote {written}: read it and correct it, then run the tests (tests/test_migrations.py checks it on "
+          "SQLite and PostgreSQL)")
+    return 0

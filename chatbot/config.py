@@ -117,7 +117,9 @@ class Settings:
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
 
     # --- serving (HTTP API, widget, persistence)
-    database_url: str = "sqlite:///data/chatbot.sqlite3"  # conversations, feedback, tickets; any SQLAlchemy URL
+    # conversations, feedback, tickets, accounts: SQLite, or postgresql://USER:PASSWORD@HOST:5432/DATABASE, or any
+    # SQLAlchemy URL; brought to the newest schema at start-up (chatbot.data.migrations)
+    database_url: str = "sqlite:///data/chatbot.sqlite3"
     allowed_origins: str = ""  # comma-separated origins allowed to embed the widget / call the API (CORS)
     max_concurrent: int = 32  # chat requests answered at once; the rest wait in the queue. The model itself is
     #                           bounded by its workers, so cached, FAQ and quoted answers need not wait behind it

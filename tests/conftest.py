@@ -1,4 +1,5 @@
-"""Shared fixtures: the real bundled embedder, a tiny deterministic fake for unit tests, the demo index."""
+"""Shared fixtures: the real bundled embedder, a tiny deterministic fake for unit tests, the demo index, and the
+databases: ``database`` runs a test once on SQLite and once on PostgreSQL (one throwaway server per run)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pg_server import PostgresServer, PostgresUnavailable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -174,3 +176,85 @@ def whole_site(bot, settings):
     finally:
         store.close()
         accounts.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server for the whole run (``pg_server.py``), stopped and removed at the end.
+
+    Without PostgreSQL installed the tests that need it are skipped, saying how to install it; with
+    ``CHATBOT_TEST_POSTGRES=required`` (scripts/test.sh sets it) they fail instead."""
+    server = None
+    try:
+        server = PostgresServer()
+        server.start()
+    except PostgresUnavailable as exc:
+        if server is not None:
+            server.stop()
+        if os.environ.get("CHATBOT_TEST_POSTGRES") == "required":
+            pytest.fail(f"PostgreSQL is required (CHATBOT_TEST_POSTGRES=required): {exc}")
+        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Database:
+    """A fresh database for one test: ``url`` for the stores, and the test's own look at what is stored."""
+
+    def __init__(self, kind: str, url: str, path: Path | None = None, server: PostgresServer | None = None):
+        self.kind, self.url, self.path, self.server = kind, url, path, server
+
+    def another(self) -> Database:
+        """A second fresh database of the same kind."""
+        if self.kind == "sqlite":
+            path = self.path.with_name(f"other-{self.path.name}")
+            return Database("sqlite", f"sqlite:///{path}", path=path)
+        return Database("postgresql", self.server.new_database(), server=self.server)
+
+    def rows(self, sql: str) -> list[dict]:
+        """The rows ``sql`` selects, read past the stores (``json_value`` and ``timestamp`` make a JSON or a
+        timestamp column's values alike on both databases)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as db:
+                return [dict(row._mapping) for row in db.execute(sa.text(sql))]
+        finally:
+            engine.dispose()
+
+    def stored_bytes(self) -> bytes:
+        """Everything the database holds, as bytes: SQLite's files (close the stores first, so the write-ahead
+        log is in the main file) or every row of every PostgreSQL table as text."""
+        if self.kind == "sqlite":
+            return b"".join(p.read_bytes() for p in self.path.parent.iterdir() if p.name.startswith(self.path.name))
+        tables = [r["table_name"] for r in self.rows("SELECT table_name FROM information_schema.tables "
+                                                     "WHERE table_schema = 'public'")]
+        return "\n".join(str(r) for t in tables for r in self.rows(f'SELECT t::text AS row FROM "{t}" t')).encode()
+
+
+def json_value(value):
+    """A JSON column's value as Python: SQLite gives the text, PostgreSQL the parsed value."""
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def timestamp(value):
+    """A timestamp column's value as a naive ``datetime``: SQLite gives the text, PostgreSQL the value."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Database:
+    """A fresh, empty database: a SQLite file (in folders that do not exist yet) or a PostgreSQL database of
+    its own on the shared server. Each test that takes it runs on both."""
+    if request.param == "sqlite":
+        path = tmp_path / "nested" / "folder" / "chat.sqlite3"
+        return Database("sqlite", f"sqlite:///{path}", path=path)
+    server = request.getfixturevalue("postgres")
+    return Database("postgresql", server.new_database(), server=server)

@@ -1,15 +1,15 @@
-"""Agent and admin accounts on a real SQLite file: hashing, slow-down and lockout, session expiry, the CLI."""
+"""Agent and admin accounts on a real SQLite file and a real PostgreSQL database (each test taking ``accounts``
+runs on both): hashing, slow-down and lockout, session expiry, the CLI."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, timestamp
 
 from chatbot.common.errors import InputError
 from chatbot.data.accounts import AccountStore, SignInError, check_password, hash_password
@@ -26,18 +26,17 @@ class Clock:
 
 
 @pytest.fixture
-def accounts(tmp_path):
+def accounts(database):
     clock, slept = Clock(), []
-    store = AccountStore(f"sqlite:///{tmp_path / 'accounts.sqlite3'}", session_hours=8, clock=clock,
-                         sleep=slept.append)
+    store = AccountStore(database.url, session_hours=8, clock=clock, sleep=slept.append)
     store.add("Ana", "agent", PASSWORD)
-    store.clock, store.slept, store.path = clock, slept, tmp_path / "accounts.sqlite3"
+    store.clock, store.slept, store.database = clock, slept, database
     yield store
     store.close()
 
 
 def test_passwords_are_stored_as_salted_scrypt_hashes(accounts):
-    row = sqlite3.connect(accounts.path).execute("select name, password_hash from users").fetchone()
+    row = tuple(accounts.database.rows("select name, password_hash from users")[0].values())
     assert row[0] == "ana" and PASSWORD not in row[1] and row[1].startswith("scrypt$")
     assert check_password(PASSWORD, row[1]) and not check_password("wrong", row[1])
     assert hash_password(PASSWORD) != hash_password(PASSWORD)  # a fresh salt each time
@@ -46,7 +45,7 @@ def test_passwords_are_stored_as_salted_scrypt_hashes(accounts):
 def test_sign_in_gives_a_session_that_expires_and_signs_out(accounts):
     token, account = accounts.sign_in("ANA ", PASSWORD)
     assert (account.name, account.role) == ("ana", "agent") and accounts.session(token) == account
-    stored = sqlite3.connect(accounts.path).execute("select token_hash from sessions").fetchone()[0]
+    stored = accounts.database.rows("select token_hash from sessions")[0]["token_hash"]
     assert token not in stored  # only the token's hash is kept
     accounts.clock.now += timedelta(hours=7, minutes=59)
     assert accounts.session(token) == account
@@ -110,3 +109,40 @@ def test_the_cli_adds_lists_and_removes_accounts(tmp_path):
     assert refused.returncode == 2 and "at least 10" in refused.stderr and "Traceback" not in refused.stderr
     assert cli("list").stdout.split() == ["lee", "admin"]
     assert cli("remove", "lee").returncode == 0 and cli("list").stdout == ""
+
+
+def test_accounts_are_listed_by_code_point_whatever_the_databases_collation(accounts):
+    """PostgreSQL sorts by its collation (the test server's is ICU en-US, where "ana_b" comes before "ana-b");
+    the list is the same on both databases."""
+    for name in ("ana_b", "ana-b", "ana.b", "ana1", "anab"):
+        accounts.add(name, "agent", PASSWORD)
+    assert [a.name for a in accounts.list()] == ["ana", "ana-b", "ana.b", "ana1", "ana_b", "anab"]
+
+
+def test_a_name_no_account_can_have_is_refused_like_an_unknown_one(accounts):
+    for name in ("ana\x00", "x" * 300):
+        with pytest.raises(SignInError, match="wrong name or password"):
+            accounts.sign_in(name, PASSWORD)
+    assert accounts.slept == [0.25, 0.25]
+
+
+def test_an_aware_clock_locks_and_expires_at_the_right_moments(database):
+    class AwareClock:
+        now = datetime(2026, 11, 29, 11, 0, tzinfo=timezone(timedelta(hours=2)))  # 09:00 UTC
+
+        def __call__(self):
+            return self.now
+
+    clock = AwareClock()
+    store = AccountStore(database.url, session_hours=8, clock=clock, sleep=lambda s: None)
+    try:
+        store.add("ana", "agent", PASSWORD)
+        token, _ = store.sign_in("ana", PASSWORD)
+        assert [timestamp(r["expires_at"]) for r in database.rows("SELECT expires_at FROM sessions")] == [
+            datetime(2026, 11, 29, 17, 0)]
+        clock.now += timedelta(hours=7, minutes=59)
+        assert store.session(token) is not None
+        clock.now += timedelta(minutes=2)
+        assert store.session(token) is None
+    finally:
+        store.close()

@@ -1,13 +1,13 @@
-"""ConversationStore on a real SQLite file: round trips, masking on disk, tickets, agent replies, stats."""
+"""ConversationStore on a real SQLite file and a real PostgreSQL database (each test that takes ``database`` or
+``store`` runs on both): round trips, masking on disk, tickets, agent replies, stats."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import json_value, timestamp
 
 from chatbot.common.errors import ConfigError, InputError
 from chatbot.common.types import Answer, Citation
@@ -34,13 +34,8 @@ def answer(text="Returns are accepted within 30 days.", abstained=False, handoff
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "nested" / "folder" / "chat.sqlite3"  # the parent folders do not exist yet
-
-
-@pytest.fixture
-def store(db_path):
-    s = ConversationStore(f"sqlite:///{db_path}")
+def store(database):
+    s = ConversationStore(database.url)
     yield s
     s.close()
 
@@ -48,12 +43,6 @@ def store(db_path):
 @pytest.fixture(scope="module")
 def topics(real_embedder):
     return TopicFinder(real_embedder)
-
-
-def rows(db_path, sql):
-    with sqlite3.connect(db_path) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute(sql)]
 
 
 def test_an_answer_is_shown_again_with_its_sources_and_product_cards(store):
@@ -73,29 +62,7 @@ def test_an_answer_is_shown_again_with_its_sources_and_product_cards(store):
     assert shown[1]["citations"] == [] and shown[1]["products"] == []
 
 
-def test_a_database_made_before_product_cards_were_kept_gains_the_column(db_path):
-    db_path.parent.mkdir(parents=True)
-    with sqlite3.connect(db_path) as con:  # the messages table as earlier versions created it
-        con.execute("CREATE TABLE conversations (seq INTEGER PRIMARY KEY, id VARCHAR(32) UNIQUE NOT NULL, "
-                    "channel VARCHAR(32), created_at DATETIME NOT NULL)")
-        con.execute("CREATE TABLE messages (seq INTEGER PRIMARY KEY, id VARCHAR(32) UNIQUE NOT NULL, "
-                    "conversation_id VARCHAR(32) NOT NULL REFERENCES conversations (id), question TEXT, answer TEXT, "
-                    "abstained BOOLEAN, handoff BOOLEAN, reason VARCHAR(64), confidence FLOAT, citations JSON, "
-                    "product_id VARCHAR(128), created_at DATETIME NOT NULL)")
-        con.execute("INSERT INTO conversations VALUES (1, 'c1', 'chat', '2026-01-01 10:00:00')")
-        con.execute("INSERT INTO messages VALUES (1, 'm1', 'c1', 'Hi', 'Hello!', 0, 0, NULL, 0.9, '[]', NULL, "
-                    "'2026-01-01 10:00:00')")
-    store = ConversationStore(f"sqlite:///{db_path}")
-    try:
-        assert [t["text"] for t in store.get_transcript("c1")] == ["Hi", "Hello!"]  # the old turn still reads
-        assert store.get_transcript("c1")[1]["products"] == []
-        store.record_turn("c1", "More?", answer())
-        assert "products" in rows(db_path, "SELECT * FROM messages")[0]
-    finally:
-        store.close()
-
-
-def test_turns_round_trip_in_order_with_their_fields(store, db_path):
+def test_turns_round_trip_in_order_with_their_fields(store, database):
     cid, m1 = store.record_turn(None, "How long do returns take?", answer(), channel="widget", product_id="HP-1001")
     same, m2 = store.record_turn(cid, "And for sale items?", answer("I couldn't find that.", abstained=True,
                                                                     reason="not_in_sources", confidence=0.2,
@@ -106,17 +73,17 @@ def test_turns_round_trip_in_order_with_their_fields(store, db_path):
         ("user", "How long do returns take?"), ("assistant", "Returns are accepted within 30 days."),
         ("user", "And for sale items?"), ("assistant", "I couldn't find that.")]
     assert all(t["created_at"].endswith("+00:00") for t in transcript)
-    stored = rows(db_path, "SELECT * FROM messages ORDER BY seq")
-    assert json.loads(stored[0]["citations"]) == [{"doc_id": "policies/returns.md", "title": "Returns", "url": None,
+    stored = database.rows("SELECT * FROM messages ORDER BY seq")
+    assert json_value(stored[0]["citations"]) == [{"doc_id": "policies/returns.md", "title": "Returns", "url": None,
                                                     "excerpt": ""}]
     assert (stored[0]["product_id"], stored[0]["abstained"], stored[0]["confidence"]) == ("HP-1001", 0, 0.8)
     assert (stored[1]["abstained"], stored[1]["handoff"], stored[1]["reason"]) == (1, 0, "not_in_sources")
-    assert rows(db_path, "SELECT channel FROM conversations") == [{"channel": "widget"}]
+    assert database.rows("SELECT channel FROM conversations") == [{"channel": "widget"}]
 
 
-def test_product_id_falls_back_to_the_answers_product(store, db_path):
+def test_product_id_falls_back_to_the_answers_product(store, database):
     store.record_turn(None, "Does it need batteries?", answer(product_id="HP-1007"))
-    assert rows(db_path, "SELECT product_id FROM messages") == [{"product_id": "HP-1007"}]
+    assert database.rows("SELECT product_id FROM messages") == [{"product_id": "HP-1007"}]
 
 
 def test_unknown_conversation_is_refused(store):
@@ -126,14 +93,14 @@ def test_unknown_conversation_is_refused(store):
         store.get_transcript("nope")
 
 
-def test_personal_data_never_reaches_the_database_file(store, db_path):
+def test_personal_data_never_reaches_the_database(store, database):
     email, phone, card = "jane.doe@example.com", "+1 (555) 123-4567", "4111 1111 1111 1111"
     cid, mid = store.record_turn(None, f"I'm {email}, call {phone}, card {card}", answer(f"We emailed {email}."))
     store.add_feedback(mid, -1, f"ring me on {phone}")
     ticket = store.open_ticket(cid, f"customer {email} wants a person")
     store.record_agent_reply(ticket, f"my card is {card}", f"Hi {email}", f"Hi, we'll call {phone}", sent=True)
-    store.close()  # checkpoints the write-ahead log into the main file
-    data = b"".join(p.read_bytes() for p in db_path.parent.iterdir())  # the file plus any -wal/-shm left
+    store.close()  # checkpoints SQLite's write-ahead log into the main file
+    data = database.stored_bytes()  # SQLite: the file plus any -wal/-shm left; PostgreSQL: every row
     for secret in (email, phone, card, "4111111111111111", "555) 123-4567", "jane.doe"):
         assert secret.encode() not in data
     for placeholder in (b"[email]", b"[phone]", b"[card]"):
@@ -158,9 +125,9 @@ def test_feedback_round_trip_and_unknown_message(store):
         store.add_feedback("missing", 1)
 
 
-def test_tickets_are_idempotent_while_open_and_list_newest_first(db_path):
+def test_tickets_are_idempotent_while_open_and_list_newest_first(database):
     clock = Clock(datetime(2026, 3, 1, 9, 0))
-    store = ConversationStore(f"sqlite:///{db_path}", clock=clock)
+    store = ConversationStore(database.url, clock=clock)
     first, _ = store.record_turn(None, "Where is my parcel?", answer("Let me connect you.", True, True))
     store.record_turn(first, "Order 1234 please", answer("A person will reply.", True, True))
     t1 = store.open_ticket(first, "asked_for_person")
@@ -209,9 +176,9 @@ def test_agent_replies_are_exported_masked(store):
         store.record_agent_reply("nope", "x", None, "y", sent=False)
 
 
-def test_stats_on_a_handmade_set_of_turns(db_path, topics):
+def test_stats_on_a_handmade_set_of_turns(database, topics):
     clock = Clock(datetime(2026, 1, 1, 12, 0))
-    store = ConversationStore(f"sqlite:///{db_path}", clock=clock)
+    store = ConversationStore(database.url, clock=clock)
     _, old = store.record_turn(None, "An old question about gift boxes", answer("?", abstained=True))
     store.add_feedback(old, -1)  # outside the 30-day window: counted nowhere
     day8, day9, day10 = datetime(2026, 3, 8, 9), datetime(2026, 3, 9, 9), datetime(2026, 3, 10, 9)
@@ -257,8 +224,8 @@ def test_stats_on_an_empty_store(store):
     assert stats["thumbs"] == {"up": 0, "down": 0, "ratio": None} and stats["top_unanswered"] == []
 
 
-def test_two_stores_on_one_file_see_each_others_writes(db_path):
-    a, b = ConversationStore(f"sqlite:///{db_path}"), ConversationStore(f"sqlite:///{db_path}")
+def test_two_stores_on_one_database_see_each_others_writes(database):
+    a, b = ConversationStore(database.url), ConversationStore(database.url)
     cid, mid = a.record_turn(None, "Do gift cards expire?", answer("No, they never expire."))
     assert [t["text"] for t in b.get_transcript(cid)] == ["Do gift cards expire?", "No, they never expire."]
     b.add_feedback(mid, 1)
@@ -303,18 +270,18 @@ def test_bad_database_url_names_the_fix():
         ConversationStore("not-a-url")
 
 
-def test_admin_actions_are_audited_newest_first_with_pii_masked(store, db_path):
+def test_admin_actions_are_audited_newest_first_with_pii_masked(store, database):
     store.record_admin_action("lee", "upload", "Policy: returns.md (from ops@shop.example)")
     store.record_admin_action("lee", "reindex", "1 embedded")
     log = store.audit_log()
     assert [(a["actor"], a["action"]) for a in log] == [("lee", "reindex"), ("lee", "upload")]
     assert "ops@shop.example" not in log[1]["detail"] and "returns.md" in log[1]["detail"]
-    assert sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0] == 2
+    assert database.rows("select count(*) as n from audit_log") == [{"n": 2}]
 
 
-def test_the_stores_own_contact_stays_readable_and_the_shoppers_is_masked(db_path):
+def test_the_stores_own_contact_stays_readable_and_the_shoppers_is_masked(database):
     contact = "support@harborandpine.example or +1 (555) 010-4477 (Mon-Fri 9am-6pm ET)"
-    store = ConversationStore(f"sqlite:///{db_path}", public_contact=contact)
+    store = ConversationStore(database.url, public_contact=contact)
     reply = answer("Email support@harborandpine.example or call (555) 010-4477 or +1 555 010 4477.")
     conversation, _ = store.record_turn(None, "I'm jo@mail.example, call me on +1 555 123 9876", reply)
     question, text = (t["text"] for t in store.get_transcript(conversation))
@@ -335,3 +302,33 @@ def test_topics_show_outcomes_beside_the_thumbs_down_rate_named_by_a_phrase(stor
     assert found["shipping to canada"] == {"topic": "shipping to canada", "questions": 4, "answered": 0.5,
                                            "abstained": 0.25, "handed_off": 0.25, "thumbs_down": 0.5}
     assert found["gift cards"]["thumbs_down"] == 0.0 and found["gift cards"]["answered"] == 1.0  # rated up
+
+
+def test_what_postgresql_would_refuse_is_kept_or_refused_alike_on_both(store, database):
+    """A NUL character (PostgreSQL refuses any string holding one) and a product id longer than the old
+    VARCHAR(128) (SQLite never enforced it): what a request can bring is stored, or refused as unknown, the same
+    on both databases, never a database error."""
+    long_id = "the-trailhead-merino-tee-in-forest-navy-and-sand-" * 5  # 250 characters, as a Shopify handle may be
+    conversation, message = store.record_turn(None, "is it\x00 warm?", answer("Yes.\x00"), product_id=long_id)
+    assert [t["text"] for t in store.get_transcript(conversation)] == ["is it warm?", "Yes."]
+    assert database.rows("SELECT product_id FROM messages") == [{"product_id": long_id}]
+    store.add_feedback(message, 1, "great\x00")
+    assert store.feedback_for(message)[0]["comment"] == "great" and store.feedback_for("x\x00") == []
+    with pytest.raises(InputError, match="unknown conversation id"):
+        store.get_transcript(conversation + "\x00")
+    with pytest.raises(InputError, match="unknown conversation id"):
+        store.record_turn("x" * 500, "hi", answer())
+    assert store.ticket_for("abc\x00") is None
+
+
+def test_an_aware_clock_is_stored_as_the_same_moment_in_utc(database):
+    plus_two = timezone(timedelta(hours=2))
+    store = ConversationStore(database.url, clock=lambda: datetime(2026, 3, 1, 0, 30, tzinfo=plus_two))
+    try:
+        conversation, _ = store.record_turn(None, "hi", answer())
+        assert store.get_transcript(conversation)[0]["created_at"] == "2026-02-28T22:30:00+00:00"
+        assert [timestamp(r["created_at"]) for r in database.rows("SELECT created_at FROM messages")] == [
+            datetime(2026, 2, 28, 22, 30)]
+        assert store.stats(days=1)["questions_per_day"] == [{"date": "2026-02-28", "questions": 1}]  # UTC's day
+    finally:
+        store.close()

@@ -1,4 +1,5 @@
-"""The hand-off loop in the store, on a real SQLite file: join, reply once, close, and what the shopper sees."""
+"""The hand-off loop in the store, on a real SQLite file and a real PostgreSQL database (every test that takes a
+store runs on both): join, reply once, close, and what the shopper sees."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def clock():
 
 
 @pytest.fixture
-def store(tmp_path, clock):
-    s = ConversationStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}", clock=clock,
+def store(database, clock):
+    s = ConversationStore(database.url, clock=clock,
                           public_contact="help@harborandpine.example")
     yield s
     s.close()

@@ -1,8 +1,10 @@
 """Agent and admin accounts: scrypt password hashes, sign-in that slows down and locks, expiring sessions.
 
 Accounts live in the same database as the conversations (any SQLAlchemy
-URL). There is no default account and no default password: the store owner
-creates them with ``python -m chatbot users add NAME --role agent|admin``.
+URL; the tables are ``users`` and ``sessions`` in ``chatbot.data.schema``,
+migrated with the others). There is no default account and no default
+password: the store owner creates them with ``python -m chatbot users add
+NAME --role agent|admin``.
 A session is a random token; only its SHA-256 is stored, so a copy of the
 database cannot be used to sign in. Each wrong password for a known account
 adds a growing delay, and ``max_failures`` in a row lock the account for
@@ -20,28 +22,21 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 import sqlalchemy as sa
 
 from chatbot.common.errors import ChatbotError, InputError
-from chatbot.data.storage import open_database
+from chatbot.data.database import open_database
+from chatbot.data.migrations import ensure_current
+from chatbot.data.schema import naive_utc, utc_now
+from chatbot.data.schema import sessions as _sessions
+from chatbot.data.schema import users as _users
 
 ROLES = ("agent", "admin")  # an admin may do everything an agent may
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # about 50 ms per check on one core: cheap for people, dear for guessers
-
-_md = sa.MetaData()
-_users = sa.Table(
-    "users", _md, sa.Column("name", sa.String(64), primary_key=True), sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("password_hash", sa.String(255), nullable=False), sa.Column("failures", sa.Integer, default=0),
-    sa.Column("locked_until", sa.DateTime), sa.Column("created_at", sa.DateTime, nullable=False))
-_sessions = sa.Table(
-    "sessions", _md, sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_name", sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("expires_at", sa.DateTime, nullable=False), sa.Column("created_at", sa.DateTime, nullable=False))
-
 
 class SignInError(ChatbotError):
     """Wrong name or password, or a locked account; ``retry_after_s`` is set while it is locked."""
@@ -78,10 +73,6 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -96,12 +87,15 @@ class AccountStore:
                  clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] = time.sleep):
         self._engine = open_database(url)
         self._lock = threading.Lock()
-        with self._lock:
-            _md.create_all(self._engine)
+        try:
+            ensure_current(self._engine)  # the tables made or migrated, as ConversationStore does
+        except BaseException:
+            self._engine.dispose()
+            raise
         self.session_hours = session_hours
         self.max_failures = max_failures
         self.lockout_minutes = lockout_minutes
-        self._clock = clock or _now
+        self._clock = (lambda: naive_utc(clock())) if clock else utc_now
         self._sleep = sleep
 
     def close(self) -> None:
@@ -145,7 +139,10 @@ class AccountStore:
 
     def list(self) -> list[Account]:
         with self._engine.connect() as db:
-            return [Account(r.name, r.role) for r in db.execute(sa.select(_users).order_by(_users.c.name))]
+            accounts = [Account(r.name, r.role) for r in db.execute(sa.select(_users.c.name, _users.c.role))]
+        # sorted here, by code point: a database's ORDER BY follows its collation ("ana_b" before "ana-b" in
+        # PostgreSQL's en-US, after it in SQLite)
+        return sorted(accounts, key=lambda account: account.name)
 
     def any(self) -> bool:
         with self._engine.connect() as db:
@@ -155,8 +152,10 @@ class AccountStore:
     def sign_in(self, name: str, password: str) -> tuple[str, Account]:
         """A new session token and its account, or SignInError (after a delay that grows with failures)."""
         name, now = (name or "").strip().lower(), self._clock()
-        with self._engine.connect() as db:
-            user = db.execute(sa.select(_users).where(_users.c.name == name)).first()
+        user = None
+        if _NAME.match(name):  # no other name can be an account's (nor reach the database: PostgreSQL refuses NUL)
+            with self._engine.connect() as db:
+                user = db.execute(sa.select(_users).where(_users.c.name == name)).first()
         if user is not None and user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
             raise SignInError(f"too many wrong passwords: this account is locked for {wait // 60 + 1} more "

@@ -36,11 +36,12 @@ from chatbot.data.order_records import (
     order_number_key,
     zips_match,
 )
-from chatbot.data.schema import add_missing_columns, metadata, utc_now
+from chatbot.data.database import open_database
+from chatbot.data.migrations import ensure_current
 from chatbot.data.schema import fulfillments as _fulfillments
 from chatbot.data.schema import order_items as _items
 from chatbot.data.schema import orders as _orders
-from chatbot.data.storage import open_database
+from chatbot.data.schema import utc_now
 
 _ORDER_FIELDS = ("platform", "platform_id", "name", "email", "financial_status", "fulfillment_status",
                  "platform_status", "currency", "subtotal_cents", "shipping_cents", "tax_cents", "discount_cents",
@@ -60,8 +61,7 @@ class OrderStore:
         self._engine = open_database(url)
         self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
         with self._lock:
-            metadata.create_all(self._engine, tables=[_orders, _items, _fulfillments])
-            add_missing_columns(self._engine)
+            ensure_current(self._engine)  # its tables made or migrated, its rows kept
 
     def close(self) -> None:
         self._engine.dispose()

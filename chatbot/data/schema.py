@@ -1,6 +1,10 @@
 """The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
-replies, the admin audit log, and the store's orders with their items and shipments. One place, so every store
-module agrees on them."""
+replies, the admin audit log, staff accounts with their sessions, and the store's orders with their items and
+shipments. One place, so every store module (and the migrations, ``chatbot.data.migrations``) agrees on them.
+
+Changing a table here is half the change: the other half is a migration that makes an existing database
+match (``python -m chatbot db revision "what changed"``; docs/ARCHITECTURE.md, "The database and its
+migrations"). ``tests/test_migrations.py`` fails while the two differ."""
 
 from __future__ import annotations
 
@@ -10,13 +14,34 @@ import sqlalchemy as sa
 
 from chatbot.common.errors import InputError
 
+# constraints are left unnamed, as databases made before migrations have them: PostgreSQL names them itself
+# (conversations_id_key, messages_conversation_id_fkey), SQLite keeps them nameless (a revision that drops one
+# there gives op.batch_alter_table a naming_convention)
 metadata = sa.MetaData()
+
+
+def naive_utc(value: datetime) -> datetime:
+    """``value`` as the naive UTC time the database keeps; an aware time is converted, a naive one is UTC already."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC (``TIMESTAMP WITHOUT TIME ZONE``), the one form every database keeps.
+
+    An aware value is converted to UTC on the way in: PostgreSQL would otherwise read it in the session's time
+    zone and SQLite would drop its offset, each storing a different wrong time. Values come back naive."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return naive_utc(value) if isinstance(value, datetime) else value
 
 
 def _table(name: str, *columns: sa.Column) -> sa.Table:
     # every table: an insertion counter (turn order, newest first) and a naive-UTC creation time
     return sa.Table(name, metadata, sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True), *columns,
-                    sa.Column("created_at", sa.DateTime, nullable=False, index=True))
+                    sa.Column("created_at", UtcDateTime, nullable=False, index=True))
 
 
 def _id() -> sa.Column:
@@ -30,7 +55,8 @@ messages = _table(
     sa.Column("handoff", sa.Boolean), sa.Column("reason", sa.String(64)), sa.Column("confidence", sa.Float),
     # citations: [{doc_id, title, url, excerpt}]; products: the answer's product cards, so a conversation that is
     # shown again (a reload, another tab) looks as it did
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.String(128)), sa.Column("products", sa.JSON))
+    # product_id: the product page the shopper was on, as the page (or an API caller) names it: any length
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON))
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(
@@ -53,6 +79,16 @@ staff_messages = _table(
     sa.Column("ticket_id", sa.ForeignKey("tickets.id"), index=True, nullable=False),
     sa.Column("author", sa.String(64), nullable=False), sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False), sa.Column("dedupe", sa.String(64), unique=True))
+# staff accounts (chatbot.data.accounts): a scrypt hash, never the password; sessions by their token's SHA-256
+users = sa.Table(
+    "users", metadata, sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False), sa.Column("failures", sa.Integer, default=0),
+    sa.Column("locked_until", UtcDateTime), sa.Column("created_at", UtcDateTime, nullable=False))
+sessions = sa.Table(
+    "sessions", metadata, sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False), sa.Column("created_at", UtcDateTime, nullable=False))
 
 # the store's orders (chatbot/data/orders.py), from the platforms' exports and webhooks. ``created_at`` is when the
 # row was first stored; the order's own times are ``placed_at`` and the rest, naive UTC. Money is in cents. Only
@@ -71,11 +107,11 @@ orders = _table(
     sa.Column("discount_cents", sa.Integer), sa.Column("total_cents", sa.Integer),
     sa.Column("refunded_cents", sa.Integer), sa.Column("shipping_method", sa.String(255)),
     sa.Column("shipping_zip", sa.String(32)), sa.Column("shipping_country", sa.String(8)),
-    sa.Column("placed_at", sa.DateTime, index=True), sa.Column("paid_at", sa.DateTime),
-    sa.Column("fulfilled_at", sa.DateTime), sa.Column("cancelled_at", sa.DateTime),
+    sa.Column("placed_at", UtcDateTime, index=True), sa.Column("paid_at", UtcDateTime),
+    sa.Column("fulfilled_at", UtcDateTime), sa.Column("cancelled_at", UtcDateTime),
     sa.Column("cancel_reason", sa.String(64)),
     # the platform's last change; an update older than this is not applied (webhooks arrive out of order)
-    sa.Column("updated_at", sa.DateTime), sa.Column("source", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime), sa.Column("source", sa.String(64)),
     sa.Column("fingerprint", sa.String(32)),  # of the record as last stored: an import that brings nothing new
     sa.UniqueConstraint("platform", "number_key"), sa.UniqueConstraint("platform", "platform_id"))
 order_items = _table(
@@ -94,25 +130,10 @@ fulfillments = _table(
     sa.Column("order_id", sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True),
     sa.Column("status", sa.String(32)), sa.Column("shipment_status", sa.String(32)),
     sa.Column("tracking_company", sa.String(128)), sa.Column("tracking_number", sa.String(128)),
-    sa.Column("tracking_url", sa.String(1024)), sa.Column("shipped_at", sa.DateTime),
-    sa.Column("updated_at", sa.DateTime), sa.Column("items", sa.JSON),
+    sa.Column("tracking_url", sa.String(1024)), sa.Column("shipped_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime), sa.Column("items", sa.JSON),
     sa.UniqueConstraint("platform", "platform_id"), sa.Index("ix_fulfillments_order", "platform", "order_platform_id"))
 
-
-def add_missing_columns(engine: sa.Engine) -> None:
-    """Add the columns a table gained after a database was created (``create_all`` only adds whole tables).
-
-    Each such column may be NULL, so older rows simply lack what it holds."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(engine.dialect)
-                with engine.begin() as db:
-                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
 
 
 def utc_now() -> datetime:
@@ -123,6 +144,16 @@ def iso(value: datetime) -> str:
     return value.replace(tzinfo=timezone.utc).isoformat()
 
 
+def usable_key(key: object, column: sa.Column) -> bool:
+    """Whether ``key`` could be a value of ``column``: a string that fits it and holds no NUL character.
+
+    Ids come from requests; PostgreSQL refuses a NUL in any string it is sent, so such a key is reported as
+    unknown (as SQLite answers it) instead of failing as a database error."""
+    length = getattr(column.type, "length", None)
+    return isinstance(key, str) and "\x00" not in key and (length is None or len(key) <= length)
+
+
 def require_row(db: sa.Connection, table: sa.Table, key: str, what: str) -> None:
-    if db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
+    if not usable_key(key, table.c.id) or \
+            db.execute(sa.select(table.c.id).where(table.c.id == key)).first() is None:
         raise InputError(f"unknown {what} id {key!r}; use an id this store returned")

@@ -1,9 +1,11 @@
 """Persistence for conversations, feedback, hand-off tickets, agent replies and the admin audit log.
 
-Works on SQLite (the default ``sqlite:///data/chatbot.sqlite3``) or any server database SQLAlchemy
-has a driver for. Everything written is masked with ``mask_pii`` first, so no email, phone or card
-number reaches the database. It also computes the owner's dashboard figures (``stats``). It does not
-answer questions, send anything to customers or decide when to hand off; callers do that.
+Works on SQLite (the default ``sqlite:///data/chatbot.sqlite3``), PostgreSQL (tested as SQLite is) or any
+server database SQLAlchemy has a driver for; opening a store brings the database's tables up to date
+(``chatbot.data.migrations``), keeping what it holds. Everything written is masked with ``mask_pii``
+first, so no email, phone or card number reaches the database. It also computes the owner's dashboard
+figures (``stats``). It does not answer questions, send anything to customers or decide when to hand
+off; callers do that.
 """
 
 from __future__ import annotations
@@ -13,24 +15,25 @@ import uuid
 from collections import Counter
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import sqlalchemy as sa
 
-from chatbot.common.errors import ConfigError, InputError
+from chatbot.common.errors import InputError
 from chatbot.common.privacy import mask_pii, public_contacts
 from chatbot.common.types import Answer
-from chatbot.data.schema import add_missing_columns
+from chatbot.data.database import open_database
+from chatbot.data.migrations import ensure_current
 from chatbot.data.schema import agent_replies as _replies
 from chatbot.data.schema import audit_log as _audit
 from chatbot.data.schema import conversations as _conversations
 from chatbot.data.schema import feedback as _feedback
 from chatbot.data.schema import iso as _iso
 from chatbot.data.schema import messages as _messages
-from chatbot.data.schema import metadata as _md
+from chatbot.data.schema import naive_utc as _naive_utc
 from chatbot.data.schema import require_row as _require
 from chatbot.data.schema import tickets as _tickets
+from chatbot.data.schema import usable_key as _usable
 from chatbot.data.schema import utc_now as _utc_now
 from chatbot.data.tickets import TicketDesk
 from chatbot.data.tickets import transcript as _transcript
@@ -39,24 +42,32 @@ if TYPE_CHECKING:  # the topic finder brings the sentence embedder; the store it
     from chatbot.data.topics import TopicFinder
 
 class ConversationStore(TicketDesk):
-    """Thread-safe store; ``clock`` (returns naive-UTC ``datetime``) is for tests that need fixed times."""
+    """Thread-safe store; ``clock`` (returns a naive-UTC or an aware ``datetime``) is for tests that need fixed
+    times."""
 
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None, public_contact: str = ""):
-        """``public_contact``: the store's own support line, whose email and phone stay readable."""
-        self._now = clock or _utc_now
+        """``public_contact``: the store's own support line, whose email and phone stay readable.
+
+        The database is brought up to date first (its tables made or migrated, its rows kept); a URL that
+        cannot be used or a server that cannot be reached is a ``ConfigError`` naming it (without its password)."""
+        self._now = (lambda: _naive_utc(clock())) if clock else _utc_now
         self._keep = public_contacts(public_contact)
         self._engine = open_database(url)
         # SQLite takes one writer at a time: serialising this process's writers avoids busy-waits between threads
         self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
-        with self._lock:
-            _md.create_all(self._engine)
-            add_missing_columns(self._engine)
+        try:
+            with self._lock:
+                ensure_current(self._engine)
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     def close(self) -> None:
         self._engine.dispose()
 
     def _mask(self, text: str) -> str:
-        return mask_pii(text, self._keep)
+        # NUL is no character a person types, and PostgreSQL refuses any string that holds one
+        return mask_pii(text, self._keep).replace("\x00", "")
 
     # ---- conversations
     def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
@@ -71,7 +82,8 @@ class ConversationStore(TicketDesk):
             db.execute(_messages.insert().values(
                 id=message_id, conversation_id=conversation_id, question=self._mask(question),
                 answer=self._mask(answer.text), abstained=answer.abstained, handoff=answer.handoff,
-                reason=answer.reason, confidence=float(answer.confidence), product_id=product_id or answer.product_id,
+                reason=answer.reason, confidence=float(answer.confidence),
+                product_id=_without_nul(product_id or answer.product_id),
                 citations=[{"doc_id": c.doc_id, "title": self._mask(c.title), "url": c.url,
                             "excerpt": self._mask(c.excerpt)} for c in answer.citations],
                 products=answer.products or None, created_at=now))
@@ -92,6 +104,8 @@ class ConversationStore(TicketDesk):
                                                  comment=self._mask(comment or ""), created_at=self._now()))
 
     def feedback_for(self, message_id: str) -> list[dict]:
+        if not _usable(message_id, _feedback.c.message_id):
+            return []
         with self._engine.connect() as db:
             rows = db.execute(sa.select(_feedback).where(_feedback.c.message_id == message_id)
                               .order_by(_feedback.c.seq)).all()
@@ -188,28 +202,5 @@ def _topics(questions: list[str], finder: TopicFinder, limit: int = 10) -> list[
     return sorted(topics, key=lambda t: (-t["count"], t["topic"]))[:limit]
 
 
-def open_database(url: str) -> sa.Engine:
-    """An engine for any SQLAlchemy URL. SQLite gets its folder made, one shared connection when in memory,
-    and WAL with a busy timeout, so several stores (and processes) can share one file."""
-    try:
-        parsed = sa.engine.make_url(url)
-        sqlite, kwargs = parsed.get_backend_name() == "sqlite", {}
-        if sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        elif sqlite:  # in-memory: one shared connection, or each thread would see its own empty database
-            kwargs = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}}
-        engine = sa.create_engine(parsed, **kwargs)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"database_url {url!r} cannot be used ({exc}); give a SQLAlchemy URL such as "
-                          "sqlite:///data/chatbot.sqlite3 and install that database's driver") from None
-    if sqlite:
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")  # a second process waits for the writer instead of failing
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the dashboard) never block the chat's writes
-    cursor.close()
+def _without_nul(text: str | None) -> str | None:
+    return text.replace("\x00", "") if text else text

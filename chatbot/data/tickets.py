@@ -18,7 +18,7 @@ import uuid
 import sqlalchemy as sa
 
 from chatbot.common.errors import InputError
-from chatbot.data.schema import conversations, iso, messages, require_row, staff_messages, tickets
+from chatbot.data.schema import conversations, iso, messages, require_row, staff_messages, tickets, usable_key
 
 # the bot's note to a shopper whose conversation a person has taken over: a status line, not an answer
 WITH_PERSON = "with_person"
@@ -103,7 +103,7 @@ class TicketDesk:
 
     def ticket_for(self, conversation_id: str | None) -> dict | None:
         """The conversation's open ticket as ``{"id", "assigned_to"}``, or None."""
-        if not conversation_id:
+        if not conversation_id or not usable_key(conversation_id, tickets.c.open_for):
             return None
         with self._engine.connect() as db:
             row = db.execute(sa.select(tickets.c.id).where(tickets.c.open_for == conversation_id)).first()

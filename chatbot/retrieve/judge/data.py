@@ -208,9 +208,10 @@ def _rated_up(database_url: str) -> list[tuple[str, list[str]]]:
     """(question, cited document ids) of answers a shopper rated up; nothing when the database has none."""
     import sqlalchemy as sa
 
+    from chatbot.data.database import open_database
     from chatbot.data.schema import feedback, messages
 
-    engine = sa.create_engine(database_url)
+    engine = open_database(database_url)  # postgresql:// gets the psycopg driver, as the stores do
     try:
         with engine.connect() as db:
             rows = db.execute(sa.select(messages.c.question, messages.c.citations)
