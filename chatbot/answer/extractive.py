@@ -51,6 +51,9 @@ def _shared(asked: set[str], said: set[str]) -> int:
 _NAMED = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+")
 
 
+_ASIDE = re.compile(r"^\s*[(\[][^()\[\]]*[)\]][.!?]?\s*$")
+
+
 def source_sentences(hit: Hit) -> list[str]:
     """The quotable sentences of a hit: FAQ answers without their question, no planted instructions, and
     (``framing.clean_passage_text``) no embedded question, markup or raw attribute notation."""
@@ -64,7 +67,9 @@ def source_sentences(hit: Hit) -> list[str]:
                    if m and _SELF_CONTAINED.search(m.group(1)) and len(m.group(1).split()) >= 5]
     text = join_lists(text, hit.chunk.section.rsplit(" > ", 1)[-1])
     # a product record's "Product: name" / "Product ID: …" header lines name it, they answer nothing
-    found = [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)]
+    # ... nor does an aside in brackets standing alone ("(trailhead merino tee, order 1012)")
+    found = [s for s in sentences(text) if len(_WORD.findall(s.lower())) >= 2 and not _HEADER.match(s)
+             and not _ASIDE.match(s)]
     return found + [item if item.endswith((".", "!", "?")) else item + "." for item in whole_items]
 
 

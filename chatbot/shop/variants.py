@@ -107,11 +107,27 @@ def variant_price(product: Product, values: list[str], variants: list[dict[str, 
     for variant in variants:
         said = _with_sale(variant["price"], variant.get("compare_at_price"))
         groups.setdefault(said, []).append(_rest(variant, values))
-    subject = f"The {product.name} in {join_words(values)}"
+    subject = _subject(product, values)
     if len(groups) == 1:
         return f"{subject} {agreeing(product.name, 'is')} {next(iter(groups))}"
     parts = [f"{price} in {join_words(list(dict.fromkeys(rest)))}" for price, rest in groups.items()]
     return f"{subject} {agreeing(product.name, 'is')} {join_words(parts)}"
+
+
+def variant_words(product: Product, values: list[str]) -> str:
+    """The option values a shopper named, said as words: "Moss, size M" (a size says so), "Navy", "Slate and
+    Ember" (two of one option)."""
+    sizes = {v for o in product.options if re.match(r"sizes?\b", o.get("name", ""), re.I) for v in o.get("values", [])}
+    if not sizes & set(values) or len(values) == 1 and len(values[0]) > 3:
+        return join_words(values)
+    others = [v for v in values if v not in sizes]
+    named = [f"size {v}" if len(v) <= 3 else v for v in values if v in sizes]
+    return ", ".join([join_words(others)] + named) if others else join_words(named)
+
+
+def _subject(product: Product, values: list[str]) -> str:
+    words = variant_words(product, values)
+    return f"The {product.name} in {words}{',' if ',' in words else ''}"  # "in Moss, size M, is"
 
 
 def variant_stock(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str | None:
@@ -120,7 +136,7 @@ def variant_stock(product: Product, values: list[str], variants: list[dict[str, 
     known = [v for v in variants if v.get("available") is not None]
     if not known:
         return None
-    subject = f"The {product.name} in {join_words(values)}"
+    subject = _subject(product, values)
     have = [_rest(v, values) for v in known if v["available"]]
     out = [_rest(v, values) for v in known if not v["available"]]
     if not out:

@@ -20,7 +20,8 @@ from chatbot.shop.variants import COLOUR_NAMES, asked_options, named_variants, o
 
 _STOCK_FIELDS = ("in_stock", "stock", "availability", "quantity", "inventory")
 _ASKS_STOCK = re.compile(r"\b(?:in[- ]?stock|stock|stocked|available|availability|sold out|left|restock\w*|back in|"
-                         r"on hand|inventory|how many\b.{0,40}\b(?:have|got)|have any more|run out|out of)\b", re.I)
+                         r"on hand|inventory|how many\b.{0,40}\b(?:have|got)|have any more|run out|out of)\b"
+                         r"|\bdo you (?:have|carry)\b.{1,60}\bin (?:an? |the |size )?[\w-]+\s*[?.!]*$", re.I)
 
 
 # "in <option>" at the end of a question about a product, and the words that say what kind of option it is

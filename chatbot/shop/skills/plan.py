@@ -19,6 +19,7 @@ from chatbot.shop.skills.attributes import product_fact_asked
 from chatbot.shop.skills.base import ShopContext, SkillReply
 from chatbot.shop.skills.reviews import asks_opinion
 from chatbot.shop.skills.router import Route
+from chatbot.shop.variants import named_variants
 
 SURE = 0.6  # the router is this sure a message is an order or policy question: no catalog skill tries it
 MIN_CONFIDENCE = 0.25  # below this the router is unsure, and the grounded path (which can abstain) answers
@@ -109,6 +110,13 @@ def _names_another_product(context: ShopContext) -> bool:
     return bool(context.catalog.mentioned(rest, loose=False))
 
 
+def _names_a_variant(context: ShopContext) -> bool:
+    """Whether the message names one product and a colour, size, ... it comes in ("the moss hoodie in a
+    medium"): a question about that variant, whatever else it reads like."""
+    named = context.catalog.mentioned(context.message, loose=False)
+    return len(named) == 1 and bool(named_variants(named[0].product, context.message)[0])
+
+
 def relabel(route: Route, message: str) -> Route:
     """Words the classifier may miss: an age question is a catalog fact ("would it work for a 7 year old?"),
     "what do people say about the second one?" is a review summary, "tell me about the kettle" an overview."""
@@ -147,6 +155,8 @@ def attempts(route: Route, context: ShopContext, skills: Collection[str]) -> lis
     if route.skill == "catalog_search" and in_view and (_POINTS_AT_ONE.search(context.message) or (
             one_in_view and _THEY.search(context.message))):
         tries.append(Attempt("attribute", _answered))  # "does the cheaper one have a volume limit?"
+    if route.skill == "catalog_search" and _names_a_variant(context):
+        tries.append(Attempt("availability", _answered))  # "do you have the moss hoodie in a medium?"
     tries.append(Attempt(route.skill, _any))
     if route.skill in SEARCH_INSTEAD:
         tries.append(Attempt("catalog_search", _found_or_not_sold))
