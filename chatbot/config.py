@@ -111,7 +111,7 @@ class Settings:
     #                           takes the grounded path, as before the skills existed)
     spelling: bool = True  # misspelled words corrected to the store's own words before routing and retrieval
     #                       ("retrun polcy" → "return policy"; chatbot/retrieve/spelling.py says which words)
-    responders_off: str = ""  # comma-separated responders to skip, of handoff, shop, cache, faq and grounded (see
+    responders_off: str = ""  # comma-separated responders to skip, of handoff, orders, shop, cache, faq and grounded (see
     #                           chatbot/converse/responders); the decline always answers what the others leave
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source

@@ -135,5 +135,6 @@ def own_order_handoff(support_contact: str) -> Handoff:
 
 
 def _shouting(message: str) -> bool:
+    message = re.sub(r"\S+@\S+", " ", message)  # an email typed in capitals is not shouting
     letters = [c for c in message if c.isalpha()]
     return len(letters) >= 15 and sum(c.isupper() for c in letters) / len(letters) > 0.8

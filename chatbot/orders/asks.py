@@ -79,6 +79,14 @@ def asks_something(message: str) -> bool:
                                            _LIST, _STATUS))
 
 
+_STORE_WIDE = re.compile(r"\b(your|policy|policies|do you|does (the|your) store|in general|usually|normally)\b", re.I)
+
+
+def store_wide(message: str) -> bool:
+    """"What's your return policy?", "do you ship to Canada?": about the store, not the order in focus."""
+    return bool(_STORE_WIDE.search(message))
+
+
 def personal(message: str) -> bool:
     return bool(_MINE.search(message))
 

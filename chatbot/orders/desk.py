@@ -26,7 +26,7 @@ from chatbot.common.types import Citation
 from chatbot.data.order_records import LineItem, Order, number_digits, order_number_key
 from chatbot.orders import answers
 from chatbot.orders.answers import CHANGES, RETURNS, Rules, Sources
-from chatbot.orders.asks import ask, asks_something, not_received, personal, yes_no
+from chatbot.orders.asks import ask, asks_something, not_received, personal, store_wide, yes_no
 from chatbot.orders.dates import local, say_date
 from chatbot.orders.identity import Asker, Gate, details
 
@@ -98,8 +98,9 @@ class OrderDesk:
         proved = self.gate.proved(asker)
         wanted = pending.get("want")
         engaged = (about_order or (given.numbers and (given.proof or wanted)) or (wanted and bool(given))
-                   or (bool(proved) and asks_something(message) and personal(message)
-                       and (focus or asker.email or given.numbers)))
+                   or (bool(proved) and asks_something(message) and not store_wide(message)
+                       and ((focus and focus in {o.id for o in proved}) or
+                            (personal(message) and (asker.email or given.numbers)))))
         if not engaged:
             if pending:
                 self._keep(key, focus, None)
