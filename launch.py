@@ -83,6 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     orders = OrderStore(settings.database_url)
     if Path(knowledge).resolve() == (ROOT / "knowledge").resolve():
         load_demo_orders(orders)
+    from chatbot.data.order_proofs import OrderProofs
+    from chatbot.orders.desk import for_bot
+
+    bot.orders = for_bot(bot, orders, OrderProofs(settings.database_url), tickets=store)  # answers only with orders
     accounts = AccountStore(settings.database_url, session_hours=settings.session_hours)
     demo_staff = ensure_demo_staff(accounts, settings.demo_staff_password)
     if not accounts.any():

@@ -7,6 +7,7 @@
     python -m chatbot ask "QUESTION" [--product-id ID] [--index DIR] [--generator NAME] [--json] [--history FILE]
     python -m chatbot chat [--product-id ID] [--index DIR] [--generator NAME]
     python -m chatbot eval --docs DOCS.jsonl --questions Q.jsonl [--generator NAME] [--out RESULTS.jsonl]
+    python -m chatbot eval-orders [--conversations FILE] [--index DIR] [--failures] [--json]
     python -m chatbot eval-shopper [--questions eval/shopper_questions.jsonl] [--index DIR] [--failures] [--typos]
         [--polarity [eval/polarity_questions.jsonl]]
     python -m chatbot eval-store eval/stores/NAME [--generator NAME] [--limit N] [--failures]
@@ -119,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also ask the yes/no policy questions whose answer turns on a condition and count answers "
                         "of the wrong polarity (default set: eval/polarity_questions.jsonl)")
 
+    p = sub.add_parser("eval-orders", help="run the order acceptance set (eval/order_conversations.jsonl) on the "
+                                           "demo store's orders at the demo's fixed 'now'")
+    p.add_argument("--conversations", default=None, help="acceptance set JSONL (default: eval/order_conversations.jsonl)")
+    p.add_argument("--index", help="index folder of the demo store (default: settings index_dir)")
+    p.add_argument("--failures", action="store_true", help="also list each failed conversation and why")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
     p = sub.add_parser("eval-store", help="import a store folder's platform exports and help pages (eval/stores/NAME) "
                                           "into a temporary index and score its shopper and help questions")
     p.add_argument("store", metavar="STORE_DIR",
@@ -179,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                                  generator_workers=workers)
         settings, _ = prepare_data_folder(settings)  # the same index and database as launch.py uses
         commands = {"index": _index, "import": _import, "orders": _orders, "ask": _ask, "chat": _chat, "eval": _eval,
-                    "eval-shopper": _eval_shopper, "eval-store": _eval_store, "train": _train, "users": _users,
-                    "db": _db}
+                    "eval-shopper": _eval_shopper, "eval-orders": _eval_orders, "eval-store": _eval_store,
+                    "train": _train, "users": _users, "db": _db}
         return commands[args.command](args, settings)
     except ChatbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -281,6 +289,25 @@ def _is_review_export(path: str) -> bool:
     except (OSError, ChatbotError):
         return False  # unreadable: the import says why
     return fmt is not None and fmt.kind == "reviews"
+
+
+def _eval_orders(args, settings: Settings) -> int:
+    from chatbot.evaluate.orders import ORDER_CONVERSATIONS, format_report, read_conversations, run_order_eval
+
+    if args.index:
+        settings = replace(settings, index_dir=args.index)
+    rows = read_conversations(args.conversations or ORDER_CONVERSATIONS)
+    bot = Chatbot(replace(settings, generator="extractive"))
+    try:
+        bot.warm_up()
+        report = run_order_eval(bot, rows)
+    finally:
+        bot.close()
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "failures" or args.failures}, indent=2))
+    else:
+        print(format_report(report, args.failures))
+    return 0 if report["privacy"]["all_pass"] else 1
 
 
 def _eval_shopper(args, settings: Settings) -> int:

@@ -111,7 +111,7 @@ class Settings:
     #                           takes the grounded path, as before the skills existed)
     spelling: bool = True  # misspelled words corrected to the store's own words before routing and retrieval
     #                       ("retrun polcy" → "return policy"; chatbot/retrieve/spelling.py says which words)
-    responders_off: str = ""  # comma-separated responders to skip, of handoff, shop, cache, faq and grounded (see
+    responders_off: str = ""  # comma-separated responders to skip, of handoff, orders, shop, cache, faq and grounded (see
     #                           chatbot/converse/responders); the decline always answers what the others leave
     max_question_chars: int = 2000  # longer messages are cut to this length with a notice
     max_answer_chars: int = 700  # the extractive answer quotes at most this much of its source
@@ -137,11 +137,28 @@ class Settings:
     webhook_max_bytes: int = 2_000_000  # a larger webhook body is refused (413); a product with 100 variants is
     #                                     about 100 KB
 
+    # --- the shopper's own orders (chatbot/orders, the order responder; only when the store has orders)
+    identity_secret: str = field(default="", repr=False)  # signs signed-in shoppers: the widget or API may send
+    #                     customer_email with customer_hash, the hex HMAC-SHA256 of that email made with this secret
+    #                     (as Intercom's identity verification does); then their orders need no number. "" = every
+    #                     shopper is anonymous and proves each order with its number and email or postcode
+    store_timezone: str = "America/New_York"  # the zone of the store's shipping day and dates said to shoppers
+    ship_cutoff_hour: int = 14  # orders placed before this hour (store time) on a business day ship that day
+    delivery_days: str = ("Standard Shipping=3-5; Free Standard Shipping=3-5; Expedited Shipping=1-2; "
+                          "Canada Flat Rate=7-10; *=3-5")  # business days in transit per shipping method as the
+    #                     orders name it ("*": any other), counted from the day an order ships
+    return_window_days: int = 30  # days to return an item, counted from delivery (or shipping when not known)
+    order_stuck_days: int = 3  # business days past the latest expected delivery, not delivered: a person checks
+    order_max_failures: int = 5  # wrong order number / email pairs before the bot stops checking and offers a
+    #                             person: per conversation, and per client address within order_lockout_minutes
+    order_lockout_minutes: int = 15
+
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
                     "max_question_chars", "max_answer_chars", "context_window", "max_new_tokens",
                     "max_passages", "evidence_sentences", "prompt_sentences", "max_answer_sentences", "max_concurrent",
-                    "webhook_max_bytes", "site_max_pages", "site_max_page_bytes", "site_max_seconds", "site_request_timeout_s")
+                    "webhook_max_bytes", "site_max_pages", "site_max_page_bytes", "site_max_seconds",
+                    "site_request_timeout_s", "return_window_days", "order_max_failures", "order_lockout_minutes")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0")
@@ -149,6 +166,8 @@ class Settings:
             raise ConfigError(
                 f"setting chunk_overlap={self.chunk_overlap} must be between 0 and chunk_size={self.chunk_size}"
             )
+        if not 0 <= self.ship_cutoff_hour <= 24:
+            raise ConfigError(f"setting ship_cutoff_hour={self.ship_cutoff_hour} must be an hour from 0 to 24")
         if not 0 <= self.worker_nice <= 19:
             raise ConfigError(f"setting worker_nice={self.worker_nice} must be between 0 and 19")
         for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker"):

@@ -80,6 +80,10 @@ class ChatRequest(BaseModel):
     product_id: str | None = None
     history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
     channel: Literal["widget", "chat", "api"] = "chat"
+    # a shopper signed in on the store's site: their email and its hex HMAC-SHA256 with the store's identity secret
+    # (``identity_secret``), made by the site's server; without both, or with a wrong hash, the shopper is anonymous
+    customer_email: str | None = Field(default=None, max_length=254)
+    customer_hash: str | None = Field(default=None, max_length=128)
 
 
 class FeedbackRequest(BaseModel):
@@ -128,10 +132,12 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
                              "or an `error` event `{\"error\"}` if answering fails mid-way"},
         400: {"description": "the bot refused the input, e.g. an empty message: `{\"error\"}`"},
         503: {"description": "too many answers in progress: `{\"error\"}`"}})
-    async def chat(body: ChatRequest):
+    async def chat(body: ChatRequest, request: Request):
         """Ask one question; the answer streams back as server-sent events."""
         turn = TurnRequest(body.message, body.conversation_id, body.product_id,
-                           [t.model_dump(exclude_none=True) for t in body.history], body.channel)
+                           [t.model_dump(exclude_none=True) for t in body.history], body.channel,
+                           client=request.client.host if request.client else None,
+                           customer_email=body.customer_email, customer_hash=body.customer_hash)
         try:
             stream = await runner.start(turn)
         except Busy as exc:

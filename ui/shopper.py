@@ -171,7 +171,8 @@ def _answer_one(bot, store, settings, session: ChatSession, index: int, text: st
     answer, streamed = None, ""
     try:
         answer = person_has_the_chat(store, session.conversation_id, text)
-        pieces = [answer] if answer else bot.stream(text, product_id=product_id or None, history=session.turns)
+        pieces = [answer] if answer else bot.stream(text, product_id=product_id or None, history=session.turns,
+                                                    **_asker(bot, store, session))
         for event in pieces:
             if isinstance(event, Answer):
                 answer = event
@@ -200,6 +201,18 @@ def _answer_one(bot, store, settings, session: ChatSession, index: int, text: st
     elif answer.abstained:
         note = "Not the answer you need? Press **Talk to a person** and our team will take over."
     yield session.snapshot(), note, gr.Timer(active=session.ticket_open), _saved(session)
+
+
+def _asker(bot, store, session: ChatSession) -> dict:
+    """``{"asker": ...}`` for a bot with the store's orders: the conversation (started now when new), under which
+    the order responder remembers what the shopper proved."""
+    if getattr(bot, "orders", None) is None:
+        return {}
+    from chatbot.orders.identity import Asker
+
+    if session.conversation_id is None:
+        session.conversation_id = store.start_conversation("chat")
+    return {"asker": Asker(session.conversation_id)}
 
 
 def _saved(session: ChatSession) -> dict:

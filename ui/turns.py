@@ -56,6 +56,9 @@ class TurnRequest:
     product_id: str | None = None  # the product page the shopper is on
     history: list[dict] = field(default_factory=list)  # earlier {"role", "content", "product_id"?} turns
     channel: str = "chat"  # where the turn came from: widget, chat or api
+    client: str | None = None  # the caller's address (order checks are limited per address)
+    customer_email: str | None = None  # a signed-in customer, as the store's site says, with its signature:
+    customer_hash: str | None = None  # HMAC-SHA256 of the email with the store's identity secret
 
 
 @dataclass
@@ -110,6 +113,30 @@ class TurnRunner:
         stream = AnswerStream(self, request, asyncio.get_running_loop())
         stream.start()
         return stream
+
+    def asker(self, request: TurnRequest) -> dict:
+        """``{"asker": Asker}`` for a bot with the store's orders (``{}`` otherwise): the conversation's id (one is
+        started now when the shopper has none, so what the first message proves is remembered under it), the
+        client's address and a signed-in customer's email when its signature holds. Runs in the worker thread."""
+        if getattr(self.bot, "orders", None) is None:
+            return {}
+        from chatbot.orders.identity import Asker, signed_in_email
+
+        if request.conversation_id is None or not self._known(request.conversation_id):
+            try:
+                request.conversation_id = self.store.start_conversation(request.channel)
+            except Exception:
+                log.exception("starting a conversation failed")
+        email = signed_in_email(getattr(self.bot.settings, "identity_secret", ""), request.customer_email,
+                                request.customer_hash)
+        return {"asker": Asker(request.conversation_id, request.client, email)}
+
+    def _known(self, conversation_id: str) -> bool:
+        try:
+            self.store.latest_ticket(conversation_id)
+            return True
+        except InputError:
+            return False
 
     def record(self, request: TurnRequest, answer: Answer) -> Recorded:
         """Store the turn and open a ticket on a hand-off. Runs in the worker thread (the store is blocking)."""
@@ -175,7 +202,8 @@ class AnswerStream:
         try:
             taken = person_has_the_chat(self._runner.store, request.conversation_id, request.message)
             pieces = iter([taken]) if taken else self._runner.bot.stream(
-                request.message, product_id=request.product_id, history=request.history)
+                request.message, product_id=request.product_id, history=request.history,
+                **self._runner.asker(request))
             for item in pieces:
                 if isinstance(item, Answer):
                     self._put(self._runner.record(request, item))

@@ -27,6 +27,7 @@ from chatbot.common.text import sentences
 from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
+from chatbot.converse.intents import about_purchase, own_order
 from chatbot.converse.conversation import answered_turns, continues_store_answer, is_follow_up, leans_on_context
 from chatbot.converse.language import english_only_reply, foreign
 from chatbot.converse.question_parts import combine_answers, question_parts
@@ -51,8 +52,9 @@ def make_embedder(settings: Settings) -> Embedder:
 
 class Chatbot:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 index: KnowledgeIndex | None = None, generator: Generator | None = None):
+                 index: KnowledgeIndex | None = None, generator: Generator | None = None, orders: Any = None):
         self.settings = settings or Settings.load()
+        self.orders = orders  # the store's orders for the order responder (chatbot.orders.desk.OrderDesk), or None
         self.embedder = embedder or make_embedder(self.settings)
         # questions, source sentences and answer sentences recur: their vectors are computed once; shoppers
         # asking at the same time share one forward pass
@@ -173,42 +175,60 @@ class Chatbot:
         _ = self.generator
 
     # ---- answering
-    def ask(self, message: str, product_id: str | None = None, history: Iterable[Any] | None = None) -> Answer:
+    def ask(self, message: str, product_id: str | None = None, history: Iterable[Any] | None = None,
+            asker: Any = None) -> Answer:
         """Answer one message (the whole Answer, no streaming)."""
-        *_, answer = self.stream(message, product_id=product_id, history=history)
+        *_, answer = self.stream(message, product_id=product_id, history=history, asker=asker)
         return answer
 
-    def stream(self, message: str, product_id: str | None = None,
-               history: Iterable[Any] | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text pieces as they are ready, then the final Answer."""
+    def stream(self, message: str, product_id: str | None = None, history: Iterable[Any] | None = None,
+               asker: Any = None) -> Iterator[str | Answer]:
+        """Yield the answer's text pieces as they are ready, then the final Answer. ``asker``
+        (``chatbot.orders.identity.Asker``: the conversation id, the client's address, a signed-in customer's
+        verified email) is what the order responder needs to remember proofs; None: only what one message proves."""
         history = list(history or [])
         message, notice = self._clean(message)
         _ = self.retriever, self.generator  # loads happen outside the timings
         clock = Clock()
-        asked = self.spelling.fix(message) if self.spelling else message  # "retrun polcy" → "return policy"
+        order_details = self._order_details(message)
+        # order numbers and emails are not misspellings, nor "1043, ana@example.com" another language
+        asked = self.spelling.fix(message) if self.spelling and not order_details else message
         # another language only when the message still reads as one with its typos fixed ("how do i reet my
         # passwod" looked Polish)
-        other = foreign(message, self._languages) if foreign(asked, self._languages) else None
+        other = foreign(message, self._languages) if not order_details and foreign(asked, self._languages) else None
         if other is not None:
             text = english_only_reply(other, self.settings.store_name, self.settings.support_contact)
             yield clock.first(text)
             turn = Turn(message, notice, product_id, history, clock)
             yield turn.answer(text, abstained=True, reason=f"not_english:{other.code}", origin="declined")
             return
-        for piece in self._answer_message(asked, notice, product_id, history, clock):
+        for piece in self._answer_message(asked, notice, product_id, history, clock, asker, order_details):
             yield replace(piece, question=message) if isinstance(piece, Answer) else piece
 
+    def _order_details(self, message: str) -> bool:
+        """Whether the store has orders and the message gives an order number, email or postcode (then it is one
+        question about an order: "Where is #1043? My email is ana@example.com" is not cut in two)."""
+        if self.orders is None or not self.orders.active():
+            return False
+        from chatbot.orders.identity import details
+
+        given = details(message)
+        return bool(given.email or given.zip_code or (given.numbers and (own_order(message) or about_purchase(message))))
+
     def _answer_message(self, message: str, notice: str | None, product_id: str | None, history: list,
-                        clock: Clock) -> Iterator[str | Answer]:
+                        clock: Clock, asker: Any = None, whole: bool = False) -> Iterator[str | Answer]:
         """One question through the responders, or each of several in turn, said together."""
-        parts = question_parts(message)
+        parts = [message] if whole else question_parts(message)
         if len(parts) == 1:
-            yield from self.respond(self._turn(message, notice, product_id, history, clock))
+            turn = self._turn(message, notice, product_id, history, clock)
+            turn.asker = asker
+            yield from self.respond(turn)
             return
         # several questions in one message: each answered on its own terms, then said together
         answers, turns = [], list(history)
         for part in parts:
             part_turn = self._turn(part, None, product_id, turns)
+            part_turn.asker = asker
             if answers and is_follow_up(part) and not (answers[-1].product_id or answers[-1].products):
                 # "is it free?" after "how long does delivery take to Hawaii": about that question, not a product
                 part_turn.leave_products()

@@ -85,17 +85,24 @@ class Handoff:
     message: str
 
 
-def detect_handoff(message: str, support_contact: str) -> Handoff | None:
-    """A Handoff when ``message`` needs a person straight away, else None."""
+def detect_handoff(message: str, support_contact: str, own_orders: bool = True) -> Handoff | None:
+    """A Handoff when ``message`` needs a person straight away, else None. ``own_orders`` False: the shopper's own
+    order is left to the order responder (the store has orders it can read)."""
     if _HUMAN.search(message):
         return Handoff("asked_for_person", "Of course. I'm passing this conversation to a member of our team, "
                        f"who will pick it up from here. You can also reach us at {support_contact}.")
     if _ANGRY.search(message) or (message.count("!") >= 3) or _shouting(message):
         return Handoff("upset", "I'm sorry about this. I'm passing the conversation to a member of our support "
                        f"team so a person can sort it out with you. You can also reach us at {support_contact}.")
-    if _OWN_ORDER.search(message) and not asks_store_rule(message):
+    if own_orders and _OWN_ORDER.search(message) and not asks_store_rule(message):
         return own_order_handoff(support_contact)
     return None
+
+
+def own_order(message: str) -> bool:
+    """Whether the message asks about one of the shopper's own orders in the words the hand-off reads ("where is
+    my order", "order #1043", "cancel my order please")."""
+    return bool(_OWN_ORDER.search(message))
 
 
 def about_purchase(message: str) -> bool:
@@ -128,5 +135,6 @@ def own_order_handoff(support_contact: str) -> Handoff:
 
 
 def _shouting(message: str) -> bool:
+    message = re.sub(r"\S+@\S+", " ", message)  # an email typed in capitals is not shouting
     letters = [c for c in message if c.isalpha()]
     return len(letters) >= 15 and sum(c.isupper() for c in letters) / len(letters) > 0.8

@@ -12,7 +12,8 @@ export and later from a webhook is one row. It returns what happened:
 
 ``put_fulfillment`` stores one shipment by the platform's order id, also before its order arrives (it is joined
 when the order comes). Lookups: ``find`` (an order number with the email or the shipping postcode),
-``for_email`` (a customer's orders, newest first), ``get`` (by the platform's id). This module knows nothing of
+``for_email`` (a customer's orders, newest first), ``get`` (by the platform's id), ``by_id`` (by the
+database's key). This module knows nothing of
 files or HTTP; ``chatbot.ingest.platforms.order_exports`` and ``chatbot.ingest.live_orders`` feed it.
 """
 
@@ -195,6 +196,12 @@ class OrderStore:
         with self._engine.connect() as db:
             rows = db.execute(sa.select(_orders).where(_orders.c.platform == platform,
                                                        _orders.c.platform_id == str(platform_id))).all()
+            return self._orders(db, rows)[0] if rows else None
+
+    def by_id(self, order_id: str) -> Order | None:
+        """By the database's own key (``Order.id``), as a conversation's proofs name orders."""
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(_orders).where(_orders.c.id == order_id)).all()
             return self._orders(db, rows)[0] if rows else None
 
     def find(self, number: str, email: str | None = None, zip_code: str | None = None) -> Order | None:

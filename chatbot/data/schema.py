@@ -1,6 +1,7 @@
 """The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
-replies, the admin audit log, staff accounts with their sessions, and the store's orders with their items and
-shipments. One place, so every store module (and the migrations, ``chatbot.data.migrations``) agrees on them.
+replies, the admin audit log, staff accounts with their sessions, the store's orders with their items and
+shipments, and what order conversations have proved. One place, so every store module (and the migrations,
+``chatbot.data.migrations``) agrees on them.
 
 Changing a table here is half the change: the other half is a migration that makes an existing database
 match (``python -m chatbot db revision "what changed"``; docs/ARCHITECTURE.md, "The database and its
@@ -133,6 +134,25 @@ fulfillments = _table(
     sa.Column("tracking_url", sa.String(1024)), sa.Column("shipped_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime), sa.Column("items", sa.JSON),
     sa.UniqueConstraint("platform", "platform_id"), sa.Index("ix_fulfillments_order", "platform", "order_platform_id"))
+
+
+# what a conversation has proved of the store's orders (chatbot/data/order_proofs.py): a shopper proves an order is
+# theirs with its number and the email or postcode on it, and only that conversation may then read it. Keyed by the
+# conversation id (and the client's address for tries), so proofs and failed tries hold across requests and
+# replicas. Nothing here repeats the order: ``order_id`` is the orders table's key
+order_proofs = _table(
+    "order_proofs", sa.Column("conversation_id", sa.String(64), nullable=False, index=True),
+    sa.Column("order_id", sa.String(32), nullable=False), sa.UniqueConstraint("conversation_id", "order_id"))
+# each check of a number with an email or postcode: ``ok`` False counts towards the lock-out (per conversation, and
+# per client address within a time window)
+order_attempts = _table(
+    "order_attempts", sa.Column("conversation_id", sa.String(64), index=True),
+    sa.Column("client", sa.String(64), index=True), sa.Column("ok", sa.Boolean, nullable=False))
+# where an order conversation stands: the order being talked about and what the bot asked last (the details it
+# needs, or a yes/no before a request for staff), so the next message is read as its answer
+order_chats = _table(
+    "order_chats", sa.Column("conversation_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("focus", sa.String(32)), sa.Column("pending", sa.JSON), sa.Column("updated_at", UtcDateTime))
 
 
 

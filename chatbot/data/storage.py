@@ -70,6 +70,14 @@ class ConversationStore(TicketDesk):
         return mask_pii(text, self._keep).replace("\x00", "")
 
     # ---- conversations
+    def start_conversation(self, channel: str = "chat") -> str:
+        """A new, empty conversation's id: for a face that needs the id before the first answer (the order
+        responder remembers what a conversation proved under it)."""
+        conversation_id = uuid.uuid4().hex
+        with self._lock, self._engine.begin() as db:
+            db.execute(_conversations.insert().values(id=conversation_id, channel=channel, created_at=self._now()))
+        return conversation_id
+
     def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
                     product_id: str | None = None) -> tuple[str, str]:
         now, message_id = self._now(), uuid.uuid4().hex

@@ -1,9 +1,9 @@
 """The responders: who answers a question, tried in order; the first to give an Answer wins.
 
-    hand-off ─ shop skills ─ cache ─ FAQ ─ grounded answer ─ decline
+    hand-off ─ orders ─ shop skills ─ cache ─ FAQ ─ grounded answer ─ decline
 
 Each is a small class with a ``name`` and one method, ``respond(turn)`` (``base.Responder``). Adding a way
-to answer (order look-ups, say) is one responder and one entry in ``RESPONDERS``. The settings switch
+to answer is one responder and one entry in ``RESPONDERS``. The settings switch
 responders off by name (``responders_off``); the decline always stays, so every question gets an answer.
 """
 
@@ -16,9 +16,10 @@ from chatbot.converse.responders.decline import DeclineResponder
 from chatbot.converse.responders.faq import FaqResponder
 from chatbot.converse.responders.grounded import GroundedResponder
 from chatbot.converse.responders.handoff import HandoffResponder
+from chatbot.converse.responders.orders import OrderResponder
 from chatbot.converse.responders.shop import ShopResponder
 
-RESPONDERS = (HandoffResponder, ShopResponder, CacheResponder, FaqResponder, GroundedResponder, DeclineResponder)
+RESPONDERS = (HandoffResponder, OrderResponder, ShopResponder, CacheResponder, FaqResponder, GroundedResponder, DeclineResponder)
 
 
 def responder_chain(bot: Parts, off: str = "") -> list[Responder]:

@@ -1,0 +1,109 @@
+"""The store's calendar: business days, the day an order ships, when it should arrive, when a return window closes.
+
+Everything is counted in the store's own zone (``store_timezone``): an order placed at 1:30pm Eastern ships that
+day, one placed at 2:05pm the next business day, whatever zone the server runs in. Business days are Monday to
+Friday (public holidays are not known to the store's data, so they are not skipped). Times come in as naive UTC,
+as the database keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+
+def local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A naive-UTC (or aware) time in the store's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone)
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def add_business_days(day: date, days: int) -> date:
+    """The business day ``days`` business days after ``day`` (Friday + 1 is Monday)."""
+    while days > 0:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            days -= 1
+    return day
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Business days after ``start`` up to and including ``end`` (0 when end is not after start)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_business_day(day)
+    return count
+
+
+def ship_day(placed: datetime, zone: ZoneInfo, cutoff_hour: int) -> date:
+    """The day an order placed at ``placed`` ships: that day when placed before the cut-off on a business day,
+    else the next business day."""
+    at = local(placed, zone)
+    if is_business_day(at.date()) and at.hour < cutoff_hour:
+        return at.date()
+    return add_business_days(at.date(), 1)
+
+
+@dataclass(frozen=True)
+class Transit:
+    method: str  # as the order names it, or "" for the fallback
+    low: int  # business days, counted from the day it ships
+    high: int
+
+
+def transit_days(method: str | None, table: str) -> Transit:
+    """The delivery days of a shipping method from the ``delivery_days`` setting ("Standard Shipping=3-5; ...;
+    *=3-5"): the method's own entry (any case), else one whose name is in the method's, else "*"."""
+    entries: dict[str, tuple[int, int]] = {}
+    for part in table.split(";"):
+        name, _, days = part.partition("=")
+        m = re.fullmatch(r"\s*(\d+)\s*(?:[-–]\s*(\d+))?\s*", days)
+        if name.strip() and m:
+            low = int(m.group(1))
+            entries[name.strip().lower()] = (low, int(m.group(2) or low))
+    wanted = (method or "").strip().lower()
+    if wanted in entries:
+        return Transit(method or "", *entries[wanted])
+    for name, days in sorted(entries.items(), key=lambda e: -len(e[0])):
+        if name != "*" and name in wanted:
+            return Transit(method or "", *days)
+    return Transit("", *entries.get("*", (3, 5)))
+
+
+def expected_arrival(shipped: date, transit: Transit) -> tuple[date, date]:
+    """The first and last business day it should arrive."""
+    return add_business_days(shipped, transit.low), add_business_days(shipped, transit.high)
+
+
+def say_date(day: date, today: date | None = None, weekday: bool = False) -> str:
+    """"Dec 2" ("today", "tomorrow" when ``today`` is given and it is; "Mon, Dec 7" with ``weekday``); the year
+    only when it is not ``today``'s year."""
+    if today is not None:
+        if day == today:
+            return f"today ({day:%a}, {day:%b} {day.day})"
+        if day == today + timedelta(days=1):
+            return f"tomorrow ({day:%a}, {day:%b} {day.day})"
+    text = f"{day:%b} {day.day}"
+    if weekday:
+        text = f"{day:%a}, {text}"
+    if today is not None and day.year != today.year:
+        text += f", {day.year}"
+    return text
+
+
+def say_time(moment: datetime, zone: ZoneInfo) -> str:
+    """"3:10pm ET" in the store's zone."""
+    at = local(moment, zone)
+    hour = at.hour % 12 or 12
+    abbreviation = at.tzname() or ""
+    short = {"EST": "ET", "EDT": "ET", "CST": "CT", "CDT": "CT", "MST": "MT", "MDT": "MT", "PST": "PT",
+             "PDT": "PT"}.get(abbreviation, abbreviation)
+    return f"{hour}:{at.minute:02d}{'am' if at.hour < 12 else 'pm'} {short}".strip()
