@@ -289,17 +289,20 @@ def returns_of(order: Order, rules: Rules, final_sale: Callable[[LineItem], bool
     return eligibility(order, rules.today, rules.zone, rules.window_days, final_sale or (lambda item: False))
 
 
-_WHY = {"final_sale": "is final sale, so it can't be returned",
-        "refunded": "was already refunded",
-        "cancelled": "was cancelled with the order",
-        "not_shipped": "hasn't shipped yet",
-        "not_delivered": "is still on its way; the {days} days start when it's delivered"}
+# why an item can't be returned now, for one item and for several that share the reason
+_WHY = {"final_sale": ("is final sale, so it can't be returned", "are final sale, so they can't be returned"),
+        "refunded": ("was already refunded", "were already refunded"),
+        "cancelled": ("was cancelled with the order", "were cancelled with the order"),
+        "not_shipped": ("hasn't shipped yet", "haven't shipped yet"),
+        "not_delivered": ("is still on its way; the {days} days start when it's delivered",
+                          "are still on their way; the {days} days start when they're delivered")}
 
 
 def returns_text(order: Order, rules: Rules, cite: Sources, final_sale: Callable[[LineItem], bool],
                  only: list[LineItem] | None = None) -> tuple[str, list[LineItem]]:
-    """Each item's return eligibility, and the items that can be returned now."""
-    said, eligible = [], []
+    """Each item's return eligibility (items that share a reason said together), and the items that can be
+    returned now."""
+    said, eligible, waiting = [], [], {}
     for r in returns_of(order, rules, final_sale):
         if only is not None and r.item not in only:
             continue
@@ -312,10 +315,13 @@ def returns_text(order: Order, rules: Rules, cite: Sources, final_sale: Callable
             said.append(f"{cap(name)}'s {rules.window_days}-day return window closed on "
                         f"{say_date(r.closes, rules.today)}")
         else:
-            said.append(f"{cap(name)} " + _WHY[r.why].format(days=rules.window_days))
+            waiting.setdefault(r.why, []).append(name)
+    for why, items in waiting.items():
+        one, several = _WHY[why]
+        said.append(f"{cap(join(items))} " + (one if len(items) == 1 else several).format(days=rules.window_days))
     if not said:
         return "", []
-    text = f"For your order {order.name}: " + "; ".join(said) + "." + cite.order(order) + \
+    text = f"For your order {order.name}: " + ". ".join(said) + "." + cite.order(order) + \
         f" Returns are accepted within {rules.window_days} days of delivery, unused and in the original " \
         "packaging, and final-sale items can't be returned." + cite.page(RETURNS)
     if order.financial_status == "partially_refunded" and order.refunded_cents:
