@@ -5,9 +5,9 @@ shopper asks about one of their own purchases, which this bot cannot see.
 Plain patterns, so the decision is fast, predictable and testable; policy
 questions that merely mention "my order" ("how do I return my order?") are
 left to the answering pipeline. Trouble with the shopper's own account ("I
-can't log in") is not handed off here: the store's help pages may answer it,
-and only when they don't does the decline hand it to a person
-(``account_trouble``).
+can't log in") is not handed off by the patterns alone: the store's help
+pages may answer it, and the hand-off responder passes it to a person only
+when the best passages don't speak of that trouble (``account_trouble``).
 """
 
 from __future__ import annotations
