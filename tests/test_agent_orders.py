@@ -92,6 +92,8 @@ def test_the_drafts_for_where_is_it_state_the_proved_orders_status_with_it_cited
     first = drafts[0]
     assert first.origin == "orders" and first.citations[0].doc_id == f"order:{order.name}"
     assert order.name in first.text and shipment.tracking_number in first.text and "should arrive" in first.text
+    # a catalog question on the same ticket is not about the order
+    assert all(d.origin != "orders" for d in bot.drafts("how much is the Harbor Buds?", n=1, asker=Asker(conversation)))
     # the same message on a ticket without the conversation: no order is read
     assert all(d.origin != "orders" and not any(c.doc_id.startswith("order:") for c in d.citations)
                for d in bot.drafts("where is it?", n=2))

@@ -27,7 +27,7 @@ from chatbot.common.text import sentences
 from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
-from chatbot.converse.intents import about_purchase, own_order
+from chatbot.converse.intents import about_purchase, asks_store_rule, own_order
 from chatbot.converse.conversation import answered_turns, continues_store_answer, is_follow_up, leans_on_context
 from chatbot.converse.language import english_only_reply, foreign
 from chatbot.converse.question_parts import combine_answers, question_parts
@@ -319,7 +319,8 @@ class Chatbot:
         desk, conversation = self.orders, getattr(asker, "conversation", None)
         if desk is None or not conversation or not desk.active():
             return None
-        return desk.draft(message, conversation)
+        return desk.draft(message, conversation,
+                          (own_order(message) or about_purchase(message)) and not asks_store_rule(message))
 
     # ---- what the responders share
     def vector(self, turn: Turn):

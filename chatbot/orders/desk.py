@@ -164,10 +164,11 @@ class OrderDesk:
         rules = self.rules()
         return [facts(order, rules, self.final_sale) for order in self.ticket_orders(conversation_id)]
 
-    def draft(self, message: str, conversation_id: str | None) -> OrderReply | None:
+    def draft(self, message: str, conversation_id: str | None, about_order: bool = False) -> OrderReply | None:
         """An agent's draft reply to ``message`` from the record of an order the conversation proved: its status
         ("where is it?"), items and totals, refunds or return windows, cited as the shopper's answers are. None
-        when the conversation proved no order, the message names another one, or it asks nothing of an order.
+        when the conversation proved no order, the message names another one, or it asks nothing of the
+        shopper's order (``about_order``: the hand-off's own-order patterns; else words like "it", "my").
         Changes nothing: no ticket, no request, no remembered state (the agent acts, not the bot)."""
         proved = self.ticket_orders(conversation_id)
         if not proved:
@@ -178,8 +179,8 @@ class OrderDesk:
             if order is None:
                 return None  # another order: the agent checks it, the draft guesses nothing
         else:
-            if not asks_something(message) or store_wide(message):
-                return None
+            if not asks_something(message) or store_wide(message) or not (about_order or personal(message)):
+                return None  # "how much is the blanket?" is about the catalog, not the order
             focus, _ = self.proofs.state(conversation_id)
             order = next((o for o in proved if o.id == focus), proved[-1])
         intent = ask(message) if asks_something(message) else "status"
