@@ -89,16 +89,16 @@ def _orders_markdown(orders: list) -> str:
         return "_No verified order in this conversation._"
     blocks = []
     for o in orders:
-        lines = [f"**Order {o.name}** · {o.state}" + (f" · placed {o.placed}" if o.placed else "")
-                 + (f" · total {o.total}" if o.total else ""), o.status, "**Items**"]
-        lines += [f"- {i.quantity} × {i.name}" + (f" (SKU {i.sku})" if i.sku else "")
-                  + (f", {i.price}" if i.price else "") + f": {i.returns}" for i in o.items]
+        parts = [f"**Order {o.name}** · {o.state}" + (f" · placed {o.placed}" if o.placed else "")
+                 + (f" · total {o.total}" if o.total else ""), o.status, "**Items** (return window)",
+                 "\n".join(f"- {i.quantity} × {i.name}" + (f" (SKU {i.sku})" if i.sku else "")
+                           + (f", {i.price}" if i.price else "") + f": {i.returns}" for i in o.items)]
         if o.shipments:
-            lines.append("**Tracking**")
-            lines += [f"- {s.carrier or 'Carrier not given'} · "
-                      + (f"[{s.number}]({s.url})" if s.number and s.url else s.number or "no tracking number")
-                      + f" · {s.state}" for s in o.shipments]
-        blocks.append("\n\n".join(lines[:3]) + "\n" + "\n".join(lines[3:]))
+            parts += ["**Tracking**", "\n".join(
+                f"- {s.carrier or 'Carrier not given'} · "
+                + (f"[{s.number}]({s.url})" if s.number and s.url else s.number or "no tracking number")
+                + f" · {s.state}" for s in o.shipments)]
+        blocks.append("\n\n".join(p for p in parts if p))
     return "**Verified in this conversation**\n\n" + "\n\n---\n\n".join(blocks)
 
 
