@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> None:
                            storage=folder, orders=orders)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
-    uvicorn.run(server, host=args.host, port=args.port, log_level="info")
+    # the shopper's address behind a proxy is the app's to decide (settings.trusted_proxies, chatbot.common.proxies):
+    # uvicorn's own X-Forwarded-For handling would trust 127.0.0.1 whatever the setting says
+    uvicorn.run(server, host=args.host, port=args.port, log_level="info", proxy_headers=False)
 
 
 def load_demo_orders(orders) -> None:

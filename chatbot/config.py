@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from chatbot.common.errors import ConfigError
+from chatbot.common.proxies import TrustedProxies
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,10 @@ class Settings:
     order_max_failures: int = 5  # wrong order number / email pairs before the bot stops checking and offers a
     #                             person: per conversation, and per client address within order_lockout_minutes
     order_lockout_minutes: int = 15
+    trusted_proxies: str = ""  # the proxies whose X-Forwarded-For is believed (chatbot.common.proxies): addresses and
+    #                           networks ("127.0.0.1,10.0.0.0/8"), or "*" where every request comes through one
+    #                           (Hugging Face Spaces); then the per-address lock-out counts the shopper's address,
+    #                           not the proxy's. "" = the immediate peer's address counts
 
     def __post_init__(self) -> None:
         positive = ("embed_batch_size", "max_file_bytes", "chunk_size", "top_k", "candidate_k", "rrf_k",
@@ -180,6 +185,10 @@ class Settings:
             raise ConfigError(f"setting min_relevance={self.min_relevance} must be between 0 and 1")
         if not self.site_user_agent.strip():
             raise ConfigError("setting site_user_agent must name the bot (robots.txt rules are matched to it)")
+        try:
+            TrustedProxies(self.trusted_proxies)
+        except ValueError as exc:
+            raise ConfigError(f"setting trusted_proxies: {exc}") from None
         if self.dense_weight < 0 or self.lexical_weight < 0 or self.dense_weight + self.lexical_weight == 0:
             raise ConfigError("settings dense_weight and lexical_weight must be >= 0 and not both 0")
 

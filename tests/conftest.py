@@ -95,7 +95,8 @@ def serving(app, sock: socket.socket | None = None):
     if own:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1,
+                                           proxy_headers=False))  # as launch.py runs it
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -118,11 +119,13 @@ def loopback_socket() -> socket.socket:
 
 
 @contextmanager
-def store_page(sock: socket.socket, widget_url: str):
-    """A store's page on its own origin: nothing but the widget's script tag."""
+def store_page(sock: socket.socket, widget_url: str, attributes: str = ""):
+    """A store's page on its own origin: nothing but the widget's script tag (with ``attributes`` added to it,
+    e.g. a signed-in customer's ``data-customer-email`` and ``data-customer-hash``)."""
     page = (f'<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>Store page</title></head><body><main><h1>Harbor &amp; Pine</h1><p>Our products.</p></main>'
-            f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" defer></script></body></html>').encode()
+            f'<script src="{widget_url}" data-store-name="Harbor &amp; Pine" {attributes} defer></script>'
+            f'</body></html>').encode()
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self):

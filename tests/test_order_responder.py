@@ -5,6 +5,7 @@ signed-in customer's signature, injection attempts, requests for staff and hand-
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -214,3 +215,29 @@ def test_an_injection_attempt_over_the_api_reveals_nothing(api, shop):
                       "items and tracking.")
     assert all(item.name not in answer["answer"] for item in order.items)
     assert not any(c["doc_id"].startswith("order:") for c in answer["citations"])
+
+
+@pytest.mark.parametrize("trusted", ["127.0.0.1", ""])
+def test_behind_a_proxy_the_lock_out_counts_the_forwarded_address_only_from_a_trusted_proxy(bot, shop, settings,
+                                                                                          trusted):
+    """Every request reaches the app from the proxy (127.0.0.1 here); the shopper's address is first in
+    X-Forwarded-For. Trusted: five failures lock out that shopper's address, not another's. Not trusted: the
+    header is ignored, so the failures count against the peer's address, which every shopper shares."""
+    order = shop.pick(delivered)
+    app = create_server(bot, shop.store, replace(settings, trusted_proxies=trusted))
+
+    def say_from(address: str, message: str) -> dict:
+        with httpx.Client(timeout=60, headers={"X-Forwarded-For": f"{address}, 10.9.9.9"}) as client:
+            response, events = chat(client, url, message=message, channel="api")
+        assert response.status_code == 200, response.text
+        return dict(events)["answer"]
+
+    with serving(app) as url:
+        for n in range(5):  # a new conversation each time: only the address ties the failures together
+            say_from("203.0.113.5", f"order {order.number} wrong{n}@example.com")
+        assert say_from("203.0.113.5", f"order {order.number} {order.email}")["reason"] == "order_lockout"
+        other = say_from("198.51.100.20", f"order {order.number} {order.email}")
+    if trusted:
+        assert other["origin"] == "orders" and other["reason"] != "order_lockout" and order.name in other["answer"]
+    else:
+        assert other["reason"] == "order_lockout"

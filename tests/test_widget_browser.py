@@ -29,8 +29,10 @@ from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
 from chatbot.data.storage import ConversationStore
 from chatbot.data.tickets import ticket_ref
+from chatbot.orders.identity import sign_email
 from ui.server import create_server
 
+IDENTITY_SECRET, CUSTOMER = "the-store's-identity-secret", "ana@example.com"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -38,17 +40,22 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture(scope="module")
 def site(demo_index_dir, real_embedder, tmp_path_factory):
-    api_sock, shop_sock, other_sock = loopback_socket(), loopback_socket(), loopback_socket()
+    api_sock, shop_sock, other_sock, signed_sock = (loopback_socket(), loopback_socket(), loopback_socket(),
+                                                    loopback_socket())
     shop_origin = f"http://127.0.0.1:{shop_sock.getsockname()[1]}"
-    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", allowed_origins=shop_origin)
+    signed_origin = f"http://127.0.0.1:{signed_sock.getsockname()[1]}"
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive",
+                        allowed_origins=f"{shop_origin},{signed_origin}")
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
     store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'chat.sqlite3'}",
                               public_contact=settings.support_contact)
     widget = f"http://127.0.0.1:{api_sock.getsockname()[1]}/widget.js"
+    # a signed-in customer's page: the store's server wrote their email and its signature into the script tag
+    signed_in = f'data-customer-email="{CUSTOMER}" data-customer-hash="{sign_email(IDENTITY_SECRET, CUSTOMER)}"'
     with serving(create_server(bot, store, settings), api_sock), store_page(shop_sock, widget) as shop, \
-            store_page(other_sock, widget) as other:
-        yield {"shop": shop, "other": other, "store": store, "bot": bot}
+            store_page(other_sock, widget) as other, store_page(signed_sock, widget, signed_in) as signed:
+        yield {"shop": shop, "other": other, "signed": signed, "store": store, "bot": bot}
     store.close()
 
 
@@ -125,6 +132,27 @@ def test_a_page_from_an_unlisted_origin_is_refused(site, browser):
     assert "can't be reached" in error.inner_text()
     assert refused, "the browser should have been refused the chat request"
     assert page.locator(".sources").count() == 0 and questions_today(site["store"]) == before  # no answer was made
+    page.close()
+
+
+def test_the_widget_sends_a_signed_in_customers_email_and_hash_with_each_question(site, browser):
+    """The store's page names the signed-in customer in the script tag; each POST /api/chat carries both (the
+    server checks the hash: a wrong one is anonymous, tests/test_order_responder.py). Without them, neither."""
+    page = browser.new_page()
+    sent = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/api/chat") else None)
+    page.goto(site["signed"])
+    ask(page, "Do you ship to Canada?")
+    expect(page.locator(".msg.bot .sources li").first).to_be_visible(timeout=30_000)
+    page.get_by_label("Your question").fill("And to Mexico?")
+    page.get_by_label("Your question").press("Enter")
+    expect(page.locator(".msg.bot .sources").nth(1)).to_be_visible(timeout=30_000)
+    assert [(b["customer_email"], b["customer_hash"]) for b in sent] == [
+        (CUSTOMER, sign_email(IDENTITY_SECRET, CUSTOMER))] * 2
+    page.goto(site["shop"])  # an anonymous shopper's page
+    ask(page, "Do gift cards expire?")
+    expect(page.locator(".msg.bot .sources").first).to_be_visible(timeout=30_000)
+    assert "customer_email" not in sent[-1] and "customer_hash" not in sent[-1]
     page.close()
 
 

@@ -13,15 +13,19 @@ tools live in ``ui.tools_panel``.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import gradio as gr
 
 from chatbot.common.errors import ChatbotError, InputError
 from chatbot.data.tickets import LEFT, display_name
+from chatbot.orders.identity import Asker
 
 from .formatting import customer_reply, draft_caption
 from .tools_panel import build_tools_panel
+
+log = logging.getLogger(__name__)
 
 MAX_DRAFTS = 3
 REFRESH_SECONDS = 3.0
@@ -78,6 +82,26 @@ def _transcript_markdown(ticket: dict | None, product_name=lambda product_id: pr
     return "\n\n".join(lines)
 
 
+def _orders_markdown(orders: list) -> str:
+    """The orders the ticket's shopper proved in the conversation (``chatbot.orders.staff.OrderFacts``), as the
+    agent reads them beside the transcript: status, items with their return windows, tracking."""
+    if not orders:
+        return "_No verified order in this conversation._"
+    blocks = []
+    for o in orders:
+        parts = [f"**Order {o.name}** · {o.state}" + (f" · placed {o.placed}" if o.placed else "")
+                 + (f" · total {o.total}" if o.total else ""), o.status, "**Items** (return window)",
+                 "\n".join(f"- {i.quantity} × {i.name}" + (f" (SKU {i.sku})" if i.sku else "")
+                           + (f", {i.price}" if i.price else "") + f": {i.returns}" for i in o.items)]
+        if o.shipments:
+            parts += ["**Tracking**", "\n".join(
+                f"- {s.carrier or 'Carrier not given'} · "
+                + (f"[{s.number}]({s.url})" if s.number and s.url else s.number or "no tracking number")
+                + f" · {s.state}" for s in o.shipments)]
+        blocks.append("\n\n".join(p for p in parts if p))
+    return "**Verified in this conversation**\n\n" + "\n\n---\n\n".join(blocks)
+
+
 def _earlier_turns(ticket: dict | None, message: str) -> list[dict]:
     """The ticket's conversation before ``message`` as chat turns (staff notes left out), for the drafts."""
     turns = [{"role": t["role"], "content": t["text"]} for t in (ticket or {}).get("transcript", [])
@@ -100,7 +124,11 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
     with gr.Row():
         join = gr.Button("Join the chat", elem_id="join-ticket", scale=0)
         close = gr.Button("Close ticket", elem_id="close-ticket", variant="stop", scale=0)
-    transcript = gr.Markdown("_No ticket selected._", elem_id="ticket-transcript")
+    with gr.Row():
+        with gr.Column(scale=3):
+            transcript = gr.Markdown("_No ticket selected._", elem_id="ticket-transcript")
+        with gr.Column(scale=2):  # only what this ticket's shopper proved in the conversation, never a guess
+            orders = gr.Markdown("", elem_id="ticket-orders")
     customer = gr.Textbox(label="Customer message", lines=3, placeholder="Pick a ticket or paste a message",
                           elem_id="customer-message")
     with gr.Row():
@@ -138,11 +166,22 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
     def draw(ticket: dict | None) -> str:
         return _transcript_markdown(ticket, product_name)
 
+    def proved(ticket: dict | None) -> str:
+        """The order panel: the orders the ticket's conversation proved (none without the store's orders)."""
+        desk = getattr(bot, "orders", None)
+        if not ticket or desk is None:
+            return ""
+        try:
+            return _orders_markdown(desk.for_agent(ticket["conversation_id"]))
+        except Exception:  # the transcript and drafts still work without the panel
+            log.exception("reading the ticket's orders failed")
+            return "⚠ The orders could not be read just now."
+
     def pick(tid):
         """Open a ticket: its conversation and last message, and no drafts (those of another ticket never stay)."""
         ticket = find(tid)
         last = (ticket or {}).get("last_question", "")
-        return (tid, draw(ticket), last, last, *[""] * MAX_DRAFTS, *[""] * MAX_DRAFTS, {},
+        return (tid, draw(ticket), proved(ticket), last, last, *[""] * MAX_DRAFTS, *[""] * MAX_DRAFTS, {},
                 "" if ticket or not tid else "⚠ That ticket is no longer open.")
 
     def tick(tid, drawn, shown_question, message):
@@ -153,21 +192,24 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         if tid and ticket is None:  # closed since it was opened here: by another agent, or the customer left
             closed = store.ticket(tid)
             left = closed["transcript"] and closed["transcript"][-1].get("kind") == LEFT
-            return (queue, line, draw(closed), choices, gr.skip(), gr.skip(), "This ticket is closed: " + (
+            return (queue, line, draw(closed), gr.skip(), choices, gr.skip(), gr.skip(), "This ticket is closed: " + (
                 "the customer cleared the chat, so a reply would not reach them." if left else "someone closed it."))
         new = ticket is not None and ticket["last_question"] != shown_question
         # the customer wrote again: their new message replaces the old one in the box (unless the agent typed
         # their own there), so drafts answer what they asked last
         box = ticket["last_question"] if new and message == shown_question else gr.skip()
         note = "The customer wrote again: draft replies to their new message." if new else gr.skip()
-        return (queue, line, (draw(ticket) if tid else gr.skip()), choices,
+        # the orders are read again when the shopper wrote again (they may have proved one since)
+        return (queue, line, (draw(ticket) if tid else gr.skip()), (proved(ticket) if new else gr.skip()), choices,
                 ticket["last_question"] if new else gr.skip(), box, note)
 
     def draft(tid, message: str, n: float, last: str):
         ticket = find(tid)
         try:  # the ticket's conversation and product page: "how do I wash it?" is about the blanket they were on
+            # with the ticket's conversation: an order its shopper proved answers "where is it?" from its record
             answers = bot.drafts(message, n=int(n), product_id=(ticket or {}).get("product_id"),
-                                 history=_earlier_turns(ticket, message))
+                                 history=_earlier_turns(ticket, message),
+                                 asker=Asker(ticket["conversation_id"]) if ticket else None)
         except ChatbotError as exc:
             return [gr.update(value="")] * MAX_DRAFTS + [gr.update(value="")] * MAX_DRAFTS + [{}, f"⚠ {exc}"]
         texts = [customer_reply(a.text, settings.store_name) for a in answers] + [""] * (MAX_DRAFTS - len(answers))
@@ -225,8 +267,9 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         return f"✓ Reply sent{edited}: it appears in the customer's chat now."
 
     refresh.tick(tick, [ticket_id, shown, asked, customer],
-                 [tickets, summary, transcript, shown, asked, customer, status], show_progress="hidden")
-    tickets.change(pick, tickets, [ticket_id, transcript, customer, asked, *boxes, *captions, drafted, status])
+                 [tickets, summary, transcript, orders, shown, asked, customer, status], show_progress="hidden")
+    tickets.change(pick, tickets, [ticket_id, transcript, orders, customer, asked, *boxes, *captions, drafted,
+                                   status])
     join.click(join_chat, ticket_id, [status, transcript])
     close.click(close_ticket, ticket_id, [status, tickets, transcript])
     make.click(draft, [ticket_id, customer, count, asked], [*boxes, *captions, drafted, status])
@@ -234,8 +277,12 @@ def build_agent_tab(bot, store, settings, who=lambda request: "agent") -> dict:
         button.click(_bind(send, i), [ticket_id, customer, drafted, box], [status, transcript])
     send_own.click(_bind(send, None), [ticket_id, customer, drafted, own], [status, transcript])
     # on opening the page, the queue as it is now (nothing drawn yet, so it is always drawn)
-    on_load = (lambda: tick(None, None, "", "")[:4], None, [tickets, summary, transcript, shown])
+    on_load = (lambda: _drop(tick(None, None, "", "")[:5], 3), None, [tickets, summary, transcript, shown])
     return {"tickets": tickets, "refresh": refresh, "load": on_load}
+
+
+def _drop(values: tuple, index: int) -> tuple:
+    return values[:index] + values[index + 1:]
 
 
 def _bind(send, index: int | None):

@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from chatbot.common.errors import ChatbotError, InputError
+from chatbot.common.proxies import TrustedProxies
 from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import ticket_ref
 from chatbot.ingest.chunking import Chunker
@@ -107,6 +108,7 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
                   description="Grounded customer-service answers from the store's own documents, with sources.")
     runner = TurnRunner(bot, store, AnswerLimiter(settings.max_concurrent, settings.max_queue))
+    proxies = TrustedProxies(getattr(settings, "trusted_proxies", ""))
     app.state.runner = runner
     origins = parse_origins(settings.allowed_origins)
     # CORS answers the browser's preflight for listed origins; the guard refuses everyone else outright
@@ -136,7 +138,7 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
         """Ask one question; the answer streams back as server-sent events."""
         turn = TurnRequest(body.message, body.conversation_id, body.product_id,
                            [t.model_dump(exclude_none=True) for t in body.history], body.channel,
-                           client=request.client.host if request.client else None,
+                           client=client_address(request, proxies),
                            customer_email=body.customer_email, customer_hash=body.customer_hash)
         try:
             stream = await runner.start(turn)
@@ -237,6 +239,14 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
                                       js=getattr(blocks, "extra_js", None), head=getattr(blocks, "extra_head", None),
                                       footer_links=[])
     return app
+
+
+def client_address(request: Request, proxies: TrustedProxies) -> str | None:
+    """The shopper's address for per-address limits: the first of ``X-Forwarded-For`` when the immediate peer is
+    a trusted proxy (``trusted_proxies``), else the peer's."""
+    peer = request.client.host if request.client else None
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return proxies.client(peer, forwarded or None)
 
 
 async def _chat_events(stream: AnswerStream):

@@ -27,7 +27,7 @@ from chatbot.common.text import sentences
 from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
-from chatbot.converse.intents import about_purchase, own_order
+from chatbot.converse.intents import about_purchase, asks_store_rule, own_order
 from chatbot.converse.conversation import answered_turns, continues_store_answer, is_follow_up, leans_on_context
 from chatbot.converse.language import english_only_reply, foreign
 from chatbot.converse.question_parts import combine_answers, question_parts
@@ -251,11 +251,21 @@ class Chatbot:
         raise RuntimeError("no responder answered")  # unreachable: the decline answers every question
 
     def drafts(self, message: str, n: int = 3, product_id: str | None = None,
-               history: Iterable[Any] | None = None) -> list[Answer]:
-        """Up to ``n`` different verified, cited draft replies for a support agent, best first."""
+               history: Iterable[Any] | None = None, asker: Any = None) -> list[Answer]:
+        """Up to ``n`` different verified, cited draft replies for a support agent, best first. ``asker`` (an
+        ``Asker`` with the ticket's conversation id): an order that conversation proved answers an order question
+        ("where is it?") from its record, cited, as the first draft; no other order is ever read."""
         message, _ = self._clean(message)
-        message = self.spelling.fix(message) if self.spelling else message
+        ordered = self._order_draft(message, asker)
+        message = self.spelling.fix(message) if self.spelling and ordered is None else message
         turn = self._turn(message, None, product_id, list(history or []))
+        if ordered is not None:
+            answer = turn.answer(ordered.text, confidence=1.0, reason=ordered.reason, origin="orders")
+            answer.citations = list(ordered.citations)
+            answer.retrieved = [c.doc_id for c in ordered.citations]
+            if n <= 1:
+                return [answer]
+        first_drafts = [answer] if ordered is not None else []
         found = self.look_up(turn)
         started = turn.clock.started
         evidence = gather_evidence(turn.query, found.top, self.phrases, max(self.settings.max_passages, n),
@@ -264,8 +274,8 @@ class Chatbot:
         # support@..." to someone who has just said their emails go unanswered)
         contact = contact_pattern(self.settings.support_contact)
         evidence = [e for e in (ev.without(contact) for ev in evidence) if e.sentences]
-        first, seen = [], set()
-        if len(question_parts(message)) > 1:  # several questions: the shopper's own combined answer leads
+        first, seen = first_drafts, {a.text for a in first_drafts}
+        if len(question_parts(message)) > 1 and not first:  # several questions: the shopper's combined answer leads
             combined = self.ask(message, product_id=product_id, history=turn.history)
             if not combined.abstained:
                 seen.add(combined.text)
@@ -303,6 +313,14 @@ class Chatbot:
                               found.relevance * (draft.support or 1.0))
                 results.append(turn.answer(draft.text, draft, found.hits, confidence))
         return first + sorted(results, key=lambda a: -a.confidence)
+
+    def _order_draft(self, message: str, asker: Any):
+        """The order desk's draft (``OrderDesk.draft``) for the asker's conversation, or None."""
+        desk, conversation = self.orders, getattr(asker, "conversation", None)
+        if desk is None or not conversation or not desk.active():
+            return None
+        return desk.draft(message, conversation,
+                          (own_order(message) or about_purchase(message)) and not asks_store_rule(message))
 
     # ---- what the responders share
     def vector(self, turn: Turn):

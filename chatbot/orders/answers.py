@@ -330,11 +330,14 @@ def returns_text(order: Order, rules: Rules, cite: Sources, final_sale: Callable
     return text, eligible
 
 
-def orders_list(orders: list[Order], rules: Rules, cite: Sources, limit: int = 5) -> str:
+LIST_LIMIT = 5  # the recent orders a signed-in customer's list shows
+
+
+def orders_list(orders: list[Order], rules: Rules, cite: Sources, limit: int = LIST_LIMIT) -> str:
     """A signed-in customer's recent orders, one short line each."""
     lines = []
     for order in orders[:limit]:
-        state = _short_state(order, rules)
+        state = short_state(order, rules)
         placed = f"placed {say_date(local(order.placed_at, rules.zone).date(), rules.today)}" if order.placed_at \
             else ""
         lines.append(f"- {order.name} ({plural(count_items(order.items), 'item')}, {placed}): {state}"
@@ -344,7 +347,8 @@ def orders_list(orders: list[Order], rules: Rules, cite: Sources, limit: int = 5
         "\n\nAsk me about any of them by number, for example \"where is " + orders[0].name + "?\""
 
 
-def _short_state(order: Order, rules: Rules) -> str:
+def short_state(order: Order, rules: Rules) -> str:
+    """The order's state in a few words: "cancelled", "not shipped yet", "delivered Dec 3", "on its way"."""
     if order.cancelled:
         return "cancelled"
     if order.financial_status == "refunded":

@@ -29,6 +29,7 @@ from chatbot.orders.answers import CHANGES, RETURNS, Rules, Sources
 from chatbot.orders.asks import ask, asks_something, not_received, personal, store_wide, yes_no
 from chatbot.orders.dates import local, say_date
 from chatbot.orders.identity import Asker, Gate, details
+from chatbot.orders.staff import OrderFacts, facts
 
 NOT_FOUND = ("I couldn't find an order with that number and email address (or ZIP/postcode). Please check both "
              "against your order confirmation email and try again.")
@@ -137,6 +138,7 @@ class OrderDesk:
                     return OrderReply("I can't find any orders for the email you're signed in with. If you ordered "
                                       "with another email, tell me the order number and that email.")
                 self._keep(key, focus, None)
+                self._shown(key, proved[:answers.LIST_LIMIT])
                 sources = Sources(self.policy)
                 return self._reply(answers.orders_list(proved, self.rules(), sources), sources)
             order = by_id.get(focus) or (proved[0] if len(proved) == 1 else None)
@@ -144,7 +146,55 @@ class OrderDesk:
                 self._keep(key, focus, {"want": "proof", "ask": intent})
                 return OrderReply(ASK_BOTH)
         self._keep(key, order.id, None)
+        self._shown(key, [order])
         return self._answer(order, intent, message, asker)
+
+    # ---- for the agent working the conversation's ticket
+    def ticket_orders(self, conversation_id: str | None) -> list[Order]:
+        """The orders this conversation proved (by number with email or postcode, or a signed-in customer's own
+        that the bot answered about), oldest first: all an agent working its ticket may see. Nothing is looked up
+        by the shopper's email or by guess."""
+        if not conversation_id:
+            return []
+        found = (self.orders.by_id(order_id) for order_id in self.proofs.proved(conversation_id))
+        return [order for order in found if order is not None]
+
+    def for_agent(self, conversation_id: str | None) -> list[OrderFacts]:
+        """The conversation's proved orders as the agent's order panel shows them (``staff.facts``)."""
+        rules = self.rules()
+        return [facts(order, rules, self.final_sale) for order in self.ticket_orders(conversation_id)]
+
+    def draft(self, message: str, conversation_id: str | None, about_order: bool = False) -> OrderReply | None:
+        """An agent's draft reply to ``message`` from the record of an order the conversation proved: its status
+        ("where is it?"), items and totals, refunds or return windows, cited as the shopper's answers are. None
+        when the conversation proved no order, the message names another one, or it asks nothing of the
+        shopper's order (``about_order``: the hand-off's own-order patterns; else words like "it", "my").
+        Changes nothing: no ticket, no request, no remembered state (the agent acts, not the bot)."""
+        proved = self.ticket_orders(conversation_id)
+        if not proved:
+            return None
+        given = details(message)
+        if given.numbers:
+            order = _matching(proved, given.numbers[0])
+            if order is None:
+                return None  # another order: the agent checks it, the draft guesses nothing
+        else:
+            if not asks_something(message) or store_wide(message) or not (about_order or personal(message)):
+                return None  # "how much is the blanket?" is about the catalog, not the order
+            focus, _ = self.proofs.state(conversation_id)
+            order = next((o for o in proved if o.id == focus), proved[-1])
+        intent = ask(message) if asks_something(message) else "status"
+        rules, sources = self.rules(), Sources(self.policy)
+        if intent in ("contents", "list"):
+            text = answers.contents(order, rules, sources).text
+        elif intent == "refund":
+            text = answers.refunds(order, rules, sources).text
+        elif intent in ("eligibility", "return"):
+            text = answers.returns_text(order, rules, sources, self.final_sale, _named_items(order, message) or None)[0]
+        else:  # status, and a problem, a cancellation or an address change: where the order is, for the agent to act on
+            text = ""
+        text = text or answers.status(order, rules, sources).text
+        return self._reply(text, sources)
 
     # ---- answers
     def _answer(self, order: Order, intent: str, message: str, asker: Asker) -> OrderReply:
@@ -245,6 +295,13 @@ class OrderDesk:
 
     def _reply(self, text: str, sources: Sources, handoff: bool = False, reason: str = "order") -> OrderReply:
         return OrderReply(markers_inside(text.strip()), list(sources.cited), handoff=handoff, reason=reason)
+
+    def _shown(self, key: str | None, orders: list[Order]) -> None:
+        """Orders the shopper is shown count as proved in the conversation (a signed-in customer's own too), so
+        the agent working its ticket sees them."""
+        if key:
+            for order in orders:
+                self.proofs.prove(key, order.id)
 
     def _keep(self, key: str | None, focus: str | None, pending: dict | None) -> None:
         if key:

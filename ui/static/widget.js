@@ -19,7 +19,12 @@
  * custom element's shadow DOM, so the store's CSS and this widget's CSS
  * cannot affect each other. No build step, no libraries, no cookies.
  * Optional attributes: data-store-name, data-product-id (scopes questions to
- * the product page), data-accent (a CSS colour).
+ * the product page), data-accent (a CSS colour), and for a shopper signed in
+ * on the store's site data-customer-email with data-customer-hash (the hex
+ * HMAC-SHA256 of that email with the store's identity secret, computed by the
+ * store's server, as Intercom's user_hash): both are sent with each question
+ * as customer_email / customer_hash, so the bot can answer about that
+ * customer's own orders. A wrong or missing hash is simply anonymous.
  */
 (function () {
   "use strict";
@@ -37,6 +42,9 @@
     // only colour-like text: the value is written into the widget's style sheet
     accent: /^[#\w(),.%\s-]{1,40}$/.test(script.getAttribute("data-accent") || "")
       ? script.getAttribute("data-accent") : "#1f5f4a",
+    // a signed-in customer, as the store's server vouches for them; both or neither are sent
+    customerEmail: script.getAttribute("data-customer-email") || null,
+    customerHash: script.getAttribute("data-customer-hash") || null,
   };
   var MAX_HISTORY = 10; // turns sent back for follow-ups ("and to Canada?"); the server caps it too
   var POLL_MS = 3000; // how often an open ticket is checked for the team's replies
@@ -426,11 +434,12 @@
         var res = await fetch(API + "/api/chat", {
           method: "POST",
           headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-          body: JSON.stringify({
+          body: JSON.stringify(Object.assign({
             message: question, conversation_id: this.conversationId,
             product_id: this.focusProduct || CONFIG.productId,
             history: this.history.slice(-MAX_HISTORY), channel: "widget",
-          }),
+          }, CONFIG.customerEmail && CONFIG.customerHash
+            ? { customer_email: CONFIG.customerEmail, customer_hash: CONFIG.customerHash } : {})),
         });
         if (!res.ok) {
           var problem = null;
