@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 from chatbot.converse.conversation import is_follow_up
+from chatbot.converse.intents import asks_for_ideas
 from chatbot.ingest.embedding import Embedder
 from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
@@ -163,8 +164,8 @@ def _anchor(context: ShopContext) -> tuple[str, str] | None:
         if context.focus in catalog.by_id:
             return context.focus, "shown"
         return None
-    named = [i.product.id for i in catalog.mentioned(message)]
-    if named and _LIKED.search(message):
+    named = [i.product.id for i in catalog.mentioned(message, loose=False)]
+    if named and _LIKED.search(message) and asks_for_ideas(message):
         mine = [pid for pid in named if pid in owned]
         return (mine[0], "owned") if mine else (named[0], "named")
     if owned and not named and not context.query.constrained and vague_need(_GENDERED.sub(" ", message)):
