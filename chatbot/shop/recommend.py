@@ -6,8 +6,8 @@ What passes is ranked by a named category first, a confirmed age range next, the
 similarity between the need and the product, raised for each thing the shopper likes that the product's
 text says ("who likes building"). Each pick carries a reason built only from facts that
 matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors; a plain product
-list is embedded on every call. It does not read reviews, stock levels or orders: ``exclude`` (the products a
-verified shopper already has) and ``recommend_after``'s anchor (a product they have or liked) are given to it.
+list is embedded on every call. It does not read reviews, stock levels or orders: ``recommend_after`` is given
+its anchor (a product the shopper has or liked) and what to leave out (what a verified shopper already has).
 """
 
 from __future__ import annotations
@@ -75,15 +75,13 @@ def parse_need(need: str, category_names: list[str]) -> Need:
     return Need(need.strip(), price, age, max(named, key=len) if named else None)
 
 
-def recommend(need: str, products: Any, embedder: Embedder, k: int = 3,
-              exclude: Collection[str] = ()) -> list[Recommendation]:
-    """Up to ``k`` products for ``need``; fewer (or none) when fewer pass the price and age filters. Products whose
-    id is in ``exclude`` (what the shopper already has) are never picked."""
+def recommend(need: str, products: Any, embedder: Embedder, k: int = 3) -> list[Recommendation]:
+    """Up to ``k`` products for ``need``; fewer (or none) when fewer pass the price and age filters."""
     _check_k(k)
     catalog = _products(products)
     parsed = parse_need(need, categories(catalog))
     fits = [p for p in catalog if (parsed.max_price is None or (p.price is not None and p.price <= parsed.max_price))
-            and (parsed.age is None or _age_ok(p, parsed.age) is not False) and p.id not in exclude]
+            and (parsed.age is None or _age_ok(p, parsed.age) is not False)]
     if not fits:
         return []
     sims = _vectors(fits, products, embedder) @ embedder.embed([parsed.text])[0]
