@@ -117,6 +117,23 @@ def asks_store_rule(message: str) -> bool:
     return bool((_HOW_TO.search(message) or _WHEN_WILL.search(message)) and not _ONE_ORDER.search(message))
 
 
+# asks for product ideas ("recommend something for my son, he loved the marble run we bought"): a purchase named as
+# a taste, not a question about the order, unless order words come with it ("the gift I bought never arrived")
+_IDEAS = re.compile(r"\b(recommend\w*|suggest\w*|ideas?|something (like|similar|for|else|new|to go)|"
+                    r"anything (like|similar|else)|similar to|go(es)? with|what (else )?(should|could|can) (i|we) "
+                    r"(get|buy))\b", re.IGNORECASE)
+_ORDER_WORDS = re.compile(r"#\s?[A-Z]{0,3}-?\d{3,}\b|\border\s*(number|no\.?|#|id)\b|\border\s*[A-Z]{0,3}-?\d{3,}\b"
+                          r"|\S@\S|\b(where|track\w*|arriv\w*|deliver\w*|shipped|shipping|refund\w*|return\w*|"
+                          r"cancel\w*|exchange|broken|damaged|missing|wrong|never|status|receipt|invoice|charged|"
+                          r"package|parcel)\b", re.IGNORECASE)
+
+
+def asks_for_ideas(message: str) -> bool:
+    """Whether the message asks for product ideas, with no order question in it: "he loved the marble run we
+    bought, any ideas?" is a recommendation (the shop's), not an order to look up."""
+    return bool(_IDEAS.search(message)) and not _ORDER_WORDS.search(message)
+
+
 def account_trouble(message: str) -> re.Pattern | None:
     """For trouble with the shopper's own account ("my account is locked", "I can't log in"): the words a
     store page must use to cover it (a person checks the account when none does); else None."""

@@ -6,7 +6,8 @@ What passes is ranked by a named category first, a confirmed age range next, the
 similarity between the need and the product, raised for each thing the shopper likes that the product's
 text says ("who likes building"). Each pick carries a reason built only from facts that
 matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors; a plain product
-list is embedded on every call. It does not read reviews, stock levels or the shopper's history.
+list is embedded on every call. It does not read reviews, stock levels or orders: ``recommend_after`` is given
+its anchor (a product the shopper has or liked) and what to leave out (what a verified shopper already has).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 import Stemmer
@@ -106,6 +107,60 @@ def similar_products(product_id: str, products: Any, embedder: Embedder, k: int 
     return [Recommendation(p, round(float(s), 4), _similar_reason(p, base)) for p, s in ranked[:k]]
 
 
+def recommend_after(anchor_id: str, products: Any, embedder: Embedder, k: int = 3, need: str | None = None,
+                    exclude: Collection[str] = (), older: bool = False) -> list[Recommendation]:
+    """Up to ``k`` products to go with ``anchor_id`` (a product the shopper has, or liked): never the anchor itself
+    nor a product in ``exclude``. The need's price limit and age are hard filters, as in ``recommend``. An anchor
+    for children (an ``age_range`` other than "all ages") keeps to products with an age range: those for the same
+    ages, or with ``older`` (the child has grown) those for the next ages, starting after the anchor's youngest age
+    and no later than its oldest. Ranked as ``similar_products``: the anchor's category first, then embedding
+    similarity to it."""
+    _check_k(k)
+    catalog = _products(products)
+    base = find_product(catalog, anchor_id)
+    parsed = parse_need(need, categories(catalog)) if need and need.strip() else None
+    bounds = age_range(base.attributes.get("age_range"))
+    for_children = bounds is not None and bounds != (0.0, math.inf)
+
+    def fits(p: Product) -> bool:
+        if p.id == base.id or p.id in exclude:
+            return False
+        if parsed is not None and parsed.max_price is not None and (p.price is None or p.price > parsed.max_price):
+            return False
+        if parsed is not None and parsed.age is not None and _age_ok(p, parsed.age) is False:
+            return False
+        if not for_children:
+            return True
+        own = age_range(p.attributes.get("age_range"))
+        if own is None or own == (0.0, math.inf):
+            return False
+        if older:
+            return bounds[0] < own[0] <= bounds[1]
+        return own[0] <= bounds[1] and own[1] >= bounds[0]
+
+    candidates = [p for p in catalog if fits(p)]
+    if not candidates:
+        return []
+    vectors = _vectors(catalog, products, embedder)
+    sims = vectors @ vectors[catalog.index(base)]
+    by_id = {p.id: float(s) for p, s in zip(catalog, sims)}
+    ranked = sorted(candidates, key=lambda p: (p.category != base.category, -by_id[p.id], p.id))
+    return [Recommendation(p, round(by_id[p.id], 4), _after_reason(p, base, older and for_children))
+            for p in ranked[:k]]
+
+
+def vague_need(need: str) -> bool:
+    """Whether a need says nothing about the product beyond who it is for ("any ideas for my daughter?", "what else
+    would go with what I bought?"): no price, age, or word of what it should be or do."""
+    parsed = parse_need(need, [])
+    words = {w for w in re.findall(r"[a-z]+", need.lower()) if w not in _STOP and w not in _WHO_AND_WHY}
+    return parsed.max_price is None and parsed.age is None and not words - _VAGUE
+
+
+_VAGUE = set("""else go goes went bought purchased ordered have has had already got new next another more similar
+us from you can could should will do does did s ll m ve re d he she they them him her his hers their them""".split())
+
+
 def age_range(value: Any) -> tuple[float, float] | None:
     """(youngest, oldest) in years from "6-12 years", "3+ years", "5 years and up", "18 months+", "all ages"."""
     text = str(value or "").lower()
@@ -143,6 +198,18 @@ def _need_reason(product: Product, need: Need) -> str:
     if matched:
         parts.append("matches " + ", ".join(f"'{w}'" for w in matched))
     return "; ".join(parts) or "closest match to your description"
+
+
+def _after_reason(product: Product, base: Product, older: bool) -> str:
+    parts = [f"also in {base.category}" if product.category == base.category else f"in {product.category}"]
+    ages = product.attributes.get("age_range")
+    if older and ages:
+        parts.append(f"for ages {ages}, the next ages after {base.name}'s {base.attributes.get('age_range')}")
+    elif ages:
+        parts.append(f"for ages {ages}")
+    if product.price is not None:
+        parts.append(_money(product.price))
+    return "; ".join(parts)
 
 
 def _similar_reason(product: Product, base: Product) -> str:

@@ -4,7 +4,8 @@ is theirs (``chatbot.orders``).
 It answers only when the bot has a store with orders (``Chatbot.orders``, an ``OrderDesk`` with at least one
 order); without, it passes and the hand-off responder hands such questions to a person as before. A message is
 the desk's when it is about one of the shopper's purchases (the hand-off's own patterns), gives order details,
-answers the bot's last order question, or asks about the order already in focus. Asking for a person and upset
+answers the bot's last order question, or asks about the order already in focus; a request for product ideas that
+names a purchase ("he loved the marble run we bought") is the shop's. Asking for a person and upset
 shoppers are the hand-off's, which comes first.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from chatbot.common.types import Answer
-from chatbot.converse.intents import about_purchase, asks_store_rule, own_order
+from chatbot.converse.intents import about_purchase, asks_for_ideas, asks_store_rule, own_order
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 
@@ -26,6 +27,8 @@ class OrderResponder(PartsResponder):
         if desk is None or not desk.active():
             return
         message = turn.message
+        if asks_for_ideas(message):  # "he loved the marble run we bought, any ideas?": the shop recommends
+            return
         about = (own_order(message) or about_purchase(message)) and not asks_store_rule(message)
         reply = desk.reply(message, turn.asker, about)
         if reply is None:

@@ -4,8 +4,9 @@ The skills router (``chatbot.shop.skills``) reads the message; a skill that can 
 and reviews does, citing the product or review, with no retrieval and no model. A question the router
 takes for an order question is handed off only when it is about one of the shopper's own purchases (an
 order number, "my package", "I ordered"); "change the order of my wishlist" or "my payout" goes on to the
-store's pages. "And gift cards?" after a policy answer goes on with that question
-(the store's pages answer it), so the skills leave it alone.
+store's pages. For a verified shopper (``chatbot.orders.history``) the skills get what they bought, so
+recommendations leave it out and can start from it. "And gift cards?" after a policy answer goes on with that
+question (the store's pages answer it), so the skills leave it alone.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Iterator
 
 from chatbot.common.types import Answer
 from chatbot.converse.conversation import continues_store_answer
-from chatbot.converse.intents import about_purchase, asks_store_rule, own_order_handoff
+from chatbot.converse.intents import about_purchase, asks_for_ideas, asks_store_rule, own_order_handoff
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
+from chatbot.orders.history import verified_purchases
 from chatbot.shop.skills.plan import SURE
 
 
@@ -37,9 +39,13 @@ class ShopResponder(PartsResponder):
         if not bot.settings.shop_skills:
             return None
         message = turn.message
-        routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, turn.shown)
+        # what a verified shopper bought (a signed-in customer's, or orders proved in this conversation); read only
+        # through the order desk's gate, so an anonymous shopper's recommendations use no order data
+        owned = verified_purchases(getattr(bot, "orders", None), turn.asker,
+                                   (item.product for item in bot.shop.catalog.listings))
+        routed = bot.shop.answer(message, bot.phrases.embed([message])[0], turn.product, turn.shown, owned)
         if routed.route.skill == "order" and routed.route.confidence >= SURE and about_purchase(message) \
-                and not asks_store_rule(message):
+                and not asks_store_rule(message) and not asks_for_ideas(message):
             handoff = own_order_handoff(bot.settings.support_contact)  # the shopper's own order: a person checks it
             return turn.answer(handoff.message, abstained=True, handoff=True, reason=handoff.reason, origin="handoff")
         reply = routed.reply

@@ -59,13 +59,16 @@ class ShopAssistant:
         return route.skill == "policy" and route.confidence >= SURE
 
     def answer(self, message: str, vector: np.ndarray, focus: str | None = None,
-               shown: tuple[str, ...] = ()) -> Routed:
-        """Route ``message`` (its embedding is ``vector``) and let the first skill that can answer it answer."""
+               shown: tuple[str, ...] = (), owned: tuple[str, ...] = ()) -> Routed:
+        """Route ``message`` (its embedding is ``vector``) and let the first skill that can answer it answer.
+        ``owned``: the catalog ids a verified shopper has bought, latest first (recommendations leave them out and
+        may start from them); () for anyone else."""
         route = self.route(message, vector)
         if not len(self.catalog) or route.skill == "order" and route.confidence >= SURE:
             return Routed(route, None)
         context = ShopContext(message=message, query=parse_query(message), catalog=self.catalog, focus=focus,
-                              shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact)
+                              shown=tuple(shown), store_name=self.store_name, support_contact=self.support_contact,
+                              owned=tuple(owned))
         # a policy question is the store pages', unless it asks to return a product its record marks final sale
         # or whether the product it points at is on sale
         if route.skill == "policy" and route.confidence >= SURE and not product_fact_asked(context):

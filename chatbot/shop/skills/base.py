@@ -1,9 +1,9 @@
 """What every skill receives and returns: one small interface, as the generator backends have.
 
 A skill gets a ``ShopContext`` (the message, its parsed query, the product in focus, the products last
-shown, the catalog) and returns a ``SkillReply``: sentences with ``[n]`` markers, the documents those
-markers cite, the products to show as cards, and whether the data held the answer. Returning None
-hands the message on to the grounded (policy and FAQ) path.
+shown, the catalog, and what a verified shopper has bought) and returns a ``SkillReply``: sentences with
+``[n]`` markers, the documents those markers cite, the products to show as cards, and whether the data held
+the answer. Returning None hands the message on to the grounded (policy and FAQ) path.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class ShopContext:
     shown: tuple[str, ...] = ()  # product ids the last answer listed, in order ("the second one", "compare them")
     store_name: str = "our store"
     support_contact: str = ""
+    owned: tuple[str, ...] = ()  # catalog ids of what a verified shopper bought, latest first; () when not verified
 
     @cached_property
     def shown_listings(self) -> list[Listing]:

@@ -10,12 +10,14 @@ under $30") is ranked by meaning (``chatbot.shop.recommend``), with the same har
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from chatbot.converse.conversation import is_follow_up
+from chatbot.converse.intents import asks_for_ideas
 from chatbot.ingest.embedding import Embedder
 from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
-from chatbot.shop.recommend import recommend
+from chatbot.shop.recommend import recommend, recommend_after, vague_need
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
 from chatbot.shop.variants import is_on_sale, price_words
 
@@ -58,13 +60,21 @@ class Recommend:
         result = context.found
         if result.unsold:
             return _not_sold(context, [plural(result.unsold)])
+        anchor = _anchor(context)
+        if anchor is not None:  # "he loved the marble run we bought", "something like the last one"
+            return self._after(context, *anchor)
+        owned = set(context.owned)
         if result.typed or context.query.sort:  # "a tent for two kids", "the cheapest gift for a 9-year-old"
+            if owned:  # never a product the shopper already has
+                result = replace(result, matches=[i for i in result.matches if i.product.id not in owned])
             return _listing_reply(context, result, recommending=not context.query.sort)
         need = _GENDERED.sub(" ", context.message)
         catalog = context.catalog
-        products = self.source if self.source is not None else [i.product for i in catalog.listings]
-        picks = recommend(need if need.strip() else context.message, products, self.embedder,
-                          k=context.query.count or 3)
+        k = context.query.count or 3
+        picks = recommend(need if need.strip() else context.message, self._products(context), self.embedder,
+                          k=k + len(owned))  # the ranking of one product does not depend on the others
+        left_out = any(p.product.id in owned for p in picks[:k])
+        picks = [p for p in picks if p.product.id not in owned][:k]
         listings = [catalog.by_id[p.product.id] for p in picks
                     if p.product.id in catalog.by_id and _within(catalog.by_id[p.product.id], context)]
         if not listings:
@@ -73,7 +83,97 @@ class Recommend:
         lines = [_line(item, context.query, reply) for item in listings]
         reply.text = f"Here {'is' if len(listings) == 1 else 'are'} {len(listings)} idea" \
                      f"{'' if len(listings) == 1 else 's'} {_limits(context)}:\n" + "\n".join(lines)
+        if left_out:  # a product the verified shopper has would have been picked: say why it is not
+            head, _, rest = reply.text.partition(":\n")
+            reply.text = f"Leaving out what you already have from us, h{head[1:].rstrip()}:\n{rest}"
         return reply
+
+    def _products(self, context: ShopContext):
+        return self.source if self.source is not None else [i.product for i in context.catalog.listings]
+
+    def _after(self, context: ShopContext, anchor_id: str, why: str) -> SkillReply:
+        """Ideas to go with ``anchor_id``, said with why: the shopper has it (``owned``, ``latest``), named it
+        (``named``), or it was just shown (``shown``)."""
+        catalog, base = context.catalog, context.catalog.by_id[anchor_id]
+        older = bool(_OLDER.search(context.message))
+        picks = recommend_after(anchor_id, self._products(context), self.embedder, k=context.query.count or 3,
+                                need=_GENDERED.sub(" ", context.message), exclude=set(context.owned), older=older)
+        listings = [catalog.by_id[p.product.id] for p in picks
+                    if p.product.id in catalog.by_id and _within(catalog.by_id[p.product.id], context)]
+        reply = SkillReply("", products=listings)
+        ages = base.product.attributes.get("age_range")
+        older = older and bool(ages) and str(ages).lower() != "all ages"
+        name = _the(base.product.name) + (f" (ages {ages})" if older else "") + f" {reply.cite(base.doc_id)}"
+        lead = {"owned": f"Since you have {name}", "latest": f"Since you have {name}, your latest purchase from us",
+                }.get(why, f"Going by {name}")
+        what = "for the next ages up" if older else "like it" if why in ("shown", "latest") else "to go with it"
+        if not listings:
+            reply.text = f"{lead}, I couldn't find anything else {_limits(context) or what} to suggest.".replace(
+                "  ", " ")
+            reply.reason = "no_match"
+            return reply
+        lines = [f"- {i.product.name}, {price_words(i.product)}, {rating_words(i)}"
+                 f"{_ages(i) if ages else ''} {reply.cite(i.doc_id)}" for i in listings]
+        count = f"{len(listings)} idea{'' if len(listings) == 1 else 's'}"
+        head = f"{lead}, here {'is' if len(listings) == 1 else 'are'} {count} {what} {_limits(context)}"
+        reply.text = head.rstrip() + ":\n" + "\n".join(lines)
+        return reply
+
+
+# a product named as a taste ("he loved the marble run", "something like the Kraken Cove", "to go with the kettle")
+_LIKED = re.compile(r"\b(?:lov(?:e|es|ed)|lik(?:e|es|ed)|enjoy(?:s|ed)?|bought|purchased|ordered|similar to|"
+                    r"go(?:es)? with|after|outgr\w+|had)\b", re.I)
+# the last purchase by name ("the last thing I bought", "my latest order")
+_LAST_PURCHASE = re.compile(r"\b(?:last|latest|most recent|previous) (?:\w+ )?(?:i|we) "
+                            r"(?:bought|ordered|purchased|got)\b"
+                            r"|\b(?:my|our) (?:last|latest|most recent|previous) (?:purchase|order|buy)\b"
+                            r"|\bwhat (?:i|we) (?:bought|ordered) last\b", re.I)
+# "something like the last one": the list just shown, else the last purchase
+_LAST_ONE = re.compile(r"\b(?:the|that) (?:last|previous) one\b", re.I)
+# the child has grown: the next ages up from the product named
+_OLDER = re.compile(r"\b(?:older|grown|growing|bigger|outgr\w+|too old|next (?:age|stage|level|step)|"
+                    r"(?:turned|turning|now) \d{1,2})\b", re.I)
+_CHILD = re.compile(r"\b(?:kids?|child|children|sons?|daughters?|boys?|girls?|grandsons?|granddaughters?|nephews?|"
+                    r"nieces?|toddlers?|baby|babies|little one)\b", re.I)
+
+
+def _the(name: str) -> str:
+    """"the Tidepool Marble Run", and "The Night Harbor Picture Book" as it is."""
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def _ages(item: Listing) -> str:
+    ages = item.product.attributes.get("age_range")
+    return f", ages {ages}" if ages else ""
+
+
+def _anchor(context: ShopContext) -> tuple[str, str] | None:
+    """The product a recommendation starts from, and why: ``latest`` (the shopper's last purchase, asked for),
+    ``owned`` (a product they named that their verified orders hold, or with a need that names nothing else, what
+    they bought last), ``named`` (a product they named as a taste; nothing about orders is said or read), ``shown``
+    (the last product of the list just shown, or the one in focus); None: no anchor."""
+    message, owned = context.message, context.owned
+    catalog = context.catalog
+    if owned and _LAST_PURCHASE.search(message):
+        return owned[0], "latest"
+    if _LAST_ONE.search(message):
+        if context.shown and context.shown[-1] in catalog.by_id:
+            return context.shown[-1], "shown"
+        if owned:
+            return owned[0], "latest"
+        if context.focus in catalog.by_id:
+            return context.focus, "shown"
+        return None
+    named = [i.product.id for i in catalog.mentioned(message, loose=False)]
+    if named and _LIKED.search(message) and asks_for_ideas(message):
+        mine = [pid for pid in named if pid in owned]
+        return (mine[0], "owned") if mine else (named[0], "named")
+    if owned and not named and not context.query.constrained and vague_need(_GENDERED.sub(" ", message)):
+        # "any ideas for my son?" from a customer whose orders we know: start from what they bought, a child's
+        # thing when the need is for a child
+        kids = [pid for pid in owned if pid in catalog.by_id and catalog.by_id[pid].product.attributes.get("age_range")]
+        return ((kids or list(owned))[0] if _CHILD.search(message) else owned[0]), "owned"
+    return None
 
 
 def _listing_reply(context: ShopContext, result: SearchResult, recommending: bool = False) -> SkillReply:
