@@ -10,15 +10,12 @@ the bot asked last). It decides nothing itself: ``chatbot.orders.identity`` does
 
 from __future__ import annotations
 
-import threading
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from chatbot.data.database import open_database
-from chatbot.data.migrations import ensure_current
+from chatbot.data.migrations import open_current
 from chatbot.data.schema import order_attempts, order_chats, order_proofs, utc_now
 
 
@@ -27,10 +24,7 @@ class OrderProofs:
 
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None):
         self._now = clock or utc_now
-        self._engine = open_database(url)
-        self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
-        with self._lock:
-            ensure_current(self._engine)  # its tables made or migrated, its rows kept
+        self._engine, self._lock = open_current(url)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -19,9 +19,7 @@ files or HTTP; ``chatbot.ingest.platforms.order_exports`` and ``chatbot.ingest.l
 
 from __future__ import annotations
 
-import threading
 import uuid
-from contextlib import nullcontext
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
@@ -37,8 +35,7 @@ from chatbot.data.order_records import (
     order_number_key,
     zips_match,
 )
-from chatbot.data.database import open_database
-from chatbot.data.migrations import ensure_current
+from chatbot.data.migrations import open_current
 from chatbot.data.schema import fulfillments as _fulfillments
 from chatbot.data.schema import order_items as _items
 from chatbot.data.schema import orders as _orders
@@ -59,10 +56,7 @@ class OrderStore:
 
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None):
         self._now = clock or utc_now
-        self._engine = open_database(url)
-        self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
-        with self._lock:
-            ensure_current(self._engine)  # its tables made or migrated, its rows kept
+        self._engine, self._lock = open_current(url)
 
     def close(self) -> None:
         self._engine.dispose()

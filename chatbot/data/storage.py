@@ -10,10 +10,8 @@ off; callers do that.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
@@ -22,8 +20,7 @@ import sqlalchemy as sa
 from chatbot.common.errors import InputError
 from chatbot.common.privacy import mask_pii, public_contacts
 from chatbot.common.types import Answer
-from chatbot.data.database import open_database
-from chatbot.data.migrations import ensure_current
+from chatbot.data.migrations import open_current
 from chatbot.data.schema import agent_replies as _replies
 from chatbot.data.schema import audit_log as _audit
 from chatbot.data.schema import conversations as _conversations
@@ -52,15 +49,7 @@ class ConversationStore(TicketDesk):
         cannot be used or a server that cannot be reached is a ``ConfigError`` naming it (without its password)."""
         self._now = (lambda: _naive_utc(clock())) if clock else _utc_now
         self._keep = public_contacts(public_contact)
-        self._engine = open_database(url)
-        # SQLite takes one writer at a time: serialising this process's writers avoids busy-waits between threads
-        self._lock = threading.RLock() if self._engine.dialect.name == "sqlite" else nullcontext()
-        try:
-            with self._lock:
-                ensure_current(self._engine)
-        except BaseException:
-            self._engine.dispose()
-            raise
+        self._engine, self._lock = open_current(url)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -103,6 +104,22 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> tuple[str | None, str 
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
     return before, after
+
+
+def open_current(url: str) -> tuple[sa.Engine, AbstractContextManager]:
+    """An engine for ``url`` whose database is at the newest schema (its tables made or migrated, its rows kept),
+    and the lock this process's writers share: SQLite takes one writer at a time, so serialising them avoids
+    busy-waits between threads; other databases need none. A database that cannot be upgraded is closed again
+    and the error raised."""
+    engine = open_database(url)
+    lock = threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+    try:
+        with lock:
+            ensure_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, lock
 
 
 def upgrade_url(url: str, revision: str = "head") -> tuple[str | None, str | None]:
