@@ -33,6 +33,8 @@ class Settings:
     embedder: str = "all-MiniLM-L6-v2"  # sentence-transformers model name or folder; this name uses the bundled copy
     embed_batch_size: int = 64  # texts per forward pass; larger is faster until memory runs out
     device: str = "cpu"  # torch device for the embedder ("cpu", "cuda", "mps")
+    embed_runtime: str = "onnx"  # onnx: run the embedder on ONNX Runtime (exported once into model_dir; about half
+    #                              the CPU, same vectors, checked at each load, else PyTorch); torch: always PyTorch
     # --- loading and chunking
     max_file_bytes: int = 50_000_000  # larger knowledge files are refused with a message, not loaded
     chunk_size: int = 900  # characters per chunk for long prose (policies, help pages)

@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 
 def make_embedder(settings: Settings) -> Embedder:
     return SentenceTransformerEmbedder(settings.embedder, batch_size=settings.embed_batch_size,
-                                       device=settings.device)
+                                       device=settings.device, runtime=settings.embed_runtime,
+                                       model_dir=settings.model_dir)
 
 
 class Chatbot:

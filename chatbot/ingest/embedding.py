@@ -21,6 +21,9 @@ from chatbot.common.errors import ConfigError
 log = logging.getLogger(__name__)
 
 BUNDLED_MINILM = "all-MiniLM-L6-v2"
+# how the model runs: "onnx" = ONNX Runtime when its vectors match PyTorch's (chatbot.ingest.onnx_encoder; else
+# PyTorch, logged), "torch" = always PyTorch
+RUNTIMES = ("onnx", "torch")
 _BUNDLED_ALIASES = {BUNDLED_MINILM, f"sentence-transformers/{BUNDLED_MINILM}"}
 
 
@@ -38,9 +41,15 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """sentence-transformers backend; ``model`` is a Hub id, a folder, or the bundled MiniLM's name."""
 
-    def __init__(self, model: str = BUNDLED_MINILM, batch_size: int = 64, device: str = "cpu"):
+    def __init__(self, model: str = BUNDLED_MINILM, batch_size: int = 64, device: str = "cpu",
+                 runtime: str = "onnx", model_dir: str = "data/models"):
         if not model or not model.strip():
             raise ConfigError("embedder model name is empty; set CHATBOT_EMBEDDER (default all-MiniLM-L6-v2)")
+        if runtime not in RUNTIMES:
+            raise ConfigError(f"embedder runtime {runtime!r} is not known; set CHATBOT_EMBED_RUNTIME to "
+                              f"{' or '.join(RUNTIMES)}")
+        self.runtime, self.model_dir = runtime, model_dir
+        self._onnx = None  # chatbot.ingest.onnx_encoder.OnnxSentenceEncoder once it gives the model's vectors
         self.name = f"sentence-transformers/{BUNDLED_MINILM}" if model in _BUNDLED_ALIASES else model
         self.batch_size = batch_size
         self.device = device
@@ -59,6 +68,10 @@ class SentenceTransformerEmbedder:
                 path = _bundled_path() if self.name == f"sentence-transformers/{BUNDLED_MINILM}" else self.name
                 log.info("loading embedder %s from %s", self.name, path)
                 self._model = SentenceTransformer(path, device=self.device)
+                if self.runtime == "onnx":
+                    from chatbot.ingest.onnx_encoder import onnx_encoder
+
+                    self._onnx = onnx_encoder(self._model, self.model_dir, self.batch_size)
         return self._model
 
     @property
@@ -71,8 +84,12 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._load().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False)
+        model = self._load()
+        if self._onnx is not None:
+            vectors = self._onnx.encode(texts)
+        else:
+            vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
         self.texts_embedded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

@@ -68,10 +68,10 @@ class OrderDesk:
         self._count: tuple[float, int] = (0.0, 0)
 
     def active(self) -> bool:
-        """Whether the store has any orders (checked at most every 30 s): without, order questions go to a person
-        as before."""
+        """Whether the store has any orders (counted at most every 30 s, or every 5 s while there are none, so a
+        first import is seen soon): without, order questions go to a person as before."""
         at, count = self._count
-        if time.monotonic() - at > 30 or not count:
+        if time.monotonic() - at > (30 if count else 5):
             count = self.orders.count()
             self._count = (time.monotonic(), count)
         return count > 0
