@@ -145,13 +145,14 @@ def method_for(person: dict, subtotal_after_discount: float, rng: random.Random)
     return STANDARD
 
 
-def build(rng: random.Random) -> list[dict]:
+def build(rng: random.Random, count: int = ORDERS) -> list[dict]:
+    """``count`` orders (the demo's 200 by default; ``benchmarks/orders.py`` writes 10,000 the same way)."""
     products = [json.loads(line) for line in CATALOG.read_text("utf-8").splitlines() if line.strip()]
     final_sale = [p for p in products if (p.get("attributes") or {}).get("final_sale")]
     people = customers(rng)
     weights = [p["weight"] for p in people]
     # placed times: 40 in the last ten days (what is not yet shipped or delivered), the rest over the 110 before
-    ages = sorted([rng.uniform(0.02, 10.0) for _ in range(40)] + [rng.uniform(10.0, 120.0) for _ in range(ORDERS - 40)],
+    ages = sorted([rng.uniform(0.02, 10.0) for _ in range(40)] + [rng.uniform(10.0, 120.0) for _ in range(count - 40)],
                   reverse=True)
     first_order: set[str] = set()
     orders = []

@@ -154,6 +154,34 @@ def test_importing_the_same_file_again_changes_nothing(store):
     assert snapshot(store) == before  # not a row rewritten: same ids, same times, same items
 
 
+def test_an_order_is_matched_the_same_alone_or_in_a_big_import_by_its_id_then_its_number(store):
+    """A webhook's single order reads only the stored rows with its id or number, an import all of them
+    (``_Known``); either way an order is found by the platform's id, else by its number, and a number that
+    another order of the platform holds is a conflict, stored nowhere."""
+    from chatbot.data.order_records import LineItem, Order
+
+    def order(number: int, platform_id: str | None, email: str = "ana@example.com") -> Order:
+        return Order("shopify", f"#{number}", platform_id=platform_id, email=email, total_cents=number,
+                     items=[LineItem("Tidepool Marble Run 120-Piece Set", 1, 3499, "HP-1001")])
+
+    many = [order(5000 + n, str(900_000 + n)) for n in range(300)]  # more than a webhook's few: read whole
+    assert Counter(store.put_many(many)) == {"created": 300}
+    alone = [("an update by id", order(5007, "900007", "ana.new@example.com"), "updated"),
+             ("by number, no id (an export without the Id column)", order(5008, None, "bo@example.com"), "updated"),
+             ("a taken number under another id", order(5009, "123"), "conflict"),
+             ("a new order", order(6000, "901000"), "created"),
+             ("the same again", order(5010, "900010"), "unchanged")]
+    for why, given, outcome in alone:
+        assert store.put(given) == outcome, why
+    assert store.get("shopify", "900007").email == "ana.new@example.com"
+    assert store.get("shopify", "900008").email == "bo@example.com"  # kept the id the store had
+    assert store.get("shopify", "123") is None and store.get("shopify", "900009").email == "ana@example.com"
+    again = store.put_many([o for _, o, _ in alone] + many)  # the same, in one big import, then the first export
+    assert again[:5] == ["unchanged", "unchanged", "conflict", "unchanged", "unchanged"]
+    assert Counter(again[5:]) == {"unchanged": 298, "updated": 2}  # #5007 and #5008 as they first were
+    assert store.get("shopify", "900008").email == "ana@example.com" and store.count() == 301
+
+
 def test_a_later_export_updates_only_the_orders_that_changed(store, tmp_path):
     import_orders(SHOPIFY, store)
     later = tmp_path / "orders_export_2.csv"
