@@ -72,6 +72,9 @@ class OrderProofs:
         return (row.focus, row.pending) if row else (None, None)
 
     def set_state(self, conversation_id: str, focus: str | None, pending: dict[str, Any] | None) -> None:
+        """Keep ``(focus, pending)`` for the conversation; a turn that changes neither writes nothing."""
+        if self.state(conversation_id) == (focus, pending):  # a missing row reads as (None, None) too
+            return
         values = {"focus": focus, "pending": pending, "updated_at": self._now()}
         with self._lock, self._engine.begin() as db:
             done = db.execute(order_chats.update().where(order_chats.c.conversation_id == conversation_id)
