@@ -237,6 +237,18 @@ def test_a_named_variant_gets_its_own_price_and_stock(bot):
     assert "comes in sizes S, M and L" in sizes.text, sizes.text
 
 
+def test_an_option_alone_after_a_variant_answer_gets_that_variants_answer(bot):
+    """"And in L?" after the Navy tee's price: the price of the Navy tee in L, never its whole record."""
+    history = []
+    for question, expected in [("How much is the Trailhead Merino Tee in Navy?", "in Navy is $42.00 in S and M"),
+                               ("and in L?", "in Navy, size L, is $45.00"),
+                               ("what about Forest?", "in Forest, size L, is $45.00")]:
+        answer = bot.ask(question, history=history)
+        assert expected in answer.text and "Variants:" not in answer.text, (question, answer.text)
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
+
+
 def test_on_sale_is_answered_from_compare_at_prices_and_sale_dates(bot):
     hoodie = bot.ask("is it on sale?", product_id="lighthouse-hoodie")
     assert "Yes: the Lighthouse Hoodie is $48.00 in Moss / M and Moss / L, down from $60.00 until 2099-12-31" \

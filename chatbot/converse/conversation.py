@@ -75,12 +75,23 @@ def leans_on_context(message: str) -> bool:
     return bool(_LEANS_ON_CONTEXT.search(message))
 
 
+def shopper_questions(history: Iterable[Any] | None) -> list[str]:
+    """The shopper's questions in the history, oldest first."""
+    return [t.content.strip() for t in as_turns(history) if t.role == "user" and t.content.strip()]
+
+
+def previous_question(history: Iterable[Any] | None) -> str:
+    """The shopper's last question in the history ("" when none)."""
+    previous = shopper_questions(history)
+    return previous[-1] if previous else ""
+
+
 def standalone_question(message: str, history: Iterable[Any] | None) -> str:
     """The text to retrieve with: the message, or the previous question + the message for a follow-up."""
-    previous = [t.content for t in as_turns(history) if t.role == "user" and t.content.strip()]
+    previous = previous_question(history)
     if not previous or not is_follow_up(message):
         return message
-    return f"{previous[-1].strip()} {message.strip()}"
+    return f"{previous} {message.strip()}"
 
 
 def focus_product(product_id: str | None, history: Iterable[Any] | None) -> str | None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from chatbot.common.types import Answer
-from chatbot.converse.conversation import continues_store_answer
+from chatbot.converse.conversation import continues_store_answer, previous_question, shopper_questions
 from chatbot.converse.intents import about_purchase, asks_for_ideas, asks_store_rule, own_order_handoff
 from chatbot.converse.responders.base import PartsResponder
 from chatbot.converse.turn import Turn
 from chatbot.orders.history import verified_purchases
+from chatbot.shop.option_follow_up import with_other_option
 from chatbot.shop.skills.plan import SURE
 
 
@@ -38,7 +39,7 @@ class ShopResponder(PartsResponder):
         bot = self.bot
         if not bot.settings.shop_skills:
             return None
-        message = turn.message
+        message = self._asked(turn)
         # what a verified shopper bought (a signed-in customer's, or orders proved in this conversation); read only
         # through the order desk's gate, so an anonymous shopper's recommendations use no order data
         owned = verified_purchases(getattr(bot, "orders", None), turn.asker,
@@ -59,3 +60,13 @@ class ShopResponder(PartsResponder):
         answer.products = [item.card() for item in reply.products]
         answer.retrieved = list(reply.sources)
         return answer
+
+    def _asked(self, turn: Turn) -> str:
+        """The message, or for "and in L?" about the product in focus the previous question asked for L."""
+        item = self.bot.shop.catalog.by_id.get(turn.product or "")
+        if item is None or not previous_question(turn.history):
+            return turn.message
+        asked = ""  # each earlier question as it was meant: "and in L?" then "what about Forest?" build on one
+        for question in shopper_questions(turn.history) + [turn.message]:
+            asked = with_other_option(question, asked, item.product) or question
+        return asked
