@@ -241,8 +241,8 @@ def test_an_option_alone_after_a_variant_answer_gets_that_variants_answer(bot):
     """"And in L?" after the Navy tee's price: the price of the Navy tee in L, never its whole record."""
     history = []
     for question, expected in [("How much is the Trailhead Merino Tee in Navy?", "in Navy is $42.00 in S and M"),
-                               ("and in L?", "in Navy, size L, is $45.00"),
-                               ("what about Forest?", "in Forest, size L, is $45.00")]:
+                               ("and in L?", "in Navy, size L, is $45.00, but it's sold out right now"),
+                               ("what about Forest?", "in Forest, size L, is $45.00 [1].")]:
         answer = bot.ask(question, history=history)
         assert expected in answer.text and "Variants:" not in answer.text, (question, answer.text)
         history += [{"role": "user", "content": question},

@@ -102,14 +102,17 @@ def options_sentence(product: Product, options: list[dict[str, Any]]) -> str:
 
 
 def variant_price(product: Product, values: list[str], variants: list[dict[str, Any]]) -> str:
-    """"The Trailhead Merino Tee in Navy is $42.00 in S and M, and $45.00 in L" (without the full stop)."""
+    """"The Trailhead Merino Tee in Navy is $42.00 in S and M, and $45.00 in L" (without the full stop); a price
+    asked of variants all sold out says so."""
     groups: dict[str, list[str]] = {}
     for variant in variants:
         said = _with_sale(variant["price"], variant.get("compare_at_price"))
         groups.setdefault(said, []).append(_rest(variant, values))
     subject = _subject(product, values)
     if len(groups) == 1:
-        return f"{subject} {agreeing(product.name, 'is')} {next(iter(groups))}"
+        sold_out = all(v.get("available") is False for v in variants)  # the one asked for can't be bought now
+        return f"{subject} {agreeing(product.name, 'is')} {next(iter(groups))}" + (
+            ", but it's sold out right now" if sold_out else "")
     parts = [f"{price} in {join_words(list(dict.fromkeys(rest)))}" for price, rest in groups.items()]
     return f"{subject} {agreeing(product.name, 'is')} {join_words(parts)}"
 
