@@ -118,6 +118,9 @@ def test_the_image_installs_what_setup_sh_installs():
     assert dict(arg.removeprefix("-D").split("=") for arg in cmake) == LLAMA_FLAGS
     extras = re.search(r'pip install --quiet -e "\.\[([a-z,]+)\]"', setup).group(1).split(",")
     assert "openai" in extras and '".[openai]"' in dockerfile  # the app's generator for the model server
+    ignored = [line for line in (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+               if line and not line.startswith("#")]
     for source in re.findall(r"^COPY (?:--chown=\S+ )?(?!--from)(.+) \S+$", dockerfile, re.M):
         for path in source.split():
             assert (ROOT / path).exists(), f"the Dockerfile copies {path}, which the repository lacks"
+            assert not any(Path(path).match(pattern) for pattern in ignored), f"{path} is left out of the context"
