@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` still stops the model server it started
 
     app, prompts = app_cost_and_share(args.seed)
     print(f"app: {app['cpu_ms_per_message']} ms CPU a message ({app['messages_per_core_second']} messages per "

@@ -53,13 +53,17 @@ def test_docker_compose_accepts_the_file_with_the_whole_topology(config):
         app = services[name]
         env = app["environment"]
         assert env["CHATBOT_GENERATOR"] == "openai" and env["CHATBOT_OPENAI_BASE_URL"] == "http://model-server:8000/v1"
-        assert env["CHATBOT_DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in env["CHATBOT_DATABASE_URL"]
+        database = env["CHATBOT_DATABASE_URL"]
+        assert database.startswith("postgresql://") and "@postgres:5432/" in database
         assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
         mounts = {v["source"]: v["target"] for v in app["volumes"]}
         assert mounts["knowledge"] == env["CHATBOT_KNOWLEDGE_DIR"] and mounts["uploads"] == env["CHATBOT_UPLOADS_DIR"]
         assert mounts[f"{name}-data"] == "/data"
     assert services["model-server"]["command"][:3] == ["python", "-m", "chatbot"]
-    assert "model-server" in services["model-server"]["command"]
+    model_server = services["model-server"]
+    assert "model-server" in model_server["command"]
+    threads = model_server["command"][model_server["command"].index("--threads") + 1]
+    assert float(threads) == float(model_server["cpus"])  # no more llama.cpp threads than the cores it may use
     assert any(v["source"] == "database" and v["target"] == "/var/lib/postgresql/data"
                for v in services["postgres"]["volumes"])
     assert {p["target"] for p in services["proxy"]["ports"]} == {80, 443}

@@ -63,9 +63,14 @@ def test_a_silent_server_is_given_up_at_the_first_token_deadline():
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
         gen = OpenAICompatGenerator(base_url=url, timeout=30, first_token_s=1.0)
         start = time.monotonic()
-        with pytest.raises(GeneratorUnavailable, match="sent nothing within 1 s"):
+        with pytest.raises(GeneratorUnavailable, match="sent nothing within 1 s after model_wait_s"):
             list(gen.stream("hi", GenerationOptions(start_by=start + 0.5)))
         assert 1.4 <= time.monotonic() - start < 5
+        agent = OpenAICompatGenerator(base_url=url, timeout=2.5, first_token_s=1.0)  # a draft waits its whole time
+        start = time.monotonic()
+        with pytest.raises(GeneratorUnavailable, match=r"sent nothing within 2\.5 s \(CHATBOT_GENERATION"):
+            list(agent.stream("hi", GenerationOptions()))
+        assert 2.4 <= time.monotonic() - start < 6
 
 
 def test_timeouts_must_be_positive():

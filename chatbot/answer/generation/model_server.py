@@ -56,7 +56,8 @@ def served_model_path(settings: Settings) -> str:
 
 
 def default_threads() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    """The cores this process may run on (a container's CPU set, not the host's count). A CPU quota
+    (``docker --cpus``) is not seen here: give ``--threads`` with one."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -10,10 +10,12 @@ The server is shared by every app replica and may be down, restarting, hung
 or queueing: any of those ends in ``GeneratorUnavailable``, which the answer
 pipeline turns into an answer quoted from the sources (``reason:
 model_unavailable``), never an error for the shopper. Two clocks bound a
-generation: its first chunk must come within ``first_token_s`` of the time
-the question may start the model (``GenerationOptions.start_by``, the
-shopper's ``model_wait_s``), since a server whose queue is long only makes
-shoppers wait; the whole of it within ``timeout`` (``generation_deadline_s``).
+generation: for a shopper's question, its first chunk must come within
+``first_token_s`` of the time the question may start the model
+(``GenerationOptions.start_by``, after ``model_wait_s``), since a server
+whose queue is long only makes shoppers wait (agent drafts, without a
+``start_by``, wait for it); the whole of it within ``timeout``
+(``generation_deadline_s``).
 The HTTP stream is read in a helper thread so both clocks hold even while the
 server sends nothing at all. Each next question tries the server again, so
 answers come from the model as soon as it is back.
@@ -100,7 +102,9 @@ class OpenAICompatGenerator:
             kwargs["stop"] = list(options.stop)
         now = time.monotonic()
         end_by = now + self._timeout
-        first_by = min(end_by, max(now, options.start_by or now) + self._first_token_s)
+        # a shopper's question (start_by set) waits for the first words only so long; an agent's draft waits
+        first_by = end_by if options.start_by is None else min(end_by, max(now, options.start_by) +
+                                                               self._first_token_s)
         relay = _Relay(lambda: client.chat.completions.create(model=self.model, messages=messages, stream=True,
                                                               **kwargs))
         started = False
@@ -115,20 +119,24 @@ class OpenAICompatGenerator:
                     self._state = {"state": "ready", "error": "", "since": None}
                     return
                 else:
-                    raise self._unavailable(kind, value, started)
+                    raise self._unavailable(kind, value, started, options.start_by is not None)
         finally:
             relay.stop()  # the caller stopped early (enough said) or gave up: the server stops at its next chunk
 
-    def _unavailable(self, kind: str, error: BaseException | None, started: bool) -> GeneratorUnavailable:
+    def _unavailable(self, kind: str, error: BaseException | None, started: bool,
+                     shopper: bool) -> GeneratorUnavailable:
         """The error the pipeline answers from the sources for; the state /api/health shows until the next
         answer succeeds."""
         import openai
 
         where = f"the model server at {self.base_url}"
-        if kind == "late":
-            message = (f"{where} sent nothing within {self._first_token_s:g} s (busy or hung); raise "
-                       "CHATBOT_OPENAI_FIRST_TOKEN_S, or add model servers" if not started else
-                       f"{where} took longer than {self._timeout:g} s (CHATBOT_GENERATION_DEADLINE_S)")
+        if kind == "late" and started:
+            message = f"{where} took longer than {self._timeout:g} s (CHATBOT_GENERATION_DEADLINE_S)"
+        elif kind == "late" and shopper:
+            message = (f"{where} sent nothing within {self._first_token_s:g} s after model_wait_s (busy or hung); "
+                       "raise CHATBOT_OPENAI_FIRST_TOKEN_S, or add model servers")
+        elif kind == "late":
+            message = f"{where} sent nothing within {self._timeout:g} s (CHATBOT_GENERATION_DEADLINE_S)"
         elif isinstance(error, openai.APIConnectionError):  # refused, reset, DNS, connect or read timeout
             message = (f"{where} is unreachable ({error}); start it (python -m chatbot model-server), or fix "
                        "CHATBOT_OPENAI_BASE_URL")
