@@ -8,12 +8,15 @@ with no restart of the app.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import httpx
 import pytest
 from conftest import serving
-from model_server import ModelServer
+from model_server import ROOT, ModelServer
 from test_server import chat
 
 from chatbot.answer.generation.model_server import server_options
@@ -121,3 +124,12 @@ def test_the_server_options_are_the_ones_that_serve_many_replicas(monkeypatch, t
         server_options(Settings(model=str(tmp_path / "missing.gguf")), "127.0.0.1", 8000)
     with pytest.raises(ConfigError, match="--threads -1"):
         server_options(Settings(model=str(gguf)), "127.0.0.1", 8000, threads=-1)
+
+
+def test_the_command_refuses_a_missing_model_in_one_line(tmp_path):
+    env = {**os.environ, "CHATBOT_MODEL": str(tmp_path / "missing.gguf"), "CHATBOT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "chatbot", "model-server", "--port", "8000"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (f"error: CHATBOT_MODEL={tmp_path / 'missing.gguf'} is not a GGUF file; give the "
+                                   "path of one, or leave it empty to serve the bundled SmolLM2")
