@@ -112,11 +112,11 @@ class OpenAICompatGenerator:
             while True:
                 kind, value = relay.next(until=end_by if started else first_by)
                 if kind == "piece":
-                    started = True
+                    if not started:  # the server answers: health says so, even if the caller stops early
+                        started, self._state = True, {"state": "ready", "error": "", "since": None}
                     if value:
                         yield value
                 elif kind == "done":
-                    self._state = {"state": "ready", "error": "", "since": None}
                     return
                 else:
                     raise self._unavailable(kind, value, started, options.start_by is not None)
