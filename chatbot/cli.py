@@ -14,6 +14,7 @@
     python -m chatbot train [--out DIR] [--store] [--index DIR] [--seed N] [--sample N]
     python -m chatbot users add NAME --role agent|admin [--password-stdin] | users remove NAME | users list
     python -m chatbot db upgrade [--revision REV] | db current | db revision "MESSAGE" [--empty]
+    python -m chatbot model-server [--host H] [--port P] [--threads N]   (chatbot.model_server_cli)
 
 Errors from the core become one readable line on stderr and exit code 2.
 """

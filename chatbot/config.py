@@ -91,7 +91,11 @@ class Settings:
     strong_evidence: float = 0.6  # when the model says it doesn't know, quote the sources only above this match
     offtopic_relevance: float = 0.2  # below this best-hit relevance a question is off-topic: redirect politely
     openai_base_url: str = ""  # OpenAI-compatible server, e.g. http://localhost:8000/v1; empty = $OPENAI_BASE_URL
-    openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key
+    openai_api_key_env: str = "OPENAI_API_KEY"  # name of the environment variable holding the API key (the model
+    #                                           server started by ``python -m chatbot model-server`` requires it too)
+    openai_first_token_s: float = 5.0  # openai generator: the server's first words must come within this after
+    #                                   model_wait_s (its queue plus reading the prompt), else the answer is quoted
+    #                                   from the sources; the whole answer within generation_deadline_s
     faq_match: float = 0.9  # cosine between a message and an FAQ question at which that FAQ answer is given as is;
     #                         above 1 = never
     faq_within: float = 0.8  # the judge's probability at which an FAQ entry whose question a longer message asks
@@ -180,7 +184,7 @@ class Settings:
         for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be 0 or more")
-        for name in ("generation_deadline_s", "model_wait_s"):
+        for name in ("generation_deadline_s", "model_wait_s", "openai_first_token_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be greater than 0 seconds")
         if not 0.0 <= self.min_relevance <= 1.0:

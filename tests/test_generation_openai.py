@@ -1,68 +1,29 @@
-"""OpenAICompatGenerator against a real OpenAI-compatible server: llama.cpp's, on loopback, with SmolLM2."""
+"""OpenAICompatGenerator against a real OpenAI-compatible server: llama.cpp's, on loopback, with SmolLM2 (started
+by ``python -m chatbot model-server``)."""
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
+from model_server import ModelServer, free_port
 
 pytest.importorskip("openai", reason='needs `pip install "openai>=1.40"`')
 
 from chatbot.answer.generation.base import GenerationOptions  # noqa: E402
 from chatbot.answer.generation.openai_compat import OpenAICompatGenerator  # noqa: E402
-from chatbot.common.errors import ChatbotError, ConfigError  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from chatbot.common.errors import ConfigError, GeneratorUnavailable  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
-    """``python -m llama_cpp.server`` serving the bundled GGUF; stopped after the module."""
-    pytest.importorskip("llama_cpp.server", reason='needs `pip install "llama-cpp-python[server]>=0.3.16,<0.4"`')
-    from chatbot.answer.generation.llamacpp import bundled_smollm2_path
-
+    """``python -m chatbot model-server`` (llama_cpp.server on the bundled GGUF); stopped after the module."""
+    server = ModelServer(tmp_path_factory.mktemp("server") / "server.log")
     try:
-        model = bundled_smollm2_path()
-    except ConfigError as exc:
-        pytest.skip(str(exc))
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would stall the server
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"],  # see test_generation_llamacpp
-            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    assert json.load(response)["data"]
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not answer within 120 s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.3)
-        yield url
+        yield server.start().url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 def test_streams_an_answer_from_a_real_server(server_url):
@@ -84,12 +45,37 @@ def test_greedy_stop_and_seed_pass_through(server_url):
 
 
 def test_unreachable_server_names_the_url_quickly():
-    url = f"http://127.0.0.1:{_free_port()}/v1"  # the port was free a moment ago, so nothing listens there
+    url = f"http://127.0.0.1:{free_port()}/v1"  # the port was free a moment ago, so nothing listens there
     gen = OpenAICompatGenerator(base_url=url, max_retries=0, timeout=30)
     start = time.monotonic()
-    with pytest.raises(ChatbotError, match="unreachable") as info:
+    with pytest.raises(GeneratorUnavailable, match="unreachable") as info:  # the pipeline quotes the sources
         list(gen.stream("hi", GenerationOptions()))
     assert url in str(info.value) and time.monotonic() - start < 10
+    assert gen.health()["state"] == "unavailable" and url in gen.health()["error"]
+
+
+def test_a_silent_server_is_given_up_at_the_first_token_deadline():
+    """A hung server accepts the connection and says nothing: the shopper's wait ends at start_by +
+    first_token_s, not at the HTTP timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel accepts connections; nobody ever reads or answers them
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+        gen = OpenAICompatGenerator(base_url=url, timeout=30, first_token_s=1.0)
+        start = time.monotonic()
+        with pytest.raises(GeneratorUnavailable, match="sent nothing within 1 s after model_wait_s"):
+            list(gen.stream("hi", GenerationOptions(start_by=start + 0.5)))
+        assert 1.4 <= time.monotonic() - start < 5
+        agent = OpenAICompatGenerator(base_url=url, timeout=2.5, first_token_s=1.0)  # a draft waits its whole time
+        start = time.monotonic()
+        with pytest.raises(GeneratorUnavailable, match=r"sent nothing within 2\.5 s \(CHATBOT_GENERATION"):
+            list(agent.stream("hi", GenerationOptions()))
+        assert 2.4 <= time.monotonic() - start < 6
+
+
+def test_timeouts_must_be_positive():
+    with pytest.raises(ConfigError, match="first_token_s=0"):
+        OpenAICompatGenerator(base_url="http://127.0.0.1:9/v1", first_token_s=0)
 
 
 def test_base_url_falls_back_to_the_environment_then_fails(monkeypatch):

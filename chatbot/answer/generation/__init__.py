@@ -42,7 +42,8 @@ def _openai(s: Settings) -> Generator:
     from chatbot.answer.generation.openai_compat import OpenAICompatGenerator
 
     return OpenAICompatGenerator(s.openai_base_url, s.model, api_key_env=s.openai_api_key_env,
-                                 context_window=s.context_window)
+                                 context_window=s.context_window, timeout=s.generation_deadline_s,
+                                 first_token_s=s.openai_first_token_s)
 
 
 BACKENDS: dict[str, Callable[[Settings], Generator]] = {
