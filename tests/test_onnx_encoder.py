@@ -19,10 +19,12 @@ TEXTS = ["Is the blue hoodie in stock in size L?", "do u ship 2 canada??", "", "
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
-    onnx = SentenceTransformerEmbedder(model_dir=str(folder))
-    torch = SentenceTransformerEmbedder(runtime="torch")
-    onnx.embed(["load"])
-    return onnx, torch, folder
+    with pytest.MonkeyPatch.context() as patch:  # an empty shared cache: this module makes the export
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        onnx = SentenceTransformerEmbedder(model_dir=str(folder))
+        torch = SentenceTransformerEmbedder(runtime="torch")
+        onnx.embed(["load"])
+        yield onnx, torch, folder
 
 
 def test_onnx_vectors_are_pytorchs(both):
@@ -45,6 +47,15 @@ def test_the_export_is_made_once_and_reused(both, caplog):
         again.embed(["x"])
     assert again._onnx is not None and exported.stat().st_mtime_ns == before
     assert "exported the embedder" not in caplog.text and "ONNX Runtime" in caplog.text
+
+
+def test_another_data_folder_finds_the_export_in_the_shared_cache(both, tmp_path):
+    _, _, folder = both
+    [exported] = folder.glob("embedder-*.onnx")
+    other = SentenceTransformerEmbedder(model_dir=str(tmp_path / "models"))
+    other.embed(["x"])
+    assert other._onnx is not None and not (tmp_path / "models").exists()  # nothing exported again
+    assert exported.stat().st_nlink == 2  # the cache's link to the first export
 
 
 def test_a_damaged_export_is_made_again(both):

@@ -6,7 +6,8 @@ ONNX Runtime runs the same graph with fused operations: on this project's 2-core
 about 10 ms of CPU against 25 ms, eight at once 29 ms against 50 ms.
 
 The model's transformer is exported once with torch's own ONNX exporter into the model folder (``model_dir``,
-named by a digest of its weights, so another model or a changed one gets its own file). Each load checks the
+named by a digest of its weights, so another model or a changed one gets its own file), and linked into this
+user's cache, where another data folder on the machine finds it. Each load checks the
 ONNX output against the PyTorch model on probe sentences, a long one included: a difference above
 ``TOLERANCE`` in any vector keeps PyTorch, as does a model that is not a plain transformer with mean pooling,
 or a missing ``onnxruntime``/``onnx``. Every fallback is logged with its reason.
@@ -81,7 +82,8 @@ def onnx_encoder(model: Any, folder: str | Path, batch_size: int, threads: int =
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged file (a disk filled up mid-write): made again, once
             log.warning("the exported embedder %s can't be read (%s); exporting it again", path, exc)
-            path.unlink(missing_ok=True)
+            for copy in (path, _shared_cache() / path.name):
+                copy.unlink(missing_ok=True)
             path = _exported(transformer, inputs, Path(folder))
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # an exporter or runtime that can't handle this model: PyTorch still can
@@ -122,9 +124,11 @@ def _exported(transformer: Any, inputs: list[str], folder: Path) -> Path:
     for name, tensor in sorted(network.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes()[:65536])
-    path = folder / f"embedder-{digest.hexdigest()[:16]}.onnx"
-    if path.exists():
-        return path
+    name = f"embedder-{digest.hexdigest()[:16]}.onnx"
+    for known in (folder / name, _shared_cache() / name):
+        if known.exists():
+            return known
+    path = folder / name
     folder.mkdir(parents=True, exist_ok=True)
 
     class _Hidden(torch.nn.Module):
@@ -151,7 +155,30 @@ def _exported(transformer: Any, inputs: list[str], folder: Path) -> Path:
         if os.path.exists(partial):
             os.unlink(partial)
     log.info("exported the embedder to %s", path)
+    _share(path)
     return path
+
+
+def _shared_cache() -> Path:
+    """This user's cache of exported embedders (``$XDG_CACHE_HOME/store-chatbot``): another data folder on the
+    same machine (a second store, a test run) finds the export there instead of making it again."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "store-chatbot"
+
+
+def _share(path: Path) -> None:
+    """A link (or copy) of a new export in the shared cache; a cache that can't be written is skipped."""
+    target = _shared_cache() / path.name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            try:
+                os.link(path, target)
+            except OSError:  # another file system
+                import shutil
+
+                shutil.copyfile(path, target)
+    except OSError as exc:
+        log.info("the embedder export stays in %s only (%s)", path.parent, exc)
 
 
 def _torch_threads() -> int:
