@@ -2,7 +2,7 @@ import pytest
 
 from chatbot.common.guards import cut_message, echoes_prompt, looks_like_instruction, quotable, strip_instructions
 from chatbot.common.privacy import mask_pii
-from chatbot.converse.intents import about_purchase, account_trouble, detect_handoff
+from chatbot.converse.intents import about_purchase, account_trouble, asks_store_rule, detect_handoff
 
 CONTACT = "support@shop.example"
 
@@ -63,6 +63,18 @@ def test_messages_about_a_purchase_are_told_apart(message):
 ])
 def test_messages_that_are_not_about_a_purchase_are_told_apart(message):
     assert not about_purchase(message) and detect_handoff(message, CONTACT) is None
+
+
+@pytest.mark.parametrize("message, every_order", [
+    # what the store allows any order: its pages answer
+    ("Can you ship my order to Mexico?", True), ("Can I pay for my order with PayPal?", True),
+    ("can I use a gift card on my order?", True), ("Could I apply two promo codes to my order?", True),
+    # one order of the shopper's: the order desk (or a person) takes it
+    ("Can I cancel my order?", False), ("can you ship my order to my office instead? it's #1043", False),
+    ("can I pay for my order with PayPal? I already placed it", False), ("Where is my order?", False),
+])
+def test_what_any_order_may_do_is_a_store_rule(message, every_order):
+    assert asks_store_rule(message) == every_order
 
 
 @pytest.mark.parametrize("message, trouble", [

@@ -63,6 +63,11 @@ _HOW_TO = re.compile(r"^\W*how (do|can|could|would|should) (i|we|you) (track|che
 # the store's timing rule; "when will my order arrive? I placed it last week" asks about one order
 _WHEN_WILL = re.compile(r"\bwhen will (my|our) (order|package|parcel|delivery|shipment|refund) (ship|arrive|be "
                         r"(shipped|delivered|sent|issued)|get here|come|go out)\b", re.IGNORECASE)
+# "Can I pay for my order with PayPal?", "can you ship my order to Mexico?", "can I use a gift card on my order?":
+# what the store allows any order (payment methods, destinations, discounts), which its pages answer
+_CAN_ANY_ORDER = re.compile(r"^\W*(can|could|may) (i|we|you) ((pay for|ship|send|deliver) (my|our) (order|package|"
+                            r"purchase) (with|using|via|by|to|in|through|over)\b|(use|apply|add|redeem) [\w' -]{1,30}"
+                            r"\b(on|to|for|with) (my|our) (order|purchase)\b)", re.IGNORECASE)
 _ONE_ORDER = re.compile(r"\d{4,}|\b(placed|ordered|bought|paid|sent (it|them)|yesterday|last (week|month)|ago|still|"
                         r"already)\b", re.IGNORECASE)
 
@@ -113,8 +118,10 @@ def about_purchase(message: str) -> bool:
 
 def asks_store_rule(message: str) -> bool:
     """Whether a message that mentions "my order" asks how things work for every order ("how do I track my
-    order?", "when will my order ship?"), which the store's pages answer, rather than about one order."""
-    return bool((_HOW_TO.search(message) or _WHEN_WILL.search(message)) and not _ONE_ORDER.search(message))
+    order?", "when will my order ship?", "can I pay for my order with PayPal?"), which the store's pages answer,
+    rather than about one order."""
+    return bool((_HOW_TO.search(message) or _WHEN_WILL.search(message) or _CAN_ANY_ORDER.search(message))
+                and not _ONE_ORDER.search(message))
 
 
 # asks for product ideas ("recommend something for my son, he loved the marble run we bought"): a purchase named as
