@@ -241,3 +241,44 @@ def test_behind_a_proxy_the_lock_out_counts_the_forwarded_address_only_from_a_tr
         assert other["origin"] == "orders" and other["reason"] != "order_lockout" and order.name in other["answer"]
     else:
         assert other["reason"] == "order_lockout"
+
+
+def test_expected_dates_skip_the_stores_public_holidays_and_say_so(bot, shop, settings):
+    """Two days before Christmas, with the US holidays and Christmas Eve as the store's own closed day: a parcel
+    shipped Dec 22 (3-5 business days) arrives Dec 29-31, not Dec 25-29, and an order placed after the cut-off on
+    Dec 23 ships Monday the 28th. Asked through POST /api/chat."""
+    from chatbot.data.order_records import Fulfillment, LineItem, Order
+    from chatbot.data.order_proofs import OrderProofs
+
+    et = ZoneInfo("America/New_York")
+
+    def utc(*args):
+        return datetime(*args, tzinfo=et).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    for number, placed, shipments in (
+            ("7001", utc(2026, 12, 21, 10), [Fulfillment("9700101", status="success", shipment_status="in_transit",
+                                                         tracking_company="UPS", tracking_number="1Z7001HOLIDAY",
+                                                         shipped_at=utc(2026, 12, 22, 11))]),
+            ("7002", utc(2026, 12, 23, 15), [])):
+        shop.orders.put(Order("shopify", f"#{number}", platform_id=f"97{number}", email="noor@example.com",
+                              financial_status="paid", fulfillment_status="fulfilled" if shipments else "unfulfilled",
+                              shipping_method="Standard Shipping", shipping_zip="04101", placed_at=placed,
+                              items=[LineItem("Tidepool Marble Run 120-Piece Set", 1, 4200, sku="HP-1001")],
+                              fulfillments=shipments))
+    plain, bot.settings = bot.settings, replace(bot.settings, store_holidays="US",
+                                                store_closed_days="2026-12-24=Christmas Eve")
+    try:
+        bot.orders = for_bot(bot, shop.orders, OrderProofs(shop.url), tickets=shop.store,
+                             clock=lambda: datetime(2026, 12, 23, 16, tzinfo=et))
+        with serving(create_server(bot, shop.store, bot.settings)) as url, httpx.Client(timeout=60) as client:
+            shipped = say((url, client), "where is order 7001? noor@example.com")["answer"]
+            waiting = say((url, client), "when will order 7002 ship? my email is noor@example.com")["answer"]
+    finally:
+        bot.settings = plain
+    assert "1Z7001HOLIDAY" in shipped
+    assert "Standard Shipping takes 3–5 business days (Christmas Eve and Christmas Day don't count), so it should " \
+           "arrive between Tue, Dec 29 and Thu, Dec 31" in shipped, shipped
+    assert "or on a weekend or holiday, ship the next business day, so it should ship on Mon, Dec 28 (we're closed " \
+           "for Christmas Eve and Christmas Day)" in waiting, waiting
+    assert "should arrive between Thu, Dec 31 and Tue, Jan 5, 2027" in waiting, waiting  # New Year's Day skipped too
+

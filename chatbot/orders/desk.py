@@ -27,6 +27,7 @@ from chatbot.data.order_records import LineItem, Order, number_digits, order_num
 from chatbot.orders import answers
 from chatbot.orders.answers import CHANGES, RETURNS, Rules, Sources
 from chatbot.orders.asks import ask, asks_something, not_received, personal, store_wide, yes_no
+from chatbot.orders.closed_days import ClosedDays
 from chatbot.orders.dates import local, say_date
 from chatbot.orders.identity import Asker, Gate, details
 from chatbot.orders.staff import OrderFacts, facts
@@ -65,6 +66,7 @@ class OrderDesk:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.gate = Gate(orders, proofs, settings.order_max_failures, settings.order_lockout_minutes)
         self.zone = ZoneInfo(settings.store_timezone)
+        self.closed = ClosedDays(settings.store_holidays, settings.store_closed_days)  # public holidays
         self._count: tuple[float, int] = (0.0, 0)
 
     def active(self) -> bool:
@@ -79,7 +81,7 @@ class OrderDesk:
     def rules(self) -> Rules:
         s = self.settings
         return Rules(self.clock(), self.zone, s.ship_cutoff_hour, s.delivery_days, s.return_window_days,
-                     s.order_stuck_days)
+                     s.order_stuck_days, self.closed)
 
     # ---- the conversation
     def reply(self, message: str, asker: Asker | None, about_order: bool) -> OrderReply | None:
