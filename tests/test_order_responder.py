@@ -282,3 +282,45 @@ def test_expected_dates_skip_the_stores_public_holidays_and_say_so(bot, shop, se
            "for Christmas Eve and Christmas Day)" in waiting, waiting
     assert "should arrive between Thu, Dec 31 and Tue, Jan 5, 2027" in waiting, waiting  # New Year's Day skipped too
 
+
+def test_an_address_change_asks_for_the_new_address_says_it_back_and_files_it_for_staff(api, shop):
+    """Through POST /api/chat: the bot asks for the new address, refuses what cannot be one, says the address back
+    for a yes/no, and only then opens the request with the address in it; the order itself never changes."""
+    order = shop.pick(lambda o: not o.fulfillments and not o.cancelled)
+    before = order.fingerprint()
+    first = say(api, f"I need to change the shipping address of order #{order.number}, my email is {order.email}")
+    conversation = first["conversation_id"]
+    assert "What's the new shipping address?" in first["answer"] and order.name in first["answer"]
+    for garbage, why in (("asdf", "it has no house number or ZIP/postcode"), ("???", "no house number"),
+                         ("just send it to my email " + order.email + " 12", "looks like an email")):
+        again = say(api, garbage, conversation)
+        assert again["answer"].startswith("Sorry, that doesn't look like a shipping address") and why in \
+            again["answer"], again["answer"]
+    asked = say(api, "The new address is 48 Harbor Road,  Apt 2\nBar Harbor, ME 04609", conversation)
+    assert asked["answer"] == f"Change the shipping address of order {order.name} to: 48 Harbor Road, Apt 2, " \
+                              "Bar Harbor, ME 04609? (yes/no)"
+    assert not shop.store.list_tickets() and not asked["handoff"]  # nothing is filed before the yes
+    done = say(api, "yes", conversation)
+    (ticket,) = shop.store.list_tickets()
+    assert done["reason"] == "order_request" and ticket["ref"] in done["answer"]
+    assert "to 48 Harbor Road, Apt 2, Bar Harbor, ME 04609" in done["answer"]
+    # what the agent's queue shows: the order, its items and the new address
+    assert ticket["reason"].startswith(f"Address change request: order {order.name}")
+    assert ticket["reason"].endswith("; new shipping address: 48 Harbor Road, Apt 2, Bar Harbor, ME 04609")
+    assert shop.orders.by_id(order.id).fingerprint() == before  # the bot never changes the order
+
+
+def test_an_address_given_with_the_request_is_said_back_and_no_drops_it(api, shop):
+    order = shop.pick(lambda o: not o.fulfillments and not o.cancelled)
+    conversation = say(api, f"where is order {order.number}? {order.email}")["conversation_id"]
+    asked = say(api, "please change the delivery address of my order to 9 Pine St, Portland, ME 04101", conversation)
+    assert asked["answer"] == f"Change the shipping address of order {order.name} to: 9 Pine St, Portland, ME " \
+                              "04101? (yes/no)"
+    dropped = say(api, "no", conversation)
+    assert dropped["answer"].startswith("Okay, I won't send that request.") and not shop.store.list_tickets()
+    # asked for an address, a question instead: answered as usual, and the address question is dropped
+    say(api, "I want to change my shipping address", conversation)
+    moved_on = say(api, "when will it ship?", conversation)
+    assert "should ship" in moved_on["answer"] and not shop.store.list_tickets()
+    say(api, "yes", conversation)  # no question is open: a yes files nothing
+    assert not shop.store.list_tickets()
