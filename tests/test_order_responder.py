@@ -318,6 +318,9 @@ def test_an_address_given_with_the_request_is_said_back_and_no_drops_it(api, sho
                               "04101? (yes/no)"
     dropped = say(api, "no", conversation)
     assert dropped["answer"].startswith("Okay, I won't send that request.") and not shop.store.list_tickets()
+    say(api, "I want to change my shipping address", conversation)
+    kept = say(api, "forget it", conversation)
+    assert kept["answer"].startswith(f"Okay, I'll leave the address of order {order.name} as it is.")
     # asked for an address, a question instead: answered as usual, and the address question is dropped
     say(api, "I want to change my shipping address", conversation)
     moved_on = say(api, "when will it ship?", conversation)

@@ -45,6 +45,12 @@ def split(message: str) -> tuple[str, str | None]:
     return (message[:m.start(1)], address) if problem(address) is None else (message, None)
 
 
+def keeps_it(message: str) -> bool:
+    """"cancel", "forget it", "keep the old one": no new address after all."""
+    return bool(re.fullmatch(r"\W*(?:cancel|forget (?:it|that)|skip(?: it)?|leave it|keep (?:it|the (?:old|current|"
+                             r"same) (?:one|address))|(?:the )?same address)\W*", message or "", re.I))
+
+
 def asks_instead(message: str) -> bool:
     """A question rather than an address ("where is my order?"): the shopper moved on."""
     return bool(re.search(r"[^\W\d_]{2,}", message or "")) and bool(_QUESTION.search(message or ""))

@@ -283,7 +283,7 @@ class OrderDesk:
         if order is None or order.id not in {o.id for o in self.gate.proved(asker)}:
             self._keep(asker.conversation, focus, None)
             return None
-        if yes_no(message) is False:
+        if yes_no(message) is False or addresses.keeps_it(message):
             self._keep(asker.conversation, focus, None)
             return OrderReply(f"Okay, I'll leave the address of order {order.name} as it is. Is there anything else "
                               "about your order I can help with?")
