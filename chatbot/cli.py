@@ -401,8 +401,11 @@ def _train(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
+    """One question, one answer: no conversation is kept, so an order is answered only when the question itself
+    proves it ("where is order 1043? ana@example.com"); ``chat`` remembers."""
     history = _read_history(args.history) if args.history else None
     bot = Chatbot(settings)
+    _with_orders(bot, settings)
     try:
         if args.json:
             print(json.dumps(bot.ask(args.question, product_id=args.product_id, history=history).to_result(),
@@ -415,10 +418,20 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _chat(args, settings: Settings) -> int:
+    """A terminal conversation: one conversation in the database for the session, so what a turn proves (an
+    order's number with its email) holds for the next turns, and a request for staff is a ticket with the
+    transcript, as in the web chat."""
     bot = Chatbot(settings)
+    conversations = _with_orders(bot, settings)
     try:
         bot.warm_up()
         history: list[dict] = []
+        conversation = conversations.start_conversation("cli") if conversations is not None else None
+        asker = None
+        if conversation is not None:
+            from chatbot.orders.identity import Asker
+
+            asker = Asker(conversation)
         print(f"Ask {settings.store_name} anything (an empty line or Ctrl-D ends the chat).")
         while True:
             try:
@@ -427,17 +440,39 @@ def _chat(args, settings: Settings) -> int:
                 break
             if not message:
                 break
-            answer = _print_streamed(bot, message, args.product_id, history)
+            answer = _print_streamed(bot, message, args.product_id, history, asker)
             history += [{"role": "user", "content": message},
                         {"role": "assistant", "content": answer.text, "product_id": answer.product_id}]
+            if conversation is not None:
+                conversations.record_turn(conversation, message, answer, channel="cli", product_id=args.product_id)
     finally:
         bot.close()
     return 0
 
 
-def _print_streamed(bot: Chatbot, message: str, product_id: str | None, history) -> Answer:
+def _with_orders(bot: Chatbot, settings: Settings):
+    """The store's orders for the bot's order questions, from the database the app uses (as launch.py gives the
+    app, without importing the demo's); returns the conversation store, or None when the database can't be
+    opened (the bot then hands order questions to a person, as without orders)."""
+    from chatbot.data.order_proofs import OrderProofs
+    from chatbot.data.orders import OrderStore
+    from chatbot.data.storage import ConversationStore
+    from chatbot.orders.desk import for_bot
+
+    try:
+        conversations = ConversationStore(settings.database_url, public_contact=settings.support_contact)
+        bot.orders = for_bot(bot, OrderStore(settings.database_url), OrderProofs(settings.database_url),
+                             tickets=conversations)
+    except Exception as exc:  # a database that can't be reached: the questions are still answered
+        print(f"note: the store's orders are not available, so order questions go to a person ({exc})",
+              file=sys.stderr)
+        return None
+    return conversations
+
+
+def _print_streamed(bot: Chatbot, message: str, product_id: str | None, history, asker=None) -> Answer:
     """Print pieces as they come, then the numbered sources."""
-    for event in bot.stream(message, product_id=product_id, history=history):
+    for event in bot.stream(message, product_id=product_id, history=history, asker=asker):
         if isinstance(event, Answer):
             answer = event
         else:

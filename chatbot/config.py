@@ -154,6 +154,11 @@ class Settings:
     delivery_days: str = ("Standard Shipping=3-5; Free Standard Shipping=3-5; Expedited Shipping=1-2; "
                           "Canada Flat Rate=7-10; *=3-5")  # business days in transit per shipping method as the
     #                     orders name it ("*": any other), counted from the day an order ships
+    store_holidays: str = ""  # the store's public holidays, not counted as business days for shipping and delivery:
+    #                     its country with an optional subdivision ("US", "US-NY", "CA-ON", "GB-ENG"), from the
+    #                     holidays package; "" = none (Monday to Friday are all business days)
+    store_closed_days: str = ""  # dates of its own it doesn't ship, comma-separated, optionally named
+    #                     ("2026-12-24=Christmas Eve, 2026-12-31"), beside or instead of store_holidays
     return_window_days: int = 30  # days to return an item, counted from delivery (or shipping when not known)
     order_stuck_days: int = 3  # business days past the latest expected delivery, not delivered: a person checks
     order_max_failures: int = 5  # wrong order number / email pairs before the bot stops checking and offers a
@@ -179,6 +184,12 @@ class Settings:
             )
         if not 0 <= self.ship_cutoff_hour <= 24:
             raise ConfigError(f"setting ship_cutoff_hour={self.ship_cutoff_hour} must be an hour from 0 to 24")
+        try:
+            from chatbot.orders.closed_days import ClosedDays
+
+            ClosedDays(self.store_holidays, self.store_closed_days)
+        except ValueError as exc:
+            raise ConfigError(f"setting {exc}") from None
         if not 0 <= self.worker_nice <= 19:
             raise ConfigError(f"setting worker_nice={self.worker_nice} must be between 0 and 19")
         for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker"):

@@ -148,3 +148,37 @@ def test_eval_shopper_prints_pass_rates_by_skill(demo_index, tmp_path):
     bad.write_text('{"message": "hi"}\n')
     proc = cli("eval-shopper", "--questions", str(bad), "--index", str(demo_index))
     assert proc.returncode == 2 and "needs a 'message' and a 'check'" in proc.stderr
+
+
+def test_chat_keeps_one_conversation_so_a_proved_order_holds_and_ask_stays_one_shot(demo_index, tmp_path):
+    """The store's database with the demo's orders: in `chat` the order proved in the second turn is known in the
+    third; the turns are one conversation in the database. `ask` keeps nothing between runs."""
+    import sqlalchemy as sa
+
+    from chatbot.data.orders import OrderStore
+    from chatbot.data.schema import conversations, orders as orders_table
+    from chatbot.data.storage import ConversationStore
+    from chatbot.ingest.platforms.order_exports import import_demo_orders
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    orders = OrderStore(url)
+    import_demo_orders(orders)
+    with orders._engine.connect() as db:
+        ids = db.execute(sa.select(orders_table.c.id).order_by(orders_table.c.name)).scalars().all()
+    order = next(o for o in map(orders.by_id, ids) if o.fulfillments and not o.cancelled and len(o.items) > 1
+                 and all(f.shipment_status == "delivered" for f in o.fulfillments))
+    env = {"CHATBOT_DATABASE_URL": url}
+    chat = subprocess.run([sys.executable, "-m", "chatbot", "chat", "--index", str(demo_index)], cwd=ROOT,
+                          input=f"where is my order?\n{order.number}, {order.email}\nwhat did I order?\n\n",
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1", **env})
+    assert chat.returncode == 0, chat.stderr
+    said = chat.stdout.split("> ")
+    assert "What's the order number" in said[1] and f"order {order.name}" in said[2], chat.stdout
+    assert all(item.name in said[3] for item in order.items), chat.stdout
+    with orders._engine.connect() as db:
+        (conversation,) = db.execute(sa.select(conversations.c.id).where(conversations.c.channel == "cli")).scalars()
+    assert len(ConversationStore(url).get_transcript(conversation)) == 6  # three questions, three answers
+    one_shot = cli("ask", "what did I order?", "--index", str(demo_index), env_extra=env)
+    assert one_shot.returncode == 0 and order.items[0].name not in one_shot.stdout
+    proved = cli("ask", f"what's in order {order.number}? {order.email}", "--index", str(demo_index), env_extra=env)
+    assert all(item.name in proved.stdout for item in order.items), proved.stdout

@@ -5,6 +5,7 @@ signed-in customer's signature, injection attempts, requests for staff and hand-
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -241,3 +242,156 @@ def test_behind_a_proxy_the_lock_out_counts_the_forwarded_address_only_from_a_tr
         assert other["origin"] == "orders" and other["reason"] != "order_lockout" and order.name in other["answer"]
     else:
         assert other["reason"] == "order_lockout"
+
+
+def test_expected_dates_skip_the_stores_public_holidays_and_say_so(bot, shop, settings):
+    """Two days before Christmas, with the US holidays and Christmas Eve as the store's own closed day: a parcel
+    shipped Dec 22 (3-5 business days) arrives Dec 29-31, not Dec 25-29, and an order placed after the cut-off on
+    Dec 23 ships Monday the 28th. Asked through POST /api/chat."""
+    from chatbot.data.order_records import Fulfillment, LineItem, Order
+    from chatbot.data.order_proofs import OrderProofs
+
+    et = ZoneInfo("America/New_York")
+
+    def utc(*args):
+        return datetime(*args, tzinfo=et).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    for number, placed, shipments in (
+            ("7001", utc(2026, 12, 21, 10), [Fulfillment("9700101", status="success", shipment_status="in_transit",
+                                                         tracking_company="UPS", tracking_number="1Z7001HOLIDAY",
+                                                         shipped_at=utc(2026, 12, 22, 11))]),
+            ("7002", utc(2026, 12, 23, 15), [])):
+        shop.orders.put(Order("shopify", f"#{number}", platform_id=f"97{number}", email="noor@example.com",
+                              financial_status="paid", fulfillment_status="fulfilled" if shipments else "unfulfilled",
+                              shipping_method="Standard Shipping", shipping_zip="04101", placed_at=placed,
+                              items=[LineItem("Tidepool Marble Run 120-Piece Set", 1, 4200, sku="HP-1001")],
+                              fulfillments=shipments))
+    plain, bot.settings = bot.settings, replace(bot.settings, store_holidays="US",
+                                                store_closed_days="2026-12-24=Christmas Eve")
+    try:
+        bot.orders = for_bot(bot, shop.orders, OrderProofs(shop.url), tickets=shop.store,
+                             clock=lambda: datetime(2026, 12, 23, 16, tzinfo=et))
+        with serving(create_server(bot, shop.store, bot.settings)) as url, httpx.Client(timeout=60) as client:
+            shipped = say((url, client), "where is order 7001? noor@example.com")["answer"]
+            waiting = say((url, client), "when will order 7002 ship? my email is noor@example.com")["answer"]
+    finally:
+        bot.settings = plain
+    assert "1Z7001HOLIDAY" in shipped
+    assert "Standard Shipping takes 3–5 business days (Christmas Eve and Christmas Day don't count), so it should " \
+           "arrive between Tue, Dec 29 and Thu, Dec 31" in shipped, shipped
+    assert "or on a weekend or holiday, ship the next business day, so it should ship on Mon, Dec 28 (we're closed " \
+           "for Christmas Eve and Christmas Day)" in waiting, waiting
+    assert "should arrive between Thu, Dec 31 and Tue, Jan 5, 2027" in waiting, waiting  # New Year's Day skipped too
+
+
+def test_an_address_change_asks_for_the_new_address_says_it_back_and_files_it_for_staff(api, shop):
+    """Through POST /api/chat: the bot asks for the new address, refuses what cannot be one, says the address back
+    for a yes/no, and only then opens the request with the address in it; the order itself never changes."""
+    order = shop.pick(lambda o: not o.fulfillments and not o.cancelled)
+    before = order.fingerprint()
+    first = say(api, f"I need to change the shipping address of order #{order.number}, my email is {order.email}")
+    conversation = first["conversation_id"]
+    assert "What's the new shipping address?" in first["answer"] and order.name in first["answer"]
+    for garbage, why in (("asdf", "it has no house number or ZIP/postcode"), ("???", "no house number"),
+                         ("just send it to my email " + order.email + " 12", "looks like an email")):
+        again = say(api, garbage, conversation)
+        assert again["answer"].startswith("Sorry, that doesn't look like a shipping address") and why in \
+            again["answer"], again["answer"]
+    asked = say(api, "The new address is 48 Harbor Road,  Apt 2\nBar Harbor, ME 04609", conversation)
+    assert asked["answer"] == f"Change the shipping address of order {order.name} to: 48 Harbor Road, Apt 2, " \
+                              "Bar Harbor, ME 04609? (yes/no)"
+    assert not shop.store.list_tickets() and not asked["handoff"]  # nothing is filed before the yes
+    done = say(api, "yes", conversation)
+    (ticket,) = shop.store.list_tickets()
+    assert done["reason"] == "order_request" and ticket["ref"] in done["answer"]
+    assert "to 48 Harbor Road, Apt 2, Bar Harbor, ME 04609" in done["answer"]
+    # what the agent's queue shows: the order, its items and the new address
+    assert ticket["reason"].startswith(f"Address change request: order {order.name}")
+    assert ticket["reason"].endswith("; new shipping address: 48 Harbor Road, Apt 2, Bar Harbor, ME 04609")
+    assert shop.orders.by_id(order.id).fingerprint() == before  # the bot never changes the order
+
+
+def test_an_address_given_with_the_request_is_said_back_and_no_drops_it(api, shop):
+    order = shop.pick(lambda o: not o.fulfillments and not o.cancelled)
+    conversation = say(api, f"where is order {order.number}? {order.email}")["conversation_id"]
+    asked = say(api, "please change the delivery address of my order to 9 Pine St, Portland, ME 04101", conversation)
+    assert asked["answer"] == f"Change the shipping address of order {order.name} to: 9 Pine St, Portland, ME " \
+                              "04101? (yes/no)"
+    dropped = say(api, "no", conversation)
+    assert dropped["answer"].startswith("Okay, I won't send that request.") and not shop.store.list_tickets()
+    say(api, "I want to change my shipping address", conversation)
+    kept = say(api, "forget it", conversation)
+    assert kept["answer"].startswith(f"Okay, I'll leave the address of order {order.name} as it is.")
+    # asked for an address, a question instead: answered as usual, and the address question is dropped
+    say(api, "I want to change my shipping address", conversation)
+    moved_on = say(api, "when will it ship?", conversation)
+    assert "should ship" in moved_on["answer"] and not shop.store.list_tickets()
+    say(api, "yes", conversation)  # no question is open: a yes files nothing
+    assert not shop.store.list_tickets()
+
+
+# ---- the OpenAI-compatible API keeps a conversation only by the id the server gave
+
+
+def complete(api, messages, conversation=None, **body):
+    url, client = api
+    headers = {"X-Conversation-Id": conversation} if conversation else {}
+    response = client.post(f"{url}/v1/chat/completions", headers=headers,
+                           json={"model": "store-chatbot", "messages": messages, **body})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert response.headers["X-Conversation-Id"] == data["conversation_id"]
+    return data["choices"][0]["message"]["content"], data["conversation_id"]
+
+
+def user(text):
+    return [{"role": "user", "content": text}]
+
+
+def test_the_openai_api_continues_a_conversation_by_the_id_it_gave_and_by_nothing_else(api, shop):
+    order = shop.pick(lambda o: delivered(o) and len(o.items) > 1)
+    item = order.items[0].name
+    first, conversation = complete(api, user(f"where is my order #{order.number}? {order.email}"))
+    assert order.name in first and "delivered" in first and item not in first
+    items, same = complete(api, user("what did I order?"), conversation)  # the header: no new proof needed
+    assert same == conversation and all(i.name in items for i in order.items)
+    # the id in the body, streamed: the same conversation, its id in the header and the last chunk
+    url, client = api
+    with client.stream("POST", f"{url}/v1/chat/completions", json={
+            "messages": user("how much was it?"), "stream": True, "conversation_id": conversation}) as response:
+        chunks = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: {")]
+    assert response.headers["X-Conversation-Id"] == conversation == chunks[-1]["conversation_id"]
+    assert order.name in "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+
+    # no id, an id the client made up, OpenAI's user field set to the real id, or the first conversation's
+    # messages copied as history: each is a new conversation that has proved nothing
+    copied = [*user(f"where is my order #{order.number}? {order.email}"), {"role": "assistant", "content": first},
+              *user("what did I order?")]
+    for messages, given, extra in ((user("what did I order?"), None, {}),
+                                   (user("what did I order?"), "0123456789abcdef0123456789abcdef", {}),
+                                   (user("what did I order?"), None, {"user": conversation}),
+                                   (copied, None, {})):
+        answer, issued = complete(api, messages, given, **extra)
+        assert issued not in (conversation, given) and item not in answer, (given, extra, answer)
+    planted, issued = complete(api, user("hello"), "chosen-by-the-client")
+    assert issued != "chosen-by-the-client"  # nobody can plant an id for a shopper to prove orders under
+
+    # the official SDK, as the README shows it: the id from the raw response's header, sent back as a header
+    from openai import OpenAI
+
+    sdk = OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=60)
+    raw = sdk.chat.completions.with_raw_response.create(
+        model="store-chatbot", messages=user(f"where is order {order.number}? {order.email}"))
+    again = sdk.chat.completions.create(model="store-chatbot", messages=user("what did I order?"),
+                                        extra_headers={"X-Conversation-Id": raw.headers["X-Conversation-Id"]})
+    assert all(i.name in again.choices[0].message.content for i in order.items)
+
+
+def test_order_checks_over_the_openai_api_count_against_the_callers_address(api, shop):
+    """Before, each /v1 request was a new conversation with no address: guesses were never limited."""
+    order = shop.pick(delivered)
+    for n in range(5):
+        answer, _ = complete(api, user(f"where is order {order.number}? wrong{n}@example.com"))
+        assert order.items[0].name not in answer
+    locked, _ = complete(api, user(f"where is order {order.number}? {order.email}"))
+    assert "I can't check any more order details" in locked and order.items[0].name not in locked

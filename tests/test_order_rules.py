@@ -88,6 +88,12 @@ def test_refunded_cancelled_and_undelivered_items_cannot_be_returned():
     moving = _order(fulfillments=[Fulfillment("f1", shipment_status="in_transit", shipped_at=utc(2026, 12, 4, 16),
                                               items=[{"sku": "HP-1001"}, {"sku": "HP-1060"}])])
     assert eligibility(moving, date(2026, 12, 7), ET, 30, lambda i: False)[1].why == "not_delivered"
+    # the buds returned and refunded (both of one, one of two): only an item with none left is out
+    partly = _order(financial_status="partially_refunded", fulfillments=[_delivered(utc(2026, 11, 24, 15))])
+    partly.items[1].refunded_quantity = 1
+    assert [r.why for r in eligibility(partly, date(2026, 12, 7), ET, 30, lambda i: False)] == ["open", "refunded"]
+    partly.items[1].quantity = 2
+    assert [r.why for r in eligibility(partly, date(2026, 12, 7), ET, 30, lambda i: False)] == ["open", "open"]
 
 
 def test_a_shipment_stuck_past_the_stores_limit_goes_to_a_person():
@@ -120,3 +126,38 @@ def test_a_signed_in_customer_is_known_only_by_a_matching_signature():
     assert signed_in_email(secret, "ana@example.com", sign_email("other", "ana@example.com")) is None
     assert signed_in_email(secret, "ana@example.com", None) is None
     assert signed_in_email("", "ana@example.com", sign_email("", "ana@example.com")) is None  # no secret: nobody
+
+
+def test_the_stores_public_holidays_and_own_closed_days_are_not_business_days():
+    from chatbot.orders.closed_days import ClosedDays
+
+    us = ClosedDays("US")
+    thursday = date(2026, 11, 26)  # Thanksgiving
+    assert thursday in us and us.name(thursday) == "Thanksgiving Day" and date(2026, 11, 27) not in us
+    # shipped the day before Thanksgiving, 3-5 business days: Monday to Wednesday without it, a day later with it
+    standard = transit_days("Standard Shipping", TABLE)
+    assert expected_arrival(date(2026, 11, 25), standard) == (date(2026, 11, 30), date(2026, 12, 2))
+    assert expected_arrival(date(2026, 11, 25), standard, us) == (date(2026, 12, 1), date(2026, 12, 3))
+    assert business_days_between(date(2026, 11, 25), date(2026, 11, 30), us) == 2
+    # placed after the cut-off on Dec 23, with Christmas Eve the store's own closed day: ships Monday the 28th
+    own = ClosedDays("US", "2026-12-24=Christmas Eve; 2026-12-31")
+    assert ship_day(utc(2026, 12, 23, 15), ET, 14) == date(2026, 12, 24)
+    assert ship_day(utc(2026, 12, 23, 15), ET, 14, own) == date(2026, 12, 28)
+    assert [own.name(d) for d in own.between(date(2026, 12, 21), date(2026, 12, 31))] == \
+        ["Christmas Eve", "Christmas Day", "a day we're closed"]
+    assert ClosedDays("US-NY").name(date(2026, 2, 12)) == "Lincoln's Birthday"  # a state's own holiday
+    assert date(2026, 2, 12) not in us and not ClosedDays()
+
+
+@pytest.mark.parametrize("setting, value, fix", [
+    ("store_holidays", "XX", "not a country the holidays package knows"),
+    ("store_holidays", "US-ZZ", "US has no subdivision ZZ"),
+    ("store_holidays", "United States", "write it like US, US-NY"),
+    ("store_closed_days", "24/12/2026", "write each as YYYY-MM-DD"),
+])
+def test_a_holiday_setting_that_cannot_be_read_says_how_to_write_it(setting, value, fix):
+    from chatbot.common.errors import ConfigError
+    from chatbot.config import Settings
+
+    with pytest.raises(ConfigError, match=fix):
+        Settings(**{setting: value})

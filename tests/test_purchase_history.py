@@ -205,3 +205,43 @@ def _demo_orders(shop) -> list[Order]:
     with shop.orders._engine.connect() as db:
         rows = db.execute(sa.select(table.c.id)).scalars().all()
     return [shop.orders.by_id(i) for i in rows]
+
+
+def _refunded_order(order_id: int, number: int, email: str, placed: str, lines: list[tuple[str, int, int]]) -> dict:
+    """A Shopify orders/updated body: ``lines`` as (sku, quantity bought, quantity refunded)."""
+    names = {MARBLE_RUN: "Tidepool Marble Run 120-Piece Set", LITTLE_BAKER: "Little Baker Pretend Play Set 36-Piece"}
+    items = [{"id": order_id * 10 + n, "name": names[sku], "title": names[sku], "quantity": quantity, "sku": sku,
+              "price": "30.00"} for n, (sku, quantity, _) in enumerate(lines)]
+    refunds = [{"id": order_id + 1, "created_at": placed, "transactions": [
+        {"kind": "refund", "status": "success", "amount": f"{30 * sum(r for *_, r in lines)}.00"}],
+        "refund_line_items": [{"line_item_id": order_id * 10 + n, "quantity": refunded}
+                              for n, (_, _, refunded) in enumerate(lines) if refunded]}]
+    return {"id": order_id, "name": f"#{number}", "email": email, "created_at": placed, "updated_at": placed,
+            "financial_status": "partially_refunded", "fulfillment_status": "fulfilled", "total_price": "90.00",
+            "line_items": items, "refunds": refunds, "fulfillments": []}
+
+
+def test_a_returned_and_refunded_item_is_no_longer_owned_but_one_of_two_still_is(bot, shop):
+    """Shopify's refund line items, read from the webhook body and stored: the Little Baker set Lena returned is not
+    hers any more (it can be suggested again, and "the last one" is what she kept); Sam returned one of his two
+    sets and still has the other."""
+    from chatbot.ingest.platforms.webhook_orders import shopify_order
+
+    lena, sam = "lena.berg@example.com", "sam.ortiz@example.com"
+    shop.orders.put(_order("9301", lena, datetime(2026, 10, 2, 15), MARBLE_RUN))
+    shop.orders.put(shopify_order(_refunded_order(9302000, 9302, lena, "2026-11-20T10:00:00-05:00",
+                                                  [(LITTLE_BAKER, 1, 1)])))
+    shop.orders.put(shopify_order(_refunded_order(9401000, 9401, sam, "2026-11-20T10:00:00-05:00",
+                                                  [(LITTLE_BAKER, 2, 1), (MARBLE_RUN, 1, 1)])))
+    (returned,) = shop.orders.for_email(lena)[0].items
+    assert (returned.quantity, returned.refunded_quantity, returned.refunded) == (1, 1, True)
+    assert owned_products(shop.orders.for_email(lena), _catalog(bot)) == (MARBLE_RUN,)
+    assert owned_products(shop.orders.for_email(sam), _catalog(bot)) == (LITTLE_BAKER,)
+
+    last = bot.ask("something like the last one", asker=shop.asker(lena))
+    assert last.text.startswith("Since you have the Tidepool Marble Run 120-Piece Set [1], your latest purchase"), \
+        last.text
+    need = "Can you recommend a gift for a 6-year-old under $30?"
+    assert LITTLE_BAKER in ids(bot.ask(need, asker=shop.asker()))
+    assert LITTLE_BAKER in ids(bot.ask(need, asker=shop.asker(lena)))  # returned: hers to buy again
+    assert LITTLE_BAKER not in ids(bot.ask(need, asker=shop.asker(sam)))  # one of two kept: still his

@@ -58,7 +58,8 @@ def _queue(open_tickets: list[dict]) -> tuple[list[tuple[str, str]], str]:
 REASONS = {"asked_for_person": "asked for a person", "shopper_requested": "asked for a person", "upset": "upset",
            "handoff": "handed off by the bot", "own_order_or_account": "about their own order or account",
            "own_account": "about their own account"}
-CHANNELS = {"chat": "store chat", "widget": "widget on the store's site", "api": "the store's app (API)"}
+CHANNELS = {"chat": "store chat", "widget": "widget on the store's site", "api": "the store's app (API)",
+            "cli": "command line (python -m chatbot chat)"}
 
 
 def _transcript_markdown(ticket: dict | None, product_name=lambda product_id: product_id) -> str:

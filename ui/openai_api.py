@@ -5,6 +5,16 @@ front-ends) can use the store bot with ``base_url=http://HOST:PORT/v1``.
 The last user message is the question and the earlier user/assistant
 messages are its history; system messages are ignored, because the bot's
 behaviour comes from the store's documents, not from a caller's prompt.
+
+Each answer belongs to a conversation, whose id comes back in the
+``X-Conversation-Id`` header and a non-standard ``conversation_id`` field.
+A client that sends it back (the header, or ``conversation_id`` in the body:
+``extra_headers`` / ``extra_body`` in the SDK) continues that conversation,
+so an order proved in one request is known in the next. Only ids the server
+issued count: an unknown one starts a new conversation with a new id. The
+messages a client sends prove nothing (history is context for follow-ups,
+never proof of an order), and OpenAI's ``user`` field (the caller's own name
+for its end user, often guessable) is not a conversation id.
 The answer text ends with its numbered sources, and a non-standard
 ``sources`` field carries them as data. Sampling parameters (temperature,
 max_tokens, n, tools...) are accepted and ignored. Token ``usage`` is not
@@ -13,13 +23,14 @@ reported: the bot does not count tokens for the extractive backend.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +42,7 @@ from .turns import SORRY, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
 log = logging.getLogger(__name__)
 
 MODEL_ID = "store-chatbot"
+CONVERSATION_HEADER = "X-Conversation-Id"
 
 
 class Message(BaseModel):
@@ -46,9 +58,12 @@ class CompletionRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[Message]
     stream: bool = False
+    conversation_id: str | None = None  # non-standard: from an earlier answer, to continue its conversation
 
 
-def create_router(runner: TurnRunner, settings: Any) -> APIRouter:
+def create_router(runner: TurnRunner, settings: Any,
+                  client: Callable[[Request], str | None] = lambda request: None) -> APIRouter:
+    """``client(request)``: the caller's address, for the per-address limit on order checks."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
     @router.get("/models")
@@ -58,34 +73,41 @@ def create_router(runner: TurnRunner, settings: Any) -> APIRouter:
                                             "owned_by": settings.store_name}]}
 
     @router.post("/chat/completions", responses={200: {"content": {"application/json": {}, "text/event-stream": {}}}})
-    async def chat_completions(body: CompletionRequest):
-        """OpenAI chat completions: a `chat.completion`, or `chat.completion.chunk` events then `data: [DONE]`."""
+    async def chat_completions(body: CompletionRequest, request: Request):
+        """OpenAI chat completions: a `chat.completion`, or `chat.completion.chunk` events then `data: [DONE]`.
+        Send the `X-Conversation-Id` header (or `conversation_id`) of an earlier answer to continue it."""
         try:
             question, history = _split(body.messages)
         except ValueError as exc:
             return _error(str(exc), "invalid_request_error", 400)
+        given = request.headers.get(CONVERSATION_HEADER) or body.conversation_id
+        conversation = await asyncio.to_thread(runner.conversation, (given or "").strip()[:64] or None, "api")
         try:
-            stream = await runner.start(TurnRequest(question, history=history, channel="api"))
+            stream = await runner.start(TurnRequest(question, conversation, history=history, channel="api",
+                                                    client=client(request)))
         except Busy as exc:
             return _error(str(exc), "server_busy", 503)
+        headers = {CONVERSATION_HEADER: conversation} if conversation else {}
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         try:
             await stream.ready()  # refused input is a 400 even when streaming, as with OpenAI
             if body.stream:
                 return StreamingResponse(_chunks(stream, completion_id), media_type="text/event-stream",
-                                         headers={"Cache-Control": "no-cache"})
+                                         headers={"Cache-Control": "no-cache", **headers})
             recorded = await stream.collect()
         except ChatbotError as exc:
             return _error(str(exc), "invalid_request_error", 400)
         except Exception:
             log.exception("answering failed")
             return _error(SORRY, "server_error", 500)
-        return {"id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": MODEL_ID,
-                "system_fingerprint": None,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": _with_sources(recorded.answer),
-                                                     "refusal": None},
-                             "logprobs": None, "finish_reason": "stop"}],
-                "usage": None, "sources": _sources(recorded)}
+        return JSONResponse({
+            "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": MODEL_ID,
+            "system_fingerprint": None,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": _with_sources(recorded.answer),
+                                                 "refusal": None},
+                         "logprobs": None, "finish_reason": "stop"}],
+            "usage": None, "sources": _sources(recorded), "conversation_id": recorded.conversation_id},
+            headers={CONVERSATION_HEADER: recorded.conversation_id} if recorded.conversation_id else headers)
 
     return router
 
@@ -120,7 +142,7 @@ async def _chunks(stream: AnswerStream, completion_id: str):
                 # the pieces already sent spell answer.text; what remains is the sources list
                 if item.answer.citations:
                     yield chunk({"content": _sources_text(item.answer)})
-                yield chunk({}, "stop", sources=_sources(item))
+                yield chunk({}, "stop", sources=_sources(item), conversation_id=item.conversation_id)
             else:
                 yield chunk({"content": item})
     except ChatbotError as exc:  # the OpenAI SDK raises APIError on an "error" event

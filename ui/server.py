@@ -58,6 +58,7 @@ from chatbot.ingest.live_catalog import LiveCatalog
 from chatbot.ingest.live_orders import LiveOrders
 
 from .origins import OriginGuard, parse_origins
+from .openai_api import CONVERSATION_HEADER
 from .turns import SORRY, AnswerLimiter, AnswerStream, Busy, Recorded, TurnRequest, TurnRunner
 from .webhooks import create_webhook_router
 
@@ -113,7 +114,8 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     origins = parse_origins(settings.allowed_origins)
     # CORS answers the browser's preflight for listed origins; the guard refuses everyone else outright
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type", "Authorization"], max_age=600)
+                       allow_headers=["Content-Type", "Authorization", CONVERSATION_HEADER],
+                       expose_headers=[CONVERSATION_HEADER], max_age=600)
     app.add_middleware(OriginGuard, allowed=origins, prefixes=("/api/", "/v1/"))
     if accounts is not None:
         from .auth import RoleGuard, create_auth_router
@@ -225,7 +227,7 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
 
     from .openai_api import create_router
 
-    app.include_router(create_router(runner, settings))
+    app.include_router(create_router(runner, settings, client=lambda request: client_address(request, proxies)))
     app.include_router(create_webhook_router(settings, _live_catalog(bot, settings), _live_orders(orders, settings)))
 
     import gradio as gr

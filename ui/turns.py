@@ -131,6 +131,19 @@ class TurnRunner:
                                 request.customer_hash)
         return {"asker": Asker(request.conversation_id, request.client, email)}
 
+    def conversation(self, conversation_id: str | None, channel: str) -> str | None:
+        """``conversation_id`` when this store issued it, else a new conversation's id. A client never names a
+        conversation into being: an id it makes up (or one of another store) starts a fresh one, so nobody can
+        plant an id that a shopper later proves orders under, and guessing one means guessing 128 random bits.
+        Runs in a worker thread (the store is blocking); None when the store fails (the turn still answers)."""
+        if conversation_id and self._known(conversation_id):
+            return conversation_id
+        try:
+            return self.store.start_conversation(channel)
+        except Exception:
+            log.exception("starting a conversation failed")
+            return None
+
     def _known(self, conversation_id: str) -> bool:
         try:
             self.store.latest_ticket(conversation_id)

@@ -191,7 +191,7 @@ class Chatbot:
         message, notice = self._clean(message)
         _ = self.retriever, self.generator  # loads happen outside the timings
         clock = Clock()
-        order_details = self._order_details(message)
+        order_details = self._order_details(message, asker)
         # order numbers and emails are not misspellings, nor "1043, ana@example.com" another language
         asked = self.spelling.fix(message) if self.spelling and not order_details else message
         # another language only when the message still reads as one with its typos fixed ("how do i reet my
@@ -206,11 +206,15 @@ class Chatbot:
         for piece in self._answer_message(asked, notice, product_id, history, clock, asker, order_details):
             yield replace(piece, question=message) if isinstance(piece, Answer) else piece
 
-    def _order_details(self, message: str) -> bool:
+    def _order_details(self, message: str, asker: Any = None) -> bool:
         """Whether the store has orders and the message gives an order number, email or postcode (then it is one
-        question about an order: "Where is #1043? My email is ana@example.com" is not cut in two)."""
+        question about an order: "Where is #1043? My email is ana@example.com" is not cut in two), or is the new
+        shipping address the order desk asked for (a street name is no misspelling, "Rua Augusta" no question in
+        Portuguese)."""
         if self.orders is None or not self.orders.active():
             return False
+        if self.orders.awaits_address(asker):
+            return True
         from chatbot.orders.identity import details
 
         given = details(message)

@@ -40,6 +40,17 @@ class LineItem:
     variant_id: str | None = None
     fulfillment_status: str | None = None  # "fulfilled", "partial", "pending", None
     requires_shipping: bool | None = None
+    refunded_quantity: int = 0  # how many of it were refunded (Shopify's refund line items); 0 when not known
+
+    @property
+    def kept(self) -> int:
+        """How many of it the shopper still has: the quantity less what was refunded."""
+        return max(0, (self.quantity or 0) - (self.refunded_quantity or 0))
+
+    @property
+    def refunded(self) -> bool:
+        """Every one of it was refunded (returned): it is no longer the shopper's."""
+        return bool(self.refunded_quantity) and not self.kept
 
 
 @dataclass
@@ -108,6 +119,9 @@ class Order:
         data = asdict(self)
         for key in ("source", "line", "id"):
             data.pop(key)
+        for item in data["items"]:  # an order with nothing refunded keeps the digest it had before the field came
+            if not item["refunded_quantity"]:
+                item.pop("refunded_quantity")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 

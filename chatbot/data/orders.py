@@ -46,7 +46,7 @@ _ORDER_FIELDS = ("platform", "platform_id", "name", "email", "financial_status",
                  "total_cents", "refunded_cents", "shipping_method", "shipping_zip", "shipping_country", "placed_at",
                  "paid_at", "fulfilled_at", "cancelled_at", "cancel_reason", "updated_at", "source")
 _ITEM_FIELDS = ("name", "quantity", "price_cents", "sku", "platform_id", "product_id", "variant_id",
-                "fulfillment_status", "requires_shipping")
+                "fulfillment_status", "requires_shipping", "refunded_quantity")
 _FULFILLMENT_FIELDS = ("status", "shipment_status", "tracking_company", "tracking_number", "tracking_url",
                        "shipped_at", "updated_at", "items")
 

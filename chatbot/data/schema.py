@@ -122,7 +122,9 @@ order_items = _table(
     sa.Column("name", sa.String(255), nullable=False), sa.Column("sku", sa.String(128), index=True),
     sa.Column("quantity", sa.Integer, nullable=False), sa.Column("price_cents", sa.Integer),
     sa.Column("product_id", sa.String(64)), sa.Column("variant_id", sa.String(64)),
-    sa.Column("fulfillment_status", sa.String(32)), sa.Column("requires_shipping", sa.Boolean))
+    sa.Column("fulfillment_status", sa.String(32)), sa.Column("requires_shipping", sa.Boolean),
+    # how many of the item were refunded (a returned item is no longer the shopper's); 0 when not known
+    sa.Column("refunded_quantity", sa.Integer, nullable=False, server_default="0"))
 # a shipment with its tracking. It names its order by the platform's order id (a fulfillment webhook carries no
 # more), so one that arrives before its order waits with ``order_id`` NULL and is joined when the order comes
 fulfillments = _table(

@@ -146,7 +146,8 @@ def _check(row: dict, order, answers: list, desk, store, conversation: str) -> t
         if order.cancelled:
             return "cancelled" in text, "cancellation not said"
         if not order.fulfillments:
-            day = say_date(ship_day(order.placed_at, zone, rules.cutoff_hour), today, weekday=True)
+            day = say_date(ship_day(order.placed_at, zone, rules.cutoff_hour, rules.closed), today,
+                           weekday=True)
             return day in text, f"ship day {day!r} missing"
         if all(f.shipment_status == "delivered" for f in order.fulfillments):
             when = say_date(local(order.fulfillments[-1].updated_at, zone).date(), today)
@@ -158,11 +159,12 @@ def _check(row: dict, order, answers: list, desk, store, conversation: str) -> t
     if kind == "expected_date":
         transit = transit_days(order.shipping_method, rules.delivery_days)
         if not order.fulfillments:
-            _, high = expected_arrival(ship_day(order.placed_at, zone, rules.cutoff_hour), transit)
+            _, high = expected_arrival(ship_day(order.placed_at, zone, rules.cutoff_hour, rules.closed), transit,
+                                      rules.closed)
         else:
             if order.fulfillments[0].shipment_status == "out_for_delivery":
                 return "out for delivery" in text, "out for delivery not said"
-            _, high = expected_arrival(local(order.fulfillments[0].shipped_at, zone).date(), transit)
+            _, high = expected_arrival(local(order.fulfillments[0].shipped_at, zone).date(), transit, rules.closed)
         day = say_date(high, today, weekday=True)
         return day.split(" (")[-1].rstrip(")") in text, f"expected day {day!r} missing"
     if kind == "items":

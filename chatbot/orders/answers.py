@@ -9,13 +9,14 @@ comes from. Shoppers read amounts and dates, never field names or status codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Callable
+from datetime import date, datetime, timedelta
+from typing import Callable, Container
 from zoneinfo import ZoneInfo
 
 from chatbot.common.types import Citation
 from chatbot.data.order_records import LineItem, Order
 from chatbot.orders.dates import (
+    OPEN,
     business_days_between,
     expected_arrival,
     local,
@@ -37,6 +38,7 @@ class Rules:
     delivery_days: str = "*=3-5"
     window_days: int = 30
     stuck_days: int = 3
+    closed: Container[date] = OPEN  # the store's public holidays and own closed days (``closed_days.ClosedDays``)
 
     @property
     def today(self) -> date:
@@ -135,7 +137,7 @@ def status(order: Order, rules: Rules, cite: Sources) -> Written:
     method = order.shipping_method or "Shipping"
     if not shipped:
         placed = order.placed_at
-        day = ship_day(placed, zone, rules.cutoff_hour) if placed else today
+        day = ship_day(placed, zone, rules.cutoff_hour, rules.closed) if placed else today
         text = f"{title(order)} was {placed_on(local(placed, zone).date(), today)} at " \
                f"{say_time(placed, zone)} and hasn't shipped yet." if placed else f"{title(order)} hasn't shipped yet."
         text += cite.order(order)
@@ -147,11 +149,14 @@ def status(order: Order, rules: Rules, cite: Sources) -> Written:
         cutoff = f"{rules.cutoff_hour % 12 or 12}{'pm' if rules.cutoff_hour >= 12 else 'am'}"
         rule = (f"Orders placed before {cutoff} Eastern on a business day ship the same day"
                 if placed and local(placed, zone).date() == day else
-                f"Orders placed after {cutoff} Eastern, or on a weekend, ship the next business day")
-        low, high = expected_arrival(day, transit)
-        text += f" {rule}, so it should ship {_on(day, today)}." + cite.page(SHIPPING)
-        text += f" {method} takes {_days(transit.low, transit.high)}, so it should arrive " \
-                f"{_between(low, high, today)}." + cite.page(SHIPPING)
+                f"Orders placed after {cutoff} Eastern, or on a weekend{' or holiday' if rules.closed else ''}, "
+                "ship the next business day")
+        low, high = expected_arrival(day, transit, rules.closed)
+        closed = _closed(local(placed, zone).date() if placed else today, day, rules)
+        text += f" {rule}, so it should ship {_on(day, today)}" + \
+            (f" (we're closed for {join(closed)})" if closed else "") + "." + cite.page(SHIPPING)
+        text += f" {method} takes {_days(transit.low, transit.high)}{_not_counted(day, high, rules)}, so it should " \
+                f"arrive {_between(low, high, today)}." + cite.page(SHIPPING)
         return Written(text)
     parts, handoff = [], None
     delivered_all = all(f.shipment_status == "delivered" for f in shipped)
@@ -174,13 +179,14 @@ def status(order: Order, rules: Rules, cite: Sources) -> Written:
         if f.shipment_status == "out_for_delivery":
             text += " The carrier says it's out for delivery today." + cite.order(order)
         elif on is not None:
-            low, high = expected_arrival(on, transit)
+            low, high = expected_arrival(on, transit, rules.closed)
             if high >= today:
-                text += f" {method} takes {_days(transit.low, transit.high)}, so it should arrive " \
+                text += f" {method} takes {_days(transit.low, transit.high)}{_not_counted(on, high, rules)}, so it " \
+                        "should arrive " \
                         f"{'by ' + say_date(high, today, weekday=True) if low <= today else _between(low, high, today)}" \
                         "." + cite.page(SHIPPING)
             else:
-                late = business_days_between(high, today)
+                late = business_days_between(high, today, rules.closed)
                 text += f" It was expected by {say_date(high, today)}." + cite.page(SHIPPING)
                 if late > rules.stuck_days:
                     handoff = "stuck"
@@ -218,6 +224,22 @@ def _tracking(f) -> str:
         return ""
     return f"tracking number is {f.tracking_number}" + (f", and you can follow it at {f.tracking_url}"
                                                          if f.tracking_url else "")
+
+
+def _closed(after: date, last: date, rules: Rules) -> list[str]:
+    """The names of the store's closed weekdays after ``after`` up to ``last`` ("Christmas Day"), each once."""
+    if not rules.closed or last <= after:
+        return []
+    named = getattr(rules.closed, "name", None)
+    days = [d for d in (after + timedelta(days=n) for n in range(1, (last - after).days + 1))
+            if d.weekday() < 5 and d in rules.closed]
+    return list(dict.fromkeys((named(d) if named else None) or "a holiday" for d in days))
+
+
+def _not_counted(after: date, last: date, rules: Rules) -> str:
+    """" (Christmas Day doesn't count)" when closed days fall in the transit days, else ""."""
+    names = _closed(after, last, rules)
+    return f" ({join(names)} {'doesn' if len(names) == 1 else 'don'}'t count)" if names else ""
 
 
 def _days(low: int, high: int) -> str:

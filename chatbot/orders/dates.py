@@ -2,8 +2,9 @@
 
 Everything is counted in the store's own zone (``store_timezone``): an order placed at 1:30pm Eastern ships that
 day, one placed at 2:05pm the next business day, whatever zone the server runs in. Business days are Monday to
-Friday (public holidays are not known to the store's data, so they are not skipped). Times come in as naive UTC,
-as the database keeps them.
+Friday less the store's closed days (``closed``: its public holidays and dates of its own, ``closed_days``), so an
+order placed on Christmas Eve afternoon ships on the 28th, and transit days skip the holiday too. Times come in as
+naive UTC, as the database keeps them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Container
 from zoneinfo import ZoneInfo
+
+OPEN: Container[date] = frozenset()  # no closed days but weekends
 
 
 def local(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -21,35 +25,35 @@ def local(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone)
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5
+def is_business_day(day: date, closed: Container[date] = OPEN) -> bool:
+    return day.weekday() < 5 and day not in closed
 
 
-def add_business_days(day: date, days: int) -> date:
-    """The business day ``days`` business days after ``day`` (Friday + 1 is Monday)."""
+def add_business_days(day: date, days: int, closed: Container[date] = OPEN) -> date:
+    """The business day ``days`` business days after ``day`` (Friday + 1 is Monday; a closed day is skipped)."""
     while days > 0:
         day += timedelta(days=1)
-        if is_business_day(day):
+        if is_business_day(day, closed):
             days -= 1
     return day
 
 
-def business_days_between(start: date, end: date) -> int:
+def business_days_between(start: date, end: date, closed: Container[date] = OPEN) -> int:
     """Business days after ``start`` up to and including ``end`` (0 when end is not after start)."""
     count, day = 0, start
     while day < end:
         day += timedelta(days=1)
-        count += is_business_day(day)
+        count += is_business_day(day, closed)
     return count
 
 
-def ship_day(placed: datetime, zone: ZoneInfo, cutoff_hour: int) -> date:
+def ship_day(placed: datetime, zone: ZoneInfo, cutoff_hour: int, closed: Container[date] = OPEN) -> date:
     """The day an order placed at ``placed`` ships: that day when placed before the cut-off on a business day,
     else the next business day."""
     at = local(placed, zone)
-    if is_business_day(at.date()) and at.hour < cutoff_hour:
+    if is_business_day(at.date(), closed) and at.hour < cutoff_hour:
         return at.date()
-    return add_business_days(at.date(), 1)
+    return add_business_days(at.date(), 1, closed)
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,9 @@ def transit_days(method: str | None, table: str) -> Transit:
     return Transit("", *entries.get("*", (3, 5)))
 
 
-def expected_arrival(shipped: date, transit: Transit) -> tuple[date, date]:
+def expected_arrival(shipped: date, transit: Transit, closed: Container[date] = OPEN) -> tuple[date, date]:
     """The first and last business day it should arrive."""
-    return add_business_days(shipped, transit.low), add_business_days(shipped, transit.high)
+    return add_business_days(shipped, transit.low, closed), add_business_days(shipped, transit.high, closed)
 
 
 def say_date(day: date, today: date | None = None, weekday: bool = False) -> str:

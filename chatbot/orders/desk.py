@@ -4,7 +4,9 @@
 shopper's orders; another responder takes it). In order:
 
 1. a yes/no to the bot's last question ("Shall I ask our team to start a return for the puzzle?") files the
-   request for staff (a ticket with the order and items in it; the shopper gets its reference) or drops it;
+   request for staff (a ticket with the order and items in it; the shopper gets its reference) or drops it; the
+   new address for an address change, when the bot asked for it, is read (``addresses``) and said back for a
+   yes/no first;
 2. the order: one this conversation proved (or a signed-in customer's own), or the number and email / postcode in
    this message or the last few turns, checked by ``identity.Gate``; nothing proved yet: ask for what is missing;
 3. the answer from the record (``answers``), or a question before any request; damage, a delivered parcel that
@@ -24,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 from chatbot.common.types import Citation
 from chatbot.data.order_records import LineItem, Order, number_digits, order_number_key
-from chatbot.orders import answers
+from chatbot.orders import addresses, answers
 from chatbot.orders.answers import CHANGES, RETURNS, Rules, Sources
 from chatbot.orders.asks import ask, asks_something, not_received, personal, store_wide, yes_no
+from chatbot.orders.closed_days import ClosedDays
 from chatbot.orders.dates import local, say_date
 from chatbot.orders.identity import Asker, Gate, details
 from chatbot.orders.staff import OrderFacts, facts
@@ -65,6 +68,7 @@ class OrderDesk:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.gate = Gate(orders, proofs, settings.order_max_failures, settings.order_lockout_minutes)
         self.zone = ZoneInfo(settings.store_timezone)
+        self.closed = ClosedDays(settings.store_holidays, settings.store_closed_days)  # public holidays
         self._count: tuple[float, int] = (0.0, 0)
 
     def active(self) -> bool:
@@ -79,7 +83,7 @@ class OrderDesk:
     def rules(self) -> Rules:
         s = self.settings
         return Rules(self.clock(), self.zone, s.ship_cutoff_hour, s.delivery_days, s.return_window_days,
-                     s.order_stuck_days)
+                     s.order_stuck_days, self.closed)
 
     # ---- the conversation
     def reply(self, message: str, asker: Asker | None, about_order: bool) -> OrderReply | None:
@@ -87,14 +91,22 @@ class OrderDesk:
         key = asker.conversation
         focus, pending = self.proofs.state(key) if key else (None, None)
         pending = pending or {}
-        given = details(message)
+        if pending.get("want") == "address":
+            said = self._new_address(message, pending, asker, focus)
+            if said is not None:
+                return said
+            pending = {}
+        # "change the address to 9 Pine St, Portland, ME 04101": the address's numbers are no order details
+        given = details(addresses.split(message)[0] if ask(message) == "address" else message)
         if pending.get("confirm"):
             answer = yes_no(message)
             if answer is not None:
                 self._keep(key, focus, None)
                 if not answer:
-                    return OrderReply("Okay, I won't send that request. Is there anything else about your order I "
-                                      "can help with?")
+                    again = " If the new address needs correcting, ask me to change the address again." \
+                        if pending.get("confirm") == "address" else ""
+                    return OrderReply("Okay, I won't send that request." + again + " Is there anything else about "
+                                      "your order I can help with?")
                 return self._file(pending, asker)
         proved = self.gate.proved(asker)
         wanted = pending.get("want")
@@ -221,13 +233,14 @@ class OrderDesk:
                                                       "items": [i.name for i in eligible]})
             return self._reply(f"{text} {question}", sources)
         if intent in ("cancel", "address"):
-            return self._change(order, intent, asker, rules, sources)
+            return self._change(order, intent, asker, rules, sources, message)
         written = answers.status(order, rules, sources)
         if written.handoff:
             return self._problem(order, message, asker, sources, written.text, written.handoff)
         return self._reply(written.text, sources)
 
-    def _change(self, order: Order, intent: str, asker: Asker, rules: Rules, sources: Sources) -> OrderReply:
+    def _change(self, order: Order, intent: str, asker: Asker, rules: Rules, sources: Sources,
+                message: str = "") -> OrderReply:
         what = "cancel it" if intent == "cancel" else "change its delivery address"
         if order.cancelled:
             return self._reply(answers.status(order, rules, sources).text, sources)
@@ -236,6 +249,8 @@ class OrderDesk:
                     f"{rules.window_days} days." + sources.page(RETURNS) if intent == "cancel" else ""
             return self._reply(f"Your order {order.name} has already shipped, so it's too late to {what}."
                                + sources.order(order) + later, sources)
+        if intent == "address":
+            return self._ask_address(order, asker, message, sources, rules)
         placed = local(order.placed_at, self.zone) if order.placed_at else None
         when = f" (you placed it on {say_date(placed.date(), rules.today)})" if placed else ""
         question = (f"Your order {order.name} hasn't shipped yet{when}." + sources.order(order) +
@@ -245,6 +260,56 @@ class OrderDesk:
         self._keep(asker.conversation, order.id, {"confirm": intent, "order": order.id,
                                                   "items": [i.name for i in order.items]})
         return self._reply(question, sources)
+
+    def _ask_address(self, order: Order, asker: Asker, message: str, sources: Sources, rules: Rules) -> OrderReply:
+        """An unshipped order's address change: the new address, said back for a yes/no (asked for first when the
+        request does not give it)."""
+        given = addresses.in_request(message)
+        if given is not None:
+            return self._confirm_address(order, given, asker)
+        placed = local(order.placed_at, self.zone) if order.placed_at else None
+        when = f" (you placed it on {say_date(placed.date(), rules.today)})" if placed else ""
+        self._keep(asker.conversation, order.id, {"want": "address", "order": order.id})
+        return self._reply(f"Your order {order.name} hasn't shipped yet{when}." + sources.order(order) +
+                           " Orders can be changed within 1 hour of placing them, so our team will check whether the "
+                           "address can still be changed." + sources.page(CHANGES) +
+                           " What's the new shipping address? Please write it in full: street and number, town or "
+                           f"city, state or province and ZIP/postcode, like \"{addresses.EXAMPLE}\".", sources)
+
+    def _new_address(self, message: str, pending: dict, asker: Asker, focus: str | None) -> OrderReply | None:
+        """The shopper's reply to "what's the new address?": said back for a yes/no, asked again when it can't be
+        an address, dropped on "no" or when they ask something else (None: the message is answered as usual)."""
+        order = self.orders.by_id(pending.get("order") or "")
+        if order is None or order.id not in {o.id for o in self.gate.proved(asker)}:
+            self._keep(asker.conversation, focus, None)
+            return None
+        if yes_no(message) is False or addresses.keeps_it(message):
+            self._keep(asker.conversation, focus, None)
+            return OrderReply(f"Okay, I'll leave the address of order {order.name} as it is. Is there anything else "
+                              "about your order I can help with?")
+        if addresses.asks_instead(message):  # "where is it now?": a question, answered as usual
+            self._keep(asker.conversation, focus, None)
+            return None
+        address = addresses.written(message)
+        wrong = addresses.problem(address)
+        if wrong is None:
+            return self._confirm_address(order, address, asker)
+        return OrderReply(f"Sorry, that doesn't look like a shipping address: {wrong}. Please write the new address "
+                          f"in full, like \"{addresses.EXAMPLE}\", or say \"no\" to keep the one on the order.")
+
+    def _confirm_address(self, order: Order, address: str, asker: Asker) -> OrderReply:
+        self._keep(asker.conversation, order.id, {"confirm": "address", "order": order.id, "address": address,
+                                                  "items": [i.name for i in order.items]})
+        return OrderReply(f"Change the shipping address of order {order.name} to: {address}? (yes/no)")
+
+    def awaits_address(self, asker: Asker | None) -> bool:
+        """Whether the bot asked this conversation for a new shipping address (its next message is one, not a
+        question to split, spell-check or read as another language)."""
+        key = asker.conversation if asker is not None else None
+        if not key:
+            return False
+        _, pending = self.proofs.state(key)
+        return bool(pending) and pending.get("want") == "address"
 
     def _problem(self, order: Order, message: str, asker: Asker, sources: Sources, said: str = "",
                  why: str = "") -> OrderReply:
@@ -265,7 +330,9 @@ class OrderDesk:
             return OrderReply(ASK_BOTH)
         kind = {"return": "Return", "cancel": "Cancellation", "address": "Address change"}[pending["confirm"]]
         items = [i for i in order.items if i.name in set(pending.get("items") or [])]
-        ref = self._ticket(asker, f"{kind} request: {_summary(order, items)}")
+        address = pending.get("address") if pending["confirm"] == "address" else None
+        ref = self._ticket(asker, f"{kind} request: {_summary(order, items)}"
+                                  + (f"; new shipping address: {address}" if address else ""))
         sources = Sources(self.policy)
         sources.order(order)
         if ref is None:
@@ -273,7 +340,7 @@ class OrderDesk:
                                f"{self.settings.support_contact} with your order number {order.name}.", sources,
                                handoff=True, reason="order_request")
         doing = {"return": f"start a return for {answers.names(items)}", "cancel": f"cancel order {order.name}",
-                 "address": f"change the delivery address of order {order.name}"}[pending["confirm"]]
+                 "address": f"change the shipping address of order {order.name} to {address}"}[pending["confirm"]]
         return self._reply(f"Done: I've asked our team to {doing}. Your reference is {ref}. They'll email you at the "
                            "address on the order with the next steps; I can't change orders myself.", sources,
                            handoff=True, reason="order_request")

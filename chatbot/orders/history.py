@@ -2,7 +2,8 @@
 
 ``owned_products(orders, catalog)`` turns orders into catalog product ids, the latest order's first, each once: an
 item's SKU when it is a catalog id (as the demo's and most stores' are), else the product whose name is the item's
-name. Cancelled orders and items the catalog no longer has are left out. ``verified_purchases(desk, asker,
+name. Cancelled orders, orders refunded in full, items whose every unit was refunded (returned: the shopper no
+longer has them; one of two refunded still leaves one) and items the catalog no longer has are left out. ``verified_purchases(desk, asker,
 catalog)`` reads only the orders the order desk's gate lets this asker read (a signed-in customer's own, or those
 proved in this conversation); an anonymous asker, or a store without orders, gets nothing and no order is read.
 Only product ids leave this module: no order number, date, amount or address.
@@ -22,11 +23,13 @@ def owned_products(orders: Iterable[Order], catalog: Iterable[Any]) -> tuple[str
     products = list(catalog)
     ids = {p.id for p in products}
     by_name = {p.name.strip().lower(): p.id for p in products}
-    latest = sorted((o for o in orders if not o.cancelled),
+    latest = sorted((o for o in orders if not o.cancelled and o.financial_status != "refunded"),
                     key=lambda o: o.placed_at or datetime.min, reverse=True)
     found: dict[str, None] = {}
     for order in latest:
         for item in order.items:
+            if item.refunded:
+                continue
             pid = item.sku if item.sku in ids else by_name.get((item.name or "").strip().lower())
             if pid is not None:
                 found.setdefault(pid, None)

@@ -2,7 +2,7 @@
 
 The return window (``return_window_days``, 30 by default) runs from the day the item was delivered, or the day it
 shipped when the carrier never reported a delivery. An item cannot be returned when its order was cancelled or
-refunded in full, when the catalog marks it final sale (engraved, personalised, clearance), when it has not shipped
+refunded in full, when every one of it was refunded already, when the catalog marks it final sale (engraved, personalised, clearance), when it has not shipped
 or arrived yet, or when its window has closed. Dates are the store's (``chatbot.orders.dates``).
 """
 
@@ -71,7 +71,7 @@ def eligibility(order: Order, today: date, zone: ZoneInfo, window_days: int,
         if order.cancelled:
             out.append(ItemReturn(item, False, "cancelled"))
             continue
-        if order.financial_status == "refunded":
+        if order.financial_status == "refunded" or item.refunded:
             out.append(ItemReturn(item, False, "refunded"))
             continue
         if final_sale(item):

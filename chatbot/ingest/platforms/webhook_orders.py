@@ -2,7 +2,8 @@
 
 - ``shopify_order``: the body of Shopify's ``orders/create``, ``orders/updated``, ``orders/cancelled`` (and
   ``orders/paid``, ``orders/fulfilled``, ``orders/partially_fulfilled``, the same order JSON). Its
-  ``fulfillments`` carry the tracking; refunds are summed from their successful refund transactions.
+  ``fulfillments`` carry the tracking; refunds are summed from their successful refund transactions, and each
+  line item's refunded quantity from the refunds' ``refund_line_items``.
 - ``shopify_fulfillment``: the body of ``fulfillments/create`` and ``fulfillments/update``, which names its order
   only by ``order_id``.
 - ``woocommerce_order``: the body of WooCommerce's ``order.created`` and ``order.updated``. WooCommerce itself has
@@ -68,6 +69,9 @@ def shopify_order(payload: dict[str, Any]) -> Order:
             product_id=_maybe_id(raw.get("product_id")), variant_id=_maybe_id(raw.get("variant_id")),
             fulfillment_status=_lower(raw.get("fulfillment_status")),
             requires_shipping=raw.get("requires_shipping") if isinstance(raw.get("requires_shipping"), bool) else None))
+    refunded = _shopify_refunded_quantities(payload)
+    for item in order.items:
+        item.refunded_quantity = min(item.quantity, refunded.get(item.platform_id, 0)) if item.platform_id else 0
     order.fulfillments = [shopify_fulfillment(f)[1] for f in _list(payload, "fulfillments")]
     shipped = [f.shipped_at for f in order.fulfillments if f.status not in ("cancelled", "error", "failure")]
     order.fulfilled_at = max(shipped) if shipped and order.fulfillment_status == "fulfilled" else None
@@ -104,6 +108,18 @@ def _shopify_refunded(payload: dict[str, Any]) -> int | None:
                     and transaction.get("status", "success") == "success":
                 total += _cents(transaction, "amount") or 0
     return total
+
+
+def _shopify_refunded_quantities(payload: dict[str, Any]) -> dict[str, int]:
+    """How many of each line item (by its id) the order's refunds gave back (``refund_line_items``)."""
+    counts: dict[str, int] = {}
+    for refund in _list(payload, "refunds"):
+        for line in _list(refund, "refund_line_items") if isinstance(refund, dict) else []:
+            line_id = _maybe_id(line.get("line_item_id")) if isinstance(line, dict) else None
+            quantity = line.get("quantity") if isinstance(line, dict) else None
+            if line_id and isinstance(quantity, int) and not isinstance(quantity, bool) and quantity > 0:
+                counts[line_id] = counts.get(line_id, 0) + quantity
+    return counts
 
 
 # WooCommerce's statuses in Shopify's words: (financial, fulfillment)
