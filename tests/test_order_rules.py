@@ -161,3 +161,14 @@ def test_a_holiday_setting_that_cannot_be_read_says_how_to_write_it(setting, val
 
     with pytest.raises(ConfigError, match=fix):
         Settings(**{setting: value})
+
+
+@pytest.mark.parametrize("zone, said", [("America/New_York", "2pm Eastern"), ("America/Los_Angeles", "2pm Pacific"),
+                                         ("Europe/Oslo", "2pm CET")])
+def test_the_cut_off_is_said_in_the_stores_own_zone(zone, said):
+    store = ZoneInfo(zone)
+    unshipped = _order(fulfillment_status=None, placed_at=datetime(2026, 12, 7, 20, 30), fulfillments=[])
+    written = status(unshipped, Rules(datetime(2026, 12, 7, 23, tzinfo=timezone.utc), store, 14, TABLE, 30, 3),
+                     Sources())
+    assert f"Orders placed " in written.text and f"{said}" in written.text, written.text
+    assert ("Eastern" in written.text) == (zone == "America/New_York")

@@ -24,6 +24,7 @@ from chatbot.orders.dates import (
     say_time,
     ship_day,
     transit_days,
+    zone_word,
 )
 from chatbot.orders.returns import ItemReturn, eligibility
 
@@ -147,9 +148,10 @@ def status(order: Order, rules: Rules, cite: Sources) -> Written:
             return Written(text + f" It was due to ship on {say_date(day, today)}, so I'm passing this to our team to "
                                   "check what is holding it up.", handoff="not_shipped_late")
         cutoff = f"{rules.cutoff_hour % 12 or 12}{'pm' if rules.cutoff_hour >= 12 else 'am'}"
-        rule = (f"Orders placed before {cutoff} Eastern on a business day ship the same day"
+        cutoff += " " + zone_word(zone, placed or rules.now)
+        rule = (f"Orders placed before {cutoff} on a business day ship the same day"
                 if placed and local(placed, zone).date() == day else
-                f"Orders placed after {cutoff} Eastern, or on a weekend{' or holiday' if rules.closed else ''}, "
+                f"Orders placed after {cutoff}, or on a weekend{' or holiday' if rules.closed else ''}, "
                 "ship the next business day")
         low, high = expected_arrival(day, transit, rules.closed)
         closed = _closed(local(placed, zone).date() if placed else today, day, rules)

@@ -25,6 +25,18 @@ def local(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone)
 
 
+# how shoppers name the US zones; any other zone by its abbreviation at the time ("CET", "AEDT")
+_ZONE_WORDS = {"America/New_York": "Eastern", "America/Detroit": "Eastern", "America/Toronto": "Eastern",
+               "America/Chicago": "Central", "America/Winnipeg": "Central", "America/Denver": "Mountain",
+               "America/Edmonton": "Mountain", "America/Phoenix": "Mountain", "America/Los_Angeles": "Pacific",
+               "America/Vancouver": "Pacific"}
+
+
+def zone_word(zone: ZoneInfo, moment: datetime) -> str:
+    """The store's zone as a shopper reads it after a time ("2pm Eastern", "2pm CET")."""
+    return _ZONE_WORDS.get(str(zone.key), "") or local(moment, zone).strftime("%Z") or str(zone.key)
+
+
 def is_business_day(day: date, closed: Container[date] = OPEN) -> bool:
     return day.weekday() < 5 and day not in closed
 
