@@ -1,0 +1,71 @@
+"""knowledge_files, knowledge_state, webhook_deliveries: the store's knowledge shared by every app replica
+(chatbot/data/knowledge_share.py) and the webhook deliveries already applied (chatbot/data/deliveries.py).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07
+
+Three new tables; nothing existing changes. Written by `python -m chatbot db revision` and read through.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('knowledge_files',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=500), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('seq'),
+    sa.UniqueConstraint('name')
+    )
+    with op.batch_alter_table('knowledge_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_knowledge_files_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_knowledge_files_version'), ['version'], unique=False)
+
+    op.create_table('knowledge_state',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('seq')
+    )
+    with op.batch_alter_table('knowledge_state', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_knowledge_state_created_at'), ['created_at'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('log', sa.String(length=32), nullable=False),
+    sa.Column('delivery_id', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('seq'),
+    sa.UniqueConstraint('log', 'delivery_id')
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_created_at'), ['created_at'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_created_at'))
+
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('knowledge_state', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_knowledge_state_created_at'))
+
+    op.drop_table('knowledge_state')
+    with op.batch_alter_table('knowledge_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_knowledge_files_version'))
+        batch_op.drop_index(batch_op.f('ix_knowledge_files_created_at'))
+
+    op.drop_table('knowledge_files')
