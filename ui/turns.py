@@ -131,6 +131,28 @@ class TurnRunner:
                                 request.customer_hash)
         return {"asker": Asker(request.conversation_id, request.client, email)}
 
+    def stored_history(self, conversation_id: str | None, turns: int = 20) -> list[dict]:
+        """The conversation's last ``turns`` shopper and bot messages as the database has them, for a request that
+        names its conversation but sends no history: the conversation goes on whichever replica answered before.
+        Staff messages are left out (the bot does not follow up on them); an unknown conversation has none."""
+        if not conversation_id:
+            return []
+        try:
+            transcript = self.store.get_transcript(conversation_id)
+        except InputError:
+            return []
+        except Exception:  # the shopper still gets an answer, as a new question
+            log.exception("reading the conversation's history failed")
+            return []
+        history = []
+        for entry in transcript:
+            if entry["role"] == "user":
+                history.append({"role": "user", "content": entry["text"]})
+            elif entry["role"] == "assistant":
+                ids = [p["id"] for p in entry.get("products") or [] if isinstance(p, dict) and p.get("id")]
+                history.append({"role": "assistant", "content": entry["text"], **({"products": ids} if ids else {})})
+        return history[-turns:]
+
     def _known(self, conversation_id: str) -> bool:
         try:
             self.store.latest_ticket(conversation_id)
@@ -202,7 +224,8 @@ class AnswerStream:
         try:
             taken = person_has_the_chat(self._runner.store, request.conversation_id, request.message)
             pieces = iter([taken]) if taken else self._runner.bot.stream(
-                request.message, product_id=request.product_id, history=request.history,
+                request.message, product_id=request.product_id,
+                history=request.history or self._runner.stored_history(request.conversation_id),
                 **self._runner.asker(request))
             for item in pieces:
                 if isinstance(item, Answer):

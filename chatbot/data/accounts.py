@@ -177,11 +177,15 @@ class AccountStore:
     def _failed(self, user, now: datetime) -> int:
         if user is None:
             return 1  # no such account: the same delay, and nothing to lock
-        failures = (user.failures or 0) + 1
-        locked = now + timedelta(minutes=self.lockout_minutes) if failures >= self.max_failures else None
+        # counted in the database (failures + 1, not a value read before): wrong passwords sent to two replicas at
+        # once both count, so the lock-out holds however the requests are spread
         with self._lock, self._engine.begin() as db:
-            db.execute(_users.update().where(_users.c.name == user.name).values(
-                failures=0 if locked else failures, locked_until=locked))
+            db.execute(_users.update().where(_users.c.name == user.name)
+                       .values(failures=sa.func.coalesce(_users.c.failures, 0) + 1))
+            failures = db.execute(sa.select(_users.c.failures).where(_users.c.name == user.name)).scalar_one()
+            if failures >= self.max_failures:
+                db.execute(_users.update().where(_users.c.name == user.name).values(
+                    failures=0, locked_until=now + timedelta(minutes=self.lockout_minutes)))
         return failures
 
     def session(self, token: str | None) -> Account | None:
