@@ -113,3 +113,30 @@ def test_a_webhook_delivery_is_claimed_once_across_replicas(database):
     assert first.claim(long_id) and not second.claim(long_id)
     for log in (first, second, orders):
         log.close()
+
+
+def test_index_share_sends_this_machines_edits_and_removals_to_every_replica(database, tmp_path):
+    from chatbot.common.errors import InputError
+    from chatbot.ingest.knowledge_sync import share_paths
+
+    a, b = replica(database, tmp_path / "a"), replica(database, tmp_path / "b")
+    knowledge = a.roots["knowledge"]
+    (knowledge / "policies").mkdir()
+    (knowledge / "policies" / "returns.md").write_text("Returns within 30 days.")
+    (knowledge / "policies" / "shipping.md").write_text("We ship to Canada.")
+    (knowledge / ".draft.md").write_text("not ready")  # hidden: the loaders skip it, so it is never shared
+    assert share_paths(a, [knowledge]) == ["knowledge/policies/returns.md", "knowledge/policies/shipping.md"]
+    b.pull()
+    assert (b.roots["knowledge"] / "policies" / "returns.md").read_text() == "Returns within 30 days."
+    assert not (b.roots["knowledge"] / ".draft.md").exists()
+
+    (knowledge / "policies" / "returns.md").write_text("Returns within 45 days.")
+    (knowledge / "policies" / "shipping.md").unlink()
+    assert share_paths(a, [knowledge]) == ["knowledge/policies/returns.md", "knowledge/policies/shipping.md"]
+    assert not (knowledge / "policies" / "shipping.md").exists()  # not brought back from the shared copy
+    b.pull()
+    assert (b.roots["knowledge"] / "policies" / "returns.md").read_text() == "Returns within 45 days."
+    assert not (b.roots["knowledge"] / "policies" / "shipping.md").exists()
+    assert share_paths(a, [knowledge]) == [] and b.shared.version() == 3  # unchanged: a re-index all the same
+    with pytest.raises(InputError, match="none of the shared knowledge folders"):
+        share_paths(a, [tmp_path])

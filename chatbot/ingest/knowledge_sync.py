@@ -98,3 +98,31 @@ class KnowledgeSync:
                 os.replace(partial, path)
                 changed.append(path)
         return changed
+
+
+def share_paths(sync: KnowledgeSync, paths: list[str | Path]) -> list[str]:
+    """Share the files under ``paths`` as they are here (``python -m chatbot index --share``): those whose bytes
+    differ from the shared copy, and the removal of shared files under them that are gone here. Returns the names
+    shared; the version goes up even when nothing differs, so every replica re-indexes."""
+    here: dict[str, Path] = {}
+    for path in map(Path, paths):
+        files = [path] if path.is_file() else [f for f in sorted(path.rglob("*")) if f.is_file() and not any(
+            part.startswith((".", "_")) for part in f.relative_to(path).parts)]
+        for file in files:
+            here[sync.name_of(file)] = file
+    prefixes = [sync.name_of(p).removesuffix("/.") + "/" for p in map(Path, paths) if p.is_dir()]
+    shared = sync.shared.files()
+    contents = {name: file.read_bytes() for name, file in here.items()}
+    changed = [name for name, content in contents.items() if shared.get(name) != content]
+    gone = [name for name, content in shared.items() if content is not None and name not in here
+            and any(name.startswith(prefix) for prefix in prefixes)]
+    with sync.changing() as change:  # the other replicas' changes come in first; this machine's files win
+        for name in changed:
+            here[name].write_bytes(contents[name])
+            change.touch(here[name])
+        for name in gone:
+            path = sync.path_of(name)
+            if path is not None:
+                path.unlink(missing_ok=True)
+                change.touch(path)
+    return sorted(changed + gone)
