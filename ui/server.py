@@ -82,6 +82,9 @@ class ChatRequest(BaseModel):
     product_id: str | None = None
     history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
     channel: Literal["widget", "chat", "api"] = "chat"
+    # the client's own key for this message (a UUID, say): a retry with the same key, after a lost connection or
+    # on another replica, gets the answer already stored for it instead of a second answer stored twice
+    request_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     # a shopper signed in on the store's site: their email and its hex HMAC-SHA256 with the store's identity secret
     # (``identity_secret``), made by the site's server; without both, or with a wrong hash, the shopper is anonymous
     customer_email: str | None = Field(default=None, max_length=254)
@@ -144,7 +147,8 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
         turn = TurnRequest(body.message, body.conversation_id, body.product_id,
                            [t.model_dump(exclude_none=True) for t in body.history], body.channel,
                            client=client_address(request, proxies),
-                           customer_email=body.customer_email, customer_hash=body.customer_hash)
+                           customer_email=body.customer_email, customer_hash=body.customer_hash,
+                           request_id=body.request_id)
         try:
             stream = await runner.start(turn)
         except Busy as exc:
@@ -348,7 +352,8 @@ def _health(bot: Any) -> dict:
     index = bot.retriever.index
     generator = bot.generator  # None after a failed load: answers are extractive then, and health says so
     health = {"status": "ok", "documents": len(index.documents), "chunks": len(index.chunks),
-              "generator": generator.name if generator is not None else "extractive"}
+              "generator": generator.name if generator is not None else "extractive",
+              "knowledge_version": getattr(bot, "knowledge_version", 0)}  # the shared version it answers from
     status = getattr(bot, "generator_health", None)
     if status is not None:  # the model's own state: answers go on (from the sources) whatever it is
         details = status()

@@ -58,7 +58,10 @@ messages = _table(
     # citations: [{doc_id, title, url, excerpt}]; products: the answer's product cards, so a conversation that is
     # shown again (a reload, another tab) looks as it did
     # product_id: the product page the shopper was on, as the page (or an API caller) names it: any length
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON))
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON),
+    # the client's key for this message (``request_id`` of POST /api/chat): a retry with it, after a lost
+    # connection or a replica that died mid-answer, is answered from this row instead of being stored twice
+    sa.Column("request_id", sa.String(64), unique=True, index=True))
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(

@@ -1,11 +1,12 @@
-"""knowledge_files, knowledge_state, webhook_deliveries: the store's knowledge shared by every app replica
-(chatbot/data/knowledge_share.py) and the webhook deliveries already applied (chatbot/data/deliveries.py).
+"""knowledge_files, knowledge_state, webhook_deliveries, messages.request_id: the store's knowledge shared by every
+app replica (chatbot/data/knowledge_share.py), the webhook deliveries already applied (chatbot/data/deliveries.py),
+and the client's key of a chat message, so a retry on another replica is not stored twice.
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07
 
-Three new tables; nothing existing changes. Written by `python -m chatbot db revision` and read through.
+Three new tables and one new nullable column (with a unique index); no existing row changes. Written by `python -m chatbot db revision` and read through.
 """
 
 import sqlalchemy as sa
@@ -53,9 +54,16 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_created_at'), ['created_at'], unique=False)
 
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('request_id', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_messages_request_id'), ['request_id'], unique=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_request_id'))
+        batch_op.drop_column('request_id')
+
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_created_at'))
 
