@@ -9,7 +9,6 @@ calls the agent window and the admin make from a browser).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal

@@ -47,8 +47,9 @@ class KnowledgeSync:
         for label, root in self.roots.items():
             if resolved == root or root in resolved.parents:
                 return f"{label}/{resolved.relative_to(root).as_posix()}"
-        raise InputError(f"{path} is in none of the shared knowledge folders ({', '.join(map(str, self.roots.values()))}); "
-                         "put it in the knowledge folder or upload it on the admin page")
+        folders = ", ".join(map(str, self.roots.values()))
+        raise InputError(f"{path} is in none of the shared knowledge folders ({folders}); put it in the knowledge "
+                         "folder or upload it on the admin page")
 
     def path_of(self, name: str) -> Path | None:
         """Where a shared file goes in this replica's folders; None for a label or path it does not have."""
