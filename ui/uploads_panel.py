@@ -77,6 +77,8 @@ def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, inde
     def add_files(files, kind_label: str, request: gr.Request, progress=gr.Progress()):
         actor, target = who(request), UPLOAD_KINDS.get(kind_label, "help")
         added, lines = [], []
+        if not files:
+            return ("Choose one or more files first.", gr.update(), *listed(), None)
         with knowledge.changing() as change:  # shared with every replica when the block ends
             for file in files or []:
                 try:
