@@ -70,6 +70,32 @@ def test_wrong_passwords_slow_down_then_lock_the_account(accounts):
     assert accounts.sign_in("ana", PASSWORD)[1].name == "ana"
 
 
+def test_wrong_passwords_spread_over_two_replicas_all_count(accounts, database):
+    # two app replicas (two stores on one database) each get wrong passwords at the same moments: every one counts
+    import threading
+
+    other = AccountStore(database.url, clock=accounts.clock, sleep=lambda seconds: None)
+    outcomes = []
+
+    def guess(store):
+        try:
+            store.sign_in("ana", "guess")
+        except SignInError as exc:
+            outcomes.append(str(exc))
+
+    try:
+        threads = [threading.Thread(target=guess, args=(store,)) for store in [accounts, other] * 2 + [accounts]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sum("locked" in o for o in outcomes) == 1 and len(outcomes) == 5  # the fifth locked it
+        with pytest.raises(SignInError, match="locked"):
+            other.sign_in("ana", PASSWORD)
+    finally:
+        other.close()
+
+
 def test_unknown_names_get_the_same_answer_and_delay(accounts):
     with pytest.raises(SignInError, match="wrong name or password"):
         accounts.sign_in("mallory", "guess")
