@@ -4,6 +4,7 @@ replicas (the hashing embedder isolates this from the models; tests/test_replica
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -78,3 +79,31 @@ def test_while_the_new_index_loads_questions_are_answered_from_the_old_one(tmp_p
     release.set()
     reload.join(10)
     assert bot.retriever is not old and bot.knowledge_version == 7
+
+
+def test_a_catalog_webhook_on_one_replica_reaches_the_other_and_its_retry_there_is_a_duplicate(tmp_path,
+                                                                                             fake_embedder):
+    from chatbot.data.deliveries import WebhookDeliveries
+    from chatbot.ingest.live_catalog import LiveCatalog
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    catalogs = []
+    for name in ("a", "b"):
+        bot, refresher, settings = replica(tmp_path / name, url, fake_embedder)
+        catalogs.append((bot, refresher, LiveCatalog(
+            settings.knowledge_dir, settings.index_dir, fake_embedder, Chunker(), on_change=refresher.changed_here,
+            deliveries=WebhookDeliveries(url, "catalog"), changing=refresher.changing)))
+    (bot_a, _, live_a), (bot_b, refresher_b, live_b) = catalogs
+    lantern = {"id": "fjord-lantern", "platform_id": "shopify:7006", "name": "Fjord Lantern", "price": 33.0,
+               "category": "Outdoor", "description": "A rechargeable camping lantern."}
+    assert live_a.apply("delivery-1", lambda: live_a.put_product("shopify:7006", lantern)) == "created"
+    assert "product:fjord-lantern" in bot_a.documents and bot_a.knowledge_version == 1
+    # the platform's retry of the same delivery reaches B: acknowledged, not applied twice
+    assert live_b.apply("delivery-1", lambda: live_b.put_product("shopify:7006", lantern)) == "duplicate"
+    refresher_b.refresh()  # what B's watcher does within knowledge_poll_s
+    assert "product:fjord-lantern" in bot_b.documents and bot_b.knowledge_version == 1
+    # the next change on B starts from A's file: both products are there, once each
+    kettle = {**lantern, "id": "harbor-kettle", "platform_id": "shopify:7007", "name": "Harbor Kettle"}
+    assert live_b.apply("delivery-2", lambda: live_b.put_product("shopify:7007", kettle)) == "created"
+    lines = (tmp_path / "b" / "knowledge" / "catalog" / "shopify-live.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["fjord-lantern", "harbor-kettle"]
