@@ -96,6 +96,35 @@ def test_wrong_passwords_spread_over_two_replicas_all_count(accounts, database):
         other.close()
 
 
+def test_replicas_starting_together_make_the_demo_accounts_once(database):
+    # every replica's start-up sets the demo staff accounts; started together, none fails and each account is one
+    import threading
+
+    from chatbot.data.demo_staff import ensure_demo_staff
+
+    stores = [AccountStore(database.url, sleep=lambda seconds: None) for _ in range(3)]
+    made, failures = [], []
+
+    def start(store):
+        try:
+            made.append(ensure_demo_staff(store, "demo-staff-secret-1"))
+        except Exception as exc:  # noqa: BLE001 - what a replica's start-up would die of
+            failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=start, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert failures == [] and all(len(accounts) == 2 for accounts in made) and len(made) == 3
+        assert sorted(a.name for a in stores[0].list()) == ["demo-admin", "demo-agent"]
+        assert stores[1].sign_in("demo-agent", "demo-staff-secret-1")[1].role == "agent"
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_unknown_names_get_the_same_answer_and_delay(accounts):
     with pytest.raises(SignInError, match="wrong name or password"):
         accounts.sign_in("mallory", "guess")

@@ -123,13 +123,19 @@ class AccountStore:
         if role not in ROLES:
             raise InputError(f"role {role!r} must be one of {', '.join(ROLES)}")
         _check_password_length(password)
-        with self._lock, self._engine.begin() as db:
-            exists = db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first() is not None
-            if exists:
-                db.execute(_sessions.delete().where(_sessions.c.user_name == name))
-                db.execute(_users.update().where(_users.c.name == name).values(
-                    role=role, password_hash=hash_password(password), failures=0, locked_until=None))
-        return Account(name, role) if exists else self.add(name, role, password)
+        for attempt in (1, 2):
+            with self._lock, self._engine.begin() as db:
+                if db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first() is not None:
+                    db.execute(_sessions.delete().where(_sessions.c.user_name == name))
+                    db.execute(_users.update().where(_users.c.name == name).values(
+                        role=role, password_hash=hash_password(password), failures=0, locked_until=None))
+                    return Account(name, role)
+            try:
+                return self.add(name, role, password)
+            except (InputError, sa.exc.IntegrityError):
+                if attempt == 2:
+                    raise
+                # replicas starting together: another one made the account just now; set it as it is
 
     def remove(self, name: str) -> None:
         with self._lock, self._engine.begin() as db:
