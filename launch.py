@@ -18,7 +18,10 @@ accounts are made (``chatbot.data.demo_staff``). The database (SQLite in the
 data folder, or ``CHATBOT_DATABASE_URL``, e.g. PostgreSQL) is brought to the
 newest schema first, keeping what it holds (``chatbot.data.migrations``).
 On the demo store, the demo's orders (``demo/``) are imported into the database
-when it has none yet.
+when it has none yet. Several replicas may share one database: the files another
+replica uploaded or changed are written into this one's folders before it indexes,
+and it re-indexes whenever the shared knowledge version moves
+(``chatbot.converse.knowledge_watch``).
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ if str(ROOT) not in sys.path:  # started as `python /elsewhere/launch.py` withou
 
 from chatbot.config import Settings  # noqa: E402 (after the path above)
 from chatbot.converse.chatbot import Chatbot, make_embedder  # noqa: E402
+from chatbot.converse.knowledge_watch import KnowledgeRefresher  # noqa: E402
 from chatbot.data.folder import prepare_data_folder  # noqa: E402
 from chatbot.ingest.chunking import Chunker  # noqa: E402
 from chatbot.ingest.indexer import update_index  # noqa: E402
+from chatbot.ingest.knowledge_sync import KnowledgeSync  # noqa: E402
 from chatbot.ingest.uploads import UploadFolder, knowledge_paths  # noqa: E402
 
 
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     settings, folder = prepare_data_folder(settings)
     (logging.info if folder.persistent else logging.warning)("%s", folder.describe())
     upgrade_database(settings.database_url)  # before the minutes of indexing: a bad database fails at once
+    sync = shared_knowledge(settings)  # what other replicas uploaded or changed, into this one's folders first
     embedder = make_embedder(settings)
     report = update_index(knowledge_paths(settings), settings.index_dir, embedder,
                           Chunker(settings.chunk_size, settings.chunk_overlap), max_file_bytes=settings.max_file_bytes)
@@ -67,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     for problem in report.problems:
         logging.warning("%s", problem)
     bot = Chatbot(settings, embedder=embedder)
+    bot.knowledge_version = sync.version
     bot.warm_up()
+    refresher = KnowledgeRefresher(bot, settings, sync)
+    refresher.watch()  # another replica's upload, re-index or catalog change: re-indexed here within seconds
 
     import uvicorn
 
@@ -97,8 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     staff_demo = STAFF_DEMO_READY if demo_staff else STAFF_DEMO_OFF if on_space else None
     server = create_server(bot, store, settings, gradio_app=create_app(bot, store, settings, staff_demo=staff_demo),
                            agent_app=create_agent_app(bot, store, settings, accounts),
-                           admin_app=create_admin_app(bot, store, settings, accounts), accounts=accounts,
-                           storage=folder, orders=orders)
+                           admin_app=create_admin_app(bot, store, settings, accounts, refresher),
+                           accounts=accounts, storage=folder, orders=orders, knowledge=refresher)
     logging.info("serving on http://%s:%d (shopper chat /, agents /agent, admin /admin, API /api, "
                  "OpenAI-compatible /v1, widget /widget.js)", args.host, args.port)
     # the shopper's address behind a proxy is the app's to decide (settings.trusted_proxies, chatbot.common.proxies):
@@ -117,8 +126,22 @@ def load_demo_orders(orders) -> None:
     except ChatbotError as exc:
         logging.warning("demo orders not imported: %s", exc)
         return
+    except Exception as exc:  # replicas starting together: another one imported them at the same moment
+        logging.warning("demo orders not imported here (%s); %d order(s) are in the database", exc, orders.count())
+        return
     for result in results or []:
         logging.info("demo orders: %s", result.summary().replace("\n  ", "; "))
+
+
+def shared_knowledge(settings) -> KnowledgeSync:
+    """The knowledge every replica shares (in the database), with this replica's folders brought up to date."""
+    from chatbot.data.knowledge_share import SharedKnowledge
+
+    sync = KnowledgeSync(SharedKnowledge(settings.database_url),
+                         {"knowledge": settings.knowledge_dir, "uploads": settings.uploads_dir})
+    changed = sync.pull()
+    logging.info("shared knowledge at version %d: %d file(s) written from the database", sync.version, len(changed))
+    return sync
 
 
 def upgrade_database(url: str) -> None:

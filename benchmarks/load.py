@@ -23,6 +23,15 @@ Every scenario starts a fresh server, so no cache carries over. Systems:
 
     .venv/bin/python benchmarks/load.py [--systems baseline,workers1,workers2] [--json out.json]
 
+With ``--replicas N`` each system runs as N app processes sharing one database
+(a throwaway PostgreSQL from ``tests/pg_server.py``, each replica with its own
+data folder), and the shoppers' requests go to them in turn, as a round-robin
+load balancer sends them. ``--generator openai`` answers through one
+``python -m llama_cpp.server`` on the bundled model, shared by every replica
+(``--model-threads`` threads), instead of each app's own model workers:
+
+    .venv/bin/python benchmarks/load.py --systems workers2 --replicas 2 --generator openai --rates ""
+
 Prints a table per scenario and the ratios to the baseline. Stops every
 server it started. Traffic goes to 127.0.0.1 only.
 """
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -95,25 +105,42 @@ def _pct(values: list[float], p: float) -> float | None:
 
 
 # ---- one server per scenario
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path, args: tuple[str, ...] = ()):
+    """One ``launch.py``; with ``database_url`` it shares that database (a replica), else it has its own SQLite."""
+
+    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path, args: tuple[str, ...] = (),
+                 database_url: str | None = None):
         self.name, self.env, self.index_dir, self.workdir = name, env, index_dir, workdir
         self.args = args  # more arguments for launch.py (``--knowledge DIR``)
+        self.database_url = database_url
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
     def __enter__(self) -> "Server":
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        db = self.workdir / f"{self.name}-{port}.sqlite3"
+        self.start()
+        self.wait()
+        return self
+
+    def start(self) -> None:
+        port = _free_port()
+        db = self.database_url or f"sqlite:///{self.workdir / f'{self.name}-{port}.sqlite3'}"
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-               "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": f"sqlite:///{db}", **self.env}
+               "CHATBOT_INDEX_DIR": str(self.index_dir), "CHATBOT_DATABASE_URL": db, **self.env}
+        if self.database_url:  # a replica: its own uploads beside its own index
+            env["CHATBOT_UPLOADS_DIR"] = str(self.index_dir.parent / "uploads")
         self.log = open(self.workdir / f"{self.name}-{port}.log", "w")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "launch.py"), "--port", str(port), *self.args],
                                      cwd=ROOT,
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
+
+    def wait(self) -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -121,7 +148,7 @@ class Server:
             try:
                 health = httpx.get(f"{self.url}/api/health", timeout=2).json()
                 if health.get("generator_state") in ("ready", None) and health.get("status") == "ok":
-                    return self
+                    return
             except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.5)
@@ -137,8 +164,98 @@ class Server:
         self.log.close()
 
 
+class Replicas:
+    """``count`` app replicas on one database, each with its own index folder (the first builds it, the others
+    start from a copy); ``urls`` are theirs, for the client to take in turn."""
+
+    def __init__(self, name: str, env: dict[str, str], index_dir: Path, workdir: Path, count: int,
+                 database_url: str):
+        self.servers = [Server(f"{name}-r{i + 1}", env, index_dir if i == 0 else workdir / f"replica-{i + 1}" / "index",
+                               workdir, database_url=database_url) for i in range(count)]
+        self.urls: list[str] = []
+
+    def __enter__(self) -> "Replicas":
+        first = self.servers[0]
+        if not (first.index_dir / "CURRENT").exists():  # the first replica indexes; the others copy its index
+            with first:
+                pass
+        for server in self.servers[1:]:
+            shutil.rmtree(server.index_dir, ignore_errors=True)
+            shutil.copytree(first.index_dir, server.index_dir)
+        try:
+            for server in self.servers:
+                server.start()
+            for server in self.servers:
+                server.wait()
+        except BaseException:
+            self.__exit__()
+            raise
+        self.urls = [server.url for server in self.servers]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self.servers:
+            if server.proc is not None:
+                server.__exit__()
+
+
+class ModelServer:
+    """``python -m llama_cpp.server`` on the bundled model, the one model every replica asks (``--generator
+    openai``); ``env`` points an app at it."""
+
+    def __init__(self, workdir: Path, threads: int):
+        self.workdir, self.threads = workdir, threads
+
+    def __enter__(self) -> "ModelServer":
+        sys.path.insert(0, str(ROOT))
+        from chatbot.answer.generation.llamacpp import bundled_smollm2_path
+
+        port = _free_port()
+        self.log = open(self.workdir / "model-server.log", "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", bundled_smollm2_path(),
+                                      "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+                                      "--n_threads", str(self.threads)], stdout=self.log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 180
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the model server exited; see {self.log.name}")
+            try:
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the model server did not start; see {self.log.name}")
+            time.sleep(0.5)
+        self.env = {"CHATBOT_GENERATOR": "openai", "CHATBOT_OPENAI_BASE_URL": url, "OPENAI_API_KEY": "unused",
+                    "CHATBOT_GENERATOR_WORKERS": "0"}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
 # ---- clients
-async def ask(client: httpx.AsyncClient, url: str, question: str) -> Outcome:
+class RoundRobin:
+    """The replicas' URLs, taken in turn, as a round-robin load balancer spreads requests."""
+
+    def __init__(self, urls: str | list[str]):
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        self.turn = 0
+
+    def next(self) -> str:
+        self.turn += 1
+        return self.urls[(self.turn - 1) % len(self.urls)]
+
+
+async def ask(client: httpx.AsyncClient, url: "str | RoundRobin", question: str) -> Outcome:
+    url = url.next() if isinstance(url, RoundRobin) else url
     started = time.perf_counter()
     ttft = None
     try:
@@ -183,8 +300,9 @@ def closed_loop_questions(mix: bool, sessions: int, per_session: int, seed: int)
     return plan
 
 
-async def closed_loop(url: str, plan: list[list[str]]) -> Run:
+async def closed_loop(url: "str | list[str]", plan: list[list[str]]) -> Run:
     run = Run()
+    url = RoundRobin(url)
 
     async def shopper(client, questions):
         for question in questions:
@@ -197,7 +315,8 @@ async def closed_loop(url: str, plan: list[list[str]]) -> Run:
     return run
 
 
-async def open_loop(url: str, rate: float, seconds: float, seed: int) -> Run:
+async def open_loop(url: "str | list[str]", rate: float, seconds: float, seed: int) -> Run:
+    url = RoundRobin(url)
     rng = random.Random(seed)
     run = Run()
     distinct = list(QUESTIONS["distinct"])
@@ -233,7 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", help="write all figures here")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="app processes per system, sharing one PostgreSQL; requests go to them in turn")
+    parser.add_argument("--generator", choices=["default", "openai"], default="default",
+                        help="openai: one llama.cpp model server (the bundled model) for every replica")
+    parser.add_argument("--model-threads", type=int, default=2, help="the model server's threads (--generator openai)")
     args = parser.parse_args(argv)
+    if args.replicas < 1:
+        parser.error(f"--replicas {args.replicas}: give 1 or more app processes")
     names = [n.strip() for n in args.systems.split(",") if n.strip()]
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown:
@@ -243,18 +369,38 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
     index_dir = workdir / "index"
     results: dict[str, dict] = {}
+    stack = contextlib.ExitStack()
     try:
+        model = stack.enter_context(ModelServer(workdir, args.model_threads)) if args.generator == "openai" else None
+        database = None
+        if args.replicas > 1 or model is not None:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from pg_server import PostgresServer
+
+            database = PostgresServer().start()
+            stack.callback(database.stop)
+
+        def system(name: str):
+            """The system as the shoppers reach it: one server, or replicas on one fresh database."""
+            env = {**SYSTEMS[name], **(model.env if model is not None else {})}
+            if database is None:
+                return Server(name, env, index_dir, workdir)
+            return Replicas(name, env, index_dir, workdir, args.replicas, database.new_database("load"))
+
+        def urls(running) -> list[str]:
+            return running.urls if isinstance(running, Replicas) else [running.url]
+
         for name in names:
             results[name] = {}
             for scenario, mix in (("distinct", False), ("mix", True)):
                 plan = closed_loop_questions(mix, args.sessions, args.per_session, args.seed)
-                with Server(name, SYSTEMS[name], index_dir, workdir) as server:
-                    results[name][scenario] = asyncio.run(closed_loop(server.url, plan)).summary()
+                with system(name) as server:
+                    results[name][scenario] = asyncio.run(closed_loop(urls(server), plan)).summary()
                 print(f"{name:9} {scenario:8} {_line(results[name][scenario])}", flush=True)
             best = None
             for rate in rates:
-                with Server(name, SYSTEMS[name], index_dir, workdir) as server:
-                    summary = asyncio.run(open_loop(server.url, rate, args.rate_seconds, args.seed)).summary()
+                with system(name) as server:
+                    summary = asyncio.run(open_loop(urls(server), rate, args.rate_seconds, args.seed)).summary()
                 results[name][f"open {rate:g}/s"] = summary
                 print(f"{name:9} open {rate:<4g}/s {_line(summary)}", flush=True)
                 if summary["p95_s"] is None or summary["p95_s"] > P95_TARGET_S or summary["errors"] or summary["busy"]:
@@ -262,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
                 best = rate
             results[name]["max_rate_p95_under_3s"] = best
     finally:
+        stack.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()

@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="index folder (default: settings index_dir, 'index')")
     p.add_argument("--rebuild", action="store_true", help="start from empty instead of updating")
     p.add_argument("--strict", action="store_true", help="exit 1 if any file could not be loaded")
+    p.add_argument("--share", action="store_true",
+                   help="also share the files with every app replica through the database (database_url): each "
+                        "writes them into its own folders and re-indexes within knowledge_poll_s. PATHs must be in "
+                        "the knowledge folder (knowledge_dir) or the uploads folder (uploads_dir)")
 
     p = sub.add_parser("import", help="read a Shopify or WooCommerce products export, or a Judge.me or Shopify "
                                       "Product Reviews export, into the knowledge folder")
@@ -222,6 +226,18 @@ def _index(args, settings: Settings) -> int:
         for problem in report.problems:
             print(f"warning: {problem}", file=sys.stderr)
         print(f"{settings.index_dir}: {report.summary()}")
+    if args.share and args.paths:
+        from chatbot.data.knowledge_share import SharedKnowledge
+        from chatbot.ingest.knowledge_sync import KnowledgeSync, share_paths
+
+        sync = KnowledgeSync(SharedKnowledge(settings.database_url),
+                             {"knowledge": settings.knowledge_dir, "uploads": settings.uploads_dir})
+        try:
+            names = share_paths(sync, args.paths)
+        finally:
+            sync.shared.close()
+        print(f"shared {len(names)} changed file(s) with the app replicas as knowledge version {sync.version}; "
+              "each re-indexes within knowledge_poll_s")
     return 1 if args.strict and any(report.problems for report in reports) else 0
 
 

@@ -132,6 +132,8 @@ class Settings:
     #                           bounded by its workers, so cached, FAQ and quoted answers need not wait behind it
     max_queue: int = 64  # waiting chat requests beyond which new ones get "busy, try again"
     session_hours: float = 12.0  # an agent's or admin's sign-in lasts this long
+    knowledge_poll_s: float = 2.0  # how often a replica checks the database for knowledge another replica changed
+    #                                (an upload, a removal, a re-index, a catalog webhook) and re-indexes; 0 = never
     demo_staff_password: str = field(default="", repr=False)  # set (10+ characters, e.g. as a Space secret):
     #                     start-up creates demo-agent and demo-admin with this password and the shopper page links
     #                     to /signin; "" = no demo accounts. Never printed; there is no default password
@@ -192,7 +194,7 @@ class Settings:
             raise ConfigError(f"setting {exc}") from None
         if not 0 <= self.worker_nice <= 19:
             raise ConfigError(f"setting worker_nice={self.worker_nice} must be between 0 and 19")
-        for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker"):
+        for name in ("generator_workers", "worker_memory_mb", "model_queue_per_worker", "knowledge_poll_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be 0 or more")
         for name in ("generation_deadline_s", "model_wait_s", "openai_first_token_s"):

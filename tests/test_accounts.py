@@ -70,6 +70,61 @@ def test_wrong_passwords_slow_down_then_lock_the_account(accounts):
     assert accounts.sign_in("ana", PASSWORD)[1].name == "ana"
 
 
+def test_wrong_passwords_spread_over_two_replicas_all_count(accounts, database):
+    # two app replicas (two stores on one database) each get wrong passwords at the same moments: every one counts
+    import threading
+
+    other = AccountStore(database.url, clock=accounts.clock, sleep=lambda seconds: None)
+    outcomes = []
+
+    def guess(store):
+        try:
+            store.sign_in("ana", "guess")
+        except SignInError as exc:
+            outcomes.append(str(exc))
+
+    try:
+        threads = [threading.Thread(target=guess, args=(store,)) for store in [accounts, other] * 2 + [accounts]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sum("locked" in o for o in outcomes) == 1 and len(outcomes) == 5  # the fifth locked it
+        with pytest.raises(SignInError, match="locked"):
+            other.sign_in("ana", PASSWORD)
+    finally:
+        other.close()
+
+
+def test_replicas_starting_together_make_the_demo_accounts_once(database):
+    # every replica's start-up sets the demo staff accounts; started together, none fails and each account is one
+    import threading
+
+    from chatbot.data.demo_staff import ensure_demo_staff
+
+    stores = [AccountStore(database.url, sleep=lambda seconds: None) for _ in range(3)]
+    made, failures = [], []
+
+    def start(store):
+        try:
+            made.append(ensure_demo_staff(store, "demo-staff-secret-1"))
+        except Exception as exc:  # noqa: BLE001 - what a replica's start-up would die of
+            failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=start, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert failures == [] and all(len(accounts) == 2 for accounts in made) and len(made) == 3
+        assert sorted(a.name for a in stores[0].list()) == ["demo-admin", "demo-agent"]
+        assert stores[1].sign_in("demo-agent", "demo-staff-secret-1")[1].role == "agent"
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_unknown_names_get_the_same_answer_and_delay(accounts):
     with pytest.raises(SignInError, match="wrong name or password"):
         accounts.sign_in("mallory", "guess")

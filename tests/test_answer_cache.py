@@ -41,6 +41,15 @@ def test_scope_is_part_of_the_key():
     assert cache.get("is it waterproof", None, lambda c: True) is None
 
 
+def test_an_answer_of_an_earlier_knowledge_version_is_never_served():
+    # another replica re-indexed (the shared version went from 3 to 4): even an answer whose chunks are all still
+    # indexed is not replayed, since a new document may now answer the question better
+    cache = AnswerCache()
+    cache.put("Do you ship to Canada?", None, answer("Yes [1].", "c1"), version=3)
+    assert cache.get("do you ship to canada", None, lambda c: True, version=4) is None
+    assert cache.get("do you ship to canada", None, lambda c: True, version=3).text == "Yes [1]."
+
+
 def test_an_answer_citing_a_chunk_that_is_gone_is_dropped():
     cache = AnswerCache()
     cache.put("q", None, answer("A [1][2].", "c1", "c2"))

@@ -182,3 +182,28 @@ def test_chat_keeps_one_conversation_so_a_proved_order_holds_and_ask_stays_one_s
     assert one_shot.returncode == 0 and order.items[0].name not in one_shot.stdout
     proved = cli("ask", f"what's in order {order.number}? {order.email}", "--index", str(demo_index), env_extra=env)
     assert all(item.name in proved.stdout for item in order.items), proved.stdout
+
+
+def test_index_share_sends_the_files_to_the_app_replicas_database(tmp_path):
+    from chatbot.data.knowledge_share import SharedKnowledge
+
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "policies").mkdir(parents=True)
+    (knowledge / "policies" / "gift-wrap.md").write_text("# Gift wrap\n\nGift wrapping costs $4.50 per order.\n")
+    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    env = {"CHATBOT_DATABASE_URL": url, "CHATBOT_KNOWLEDGE_DIR": str(knowledge),
+           "CHATBOT_UPLOADS_DIR": str(tmp_path / "uploads")}
+    proc = cli("index", str(knowledge), "--index", str(tmp_path / "index"), "--share", env_extra=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "shared 1 changed file(s) with the app replicas as knowledge version 1" in proc.stdout
+    shared = SharedKnowledge(url)
+    try:
+        assert shared.files() == {"knowledge/policies/gift-wrap.md":
+                                  b"# Gift wrap\n\nGift wrapping costs $4.50 per order.\n"}
+    finally:
+        shared.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.md").write_text("# Notes\n\nWe ship on weekdays.\n")
+    outside = cli("index", str(elsewhere), "--index", str(tmp_path / "index"), "--share", env_extra=env)
+    assert outside.returncode == 2 and "none of the shared knowledge folders" in outside.stderr

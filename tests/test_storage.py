@@ -86,6 +86,25 @@ def test_product_id_falls_back_to_the_answers_product(store, database):
     assert database.rows("SELECT product_id FROM messages") == [{"product_id": "HP-1007"}]
 
 
+def test_a_retried_message_is_stored_once_whichever_replica_records_it(store, database):
+    # two replicas (two stores on one database) record the same message under the client's key: one row
+    other = ConversationStore(database.url)
+    try:
+        conversation, first = store.record_turn(None, "Can I return a gift card?", answer(), request_id="key-0001")
+        again = other.record_turn(conversation, "Can I return a gift card?", answer("Another wording."),
+                                  request_id="key-0001")
+        assert again == (conversation, first)
+        stored = other.turn_for_request("key-0001")
+        assert stored["message_id"] == first and stored["answer"] == "Returns are accepted within 30 days."
+        assert stored["citations"][0]["doc_id"] == "policies/returns.md"
+        assert store.record_turn(conversation, "Can I return a gift card?", answer(), request_id="key-0002")[1] != first
+        rows = database.rows(f"SELECT request_id FROM messages WHERE conversation_id = '{conversation}'")
+        assert sorted(r["request_id"] for r in rows) == ["key-0001", "key-0002"]
+        assert store.turn_for_request("never-sent") is None and store.turn_for_request("bad\x00key") is None
+    finally:
+        other.close()
+
+
 def test_unknown_conversation_is_refused(store):
     with pytest.raises(InputError, match="unknown conversation id 'nope'"):
         store.record_turn("nope", "hi", answer())

@@ -74,11 +74,12 @@ def dashboard(store, bot=None) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.Data
     return summary, per_day, outcomes, missing, topics
 
 
-def build_admin_tab(bot, store, settings, who=lambda request: "admin") -> dict:
-    """``who(request)`` names the signed-in admin for the audit log."""
+def build_admin_tab(bot, store, settings, who=lambda request: "admin", knowledge=None) -> dict:
+    """``who(request)`` names the signed-in admin for the audit log; ``knowledge`` shares uploads with the other
+    replicas (``ui.uploads_panel``)."""
     with gr.Column() as panel:
         stats = gr.Markdown(elem_id="index-stats")
-        list_on_load = build_uploads_panel(bot, store, settings, who, stats, index_stats_markdown)
+        list_on_load = build_uploads_panel(bot, store, settings, who, stats, index_stats_markdown, knowledge)
         gr.Markdown("## Dashboard")
         refresh = gr.Button("Refresh dashboard", elem_id="refresh-dashboard")
         summary = gr.Markdown(elem_id="dashboard-summary")

@@ -160,14 +160,15 @@ def create_agent_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
     return app
 
 
-def create_admin_app(bot, store, settings=None, accounts=None) -> gr.Blocks:
+def create_admin_app(bot, store, settings=None, accounts=None, knowledge=None) -> gr.Blocks:
     """The store admin: documents, re-indexing and the dashboard (signed-in admins only).
 
-    With ``accounts``, the audit log names the admin who acted."""
+    With ``accounts``, the audit log names the admin who acted; with ``knowledge`` (a ``KnowledgeRefresher``),
+    uploads and re-indexes reach every replica."""
     settings = settings or bot.settings
     with gr.Blocks(title=f"{settings.store_name} · admin") as app:
         _staff_header(settings, "store admin")
-        admin = build_admin_tab(bot, store, settings, _who(accounts, "admin"))
+        admin = build_admin_tab(bot, store, settings, _who(accounts, "admin"), knowledge)
         for event in admin["load"]:
             app.load(*event)
     app.extra_css = CSS

@@ -51,6 +51,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from chatbot.common.errors import ChatbotError, InputError
 from chatbot.common.proxies import TrustedProxies
+from chatbot.converse.knowledge_watch import KnowledgeRefresher
 from chatbot.converse.starters import example_questions
 from chatbot.data.tickets import ticket_ref
 from chatbot.ingest.chunking import Chunker
@@ -82,6 +83,9 @@ class ChatRequest(BaseModel):
     product_id: str | None = None
     history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
     channel: Literal["widget", "chat", "api"] = "chat"
+    # the client's own key for this message (a UUID, say): a retry with the same key, after a lost connection or
+    # on another replica, gets the answer already stored for it instead of a second answer stored twice
+    request_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     # a shopper signed in on the store's site: their email and its hex HMAC-SHA256 with the store's identity secret
     # (``identity_secret``), made by the site's server; without both, or with a wrong hash, the shopper is anonymous
     customer_email: str | None = Field(default=None, max_length=254)
@@ -103,9 +107,13 @@ class HandoffRequest(BaseModel):
 
 
 def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, agent_app: Any = None,
-                  admin_app: Any = None, accounts: Any = None, storage: Any = None, orders: Any = None) -> FastAPI:
+                  admin_app: Any = None, accounts: Any = None, storage: Any = None, orders: Any = None,
+                  knowledge: Any = None) -> FastAPI:
     """The FastAPI app (see the module docstring). ``storage`` (a ``chatbot.data.folder.DataFolder``) puts
-    where the app stores things, and whether that survives a restart, on ``/api/health``."""
+    where the app stores things, and whether that survives a restart, on ``/api/health``. ``knowledge`` (a
+    ``chatbot.converse.knowledge_watch.KnowledgeRefresher`` with a ``KnowledgeSync``, as launch.py makes it) shares
+    catalog webhook changes with the other replicas, and keeps the applied webhook deliveries in the database."""
+    knowledge = knowledge or KnowledgeRefresher(bot, settings)
     app = FastAPI(title=f"{settings.store_name} chatbot API", version="1",
                   description="Grounded customer-service answers from the store's own documents, with sources.")
     runner = TurnRunner(bot, store, AnswerLimiter(settings.max_concurrent, settings.max_queue))
@@ -141,7 +149,8 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
         turn = TurnRequest(body.message, body.conversation_id, body.product_id,
                            [t.model_dump(exclude_none=True) for t in body.history], body.channel,
                            client=client_address(request, proxies),
-                           customer_email=body.customer_email, customer_hash=body.customer_hash)
+                           customer_email=body.customer_email, customer_hash=body.customer_hash,
+                           request_id=body.request_id)
         try:
             stream = await runner.start(turn)
         except Busy as exc:
@@ -228,7 +237,9 @@ def create_server(bot: Any, store: Any, settings: Any, gradio_app: Any = None, a
     from .openai_api import create_router
 
     app.include_router(create_router(runner, settings, client=lambda request: client_address(request, proxies)))
-    app.include_router(create_webhook_router(settings, _live_catalog(bot, settings), _live_orders(orders, settings)))
+    shared = knowledge.sync is not None
+    app.include_router(create_webhook_router(settings, _live_catalog(bot, settings, knowledge),
+                                             _live_orders(orders, settings, shared)))
 
     import gradio as gr
 
@@ -288,29 +299,37 @@ def answer_event(recorded: Recorded) -> dict:
     return result
 
 
-def _live_catalog(bot: Any, settings: Any):
+def _live_catalog(bot: Any, settings: Any, knowledge: KnowledgeRefresher):
     """The ``LiveCatalog`` factory for the webhooks: built on the first delivery, with the bot's embedder; after
-    each change the bot answers from the new index, and no cached answer outlives it."""
+    each change the bot answers from the new index, and no cached answer outlives it. With shared knowledge, each
+    change reaches the other replicas and the deliveries applied are kept in the database."""
     built, lock = [], threading.Lock()  # one LiveCatalog, so one lock orders every delivery
 
     def changed() -> None:
-        bot.reload_index()
+        knowledge.changed_here()
         bot.cache.clear()
 
     def get() -> LiveCatalog:
         with lock:
             if not built:
+                deliveries = None
+                if knowledge.sync is not None:
+                    from chatbot.data.deliveries import WebhookDeliveries
+
+                    deliveries = WebhookDeliveries(settings.database_url, "catalog")
                 built.append(LiveCatalog(settings.knowledge_dir, settings.index_dir, bot.embedder,
                                          Chunker(settings.chunk_size, settings.chunk_overlap), on_change=changed,
-                                         max_file_bytes=settings.max_file_bytes))
+                                         max_file_bytes=settings.max_file_bytes, deliveries=deliveries,
+                                         changing=knowledge.changing))
             return built[0]
 
     return get
 
 
-def _live_orders(orders: Any, settings: Any):
+def _live_orders(orders: Any, settings: Any, shared: bool = False):
     """The ``LiveOrders`` factory for the order webhooks: built on the first delivery, on ``orders`` or else on an
-    ``OrderStore`` of the app's database; the deliveries applied are kept beside the catalog's."""
+    ``OrderStore`` of the app's database; the deliveries applied are kept beside the catalog's (in the database,
+    when ``shared`` by replicas)."""
     built, lock = [], threading.Lock()
 
     def get() -> LiveOrders:
@@ -319,7 +338,13 @@ def _live_orders(orders: Any, settings: Any):
                 from chatbot.data.orders import OrderStore
 
                 store = orders if orders is not None else OrderStore(settings.database_url)
-                built.append(LiveOrders(store, Path(settings.index_dir) / "order-webhook-deliveries.json"))
+                if shared:
+                    from chatbot.data.deliveries import WebhookDeliveries
+
+                    deliveries = WebhookDeliveries(settings.database_url, "orders")
+                else:
+                    deliveries = Path(settings.index_dir) / "order-webhook-deliveries.json"
+                built.append(LiveOrders(store, deliveries))
             return built[0]
 
     return get
@@ -329,7 +354,8 @@ def _health(bot: Any) -> dict:
     index = bot.retriever.index
     generator = bot.generator  # None after a failed load: answers are extractive then, and health says so
     health = {"status": "ok", "documents": len(index.documents), "chunks": len(index.chunks),
-              "generator": generator.name if generator is not None else "extractive"}
+              "generator": generator.name if generator is not None else "extractive",
+              "knowledge_version": getattr(bot, "knowledge_version", 0)}  # the shared version it answers from
     status = getattr(bot, "generator_health", None)
     if status is not None:  # the model's own state: answers go on (from the sources) whatever it is
         details = status()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.common.errors import InputError
-from chatbot.common.types import Answer
+from chatbot.common.types import Answer, Citation
 from chatbot.data.tickets import WITH_PERSON, display_name
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class TurnRequest:
     client: str | None = None  # the caller's address (order checks are limited per address)
     customer_email: str | None = None  # a signed-in customer, as the store's site says, with its signature:
     customer_hash: str | None = None  # HMAC-SHA256 of the email with the store's identity secret
+    request_id: str | None = None  # the client's key for this message: a retry of it is answered once
 
 
 @dataclass
@@ -144,6 +145,54 @@ class TurnRunner:
             log.exception("starting a conversation failed")
             return None
 
+    def stored_turn(self, request: TurnRequest) -> Recorded | None:
+        """The answer already stored for ``request.request_id``, as it was recorded, or None (a new message)."""
+        if not request.request_id or not hasattr(self.store, "turn_for_request"):
+            return None
+        try:
+            row = self.store.turn_for_request(request.request_id)
+        except Exception:  # answered afresh; recording it then finds the stored one, if there is one
+            log.exception("looking up a retried message failed")
+            return None
+        if row is None:
+            return None
+        citations = [Citation(c.get("doc_id", ""), "", c.get("title", ""), 1.0, c.get("url"), c.get("excerpt", ""))
+                     for c in row["citations"]]
+        answer = Answer(question=row["question"] or request.message, text=row["answer"] or "", citations=citations,
+                        confidence=row["confidence"] or 0.0, abstained=bool(row["abstained"]),
+                        handoff=bool(row["handoff"]), retrieved=[c.doc_id for c in citations], latency_ms={},
+                        product_id=row["product_id"], reason=row["reason"], origin="stored",
+                        products=row["products"])
+        ticket = None
+        if answer.handoff:
+            try:
+                ticket = (self.store.ticket_for(row["conversation_id"]) or {}).get("id")
+            except Exception:
+                log.exception("reading the retried message's ticket failed")
+        return Recorded(answer, row["conversation_id"], row["message_id"], ticket)
+
+    def stored_history(self, conversation_id: str | None, turns: int = 20) -> list[dict]:
+        """The conversation's last ``turns`` shopper and bot messages as the database has them, for a request that
+        names its conversation but sends no history: the conversation goes on whichever replica answered before.
+        Staff messages are left out (the bot does not follow up on them); an unknown conversation has none."""
+        if not conversation_id:
+            return []
+        try:
+            transcript = self.store.get_transcript(conversation_id)
+        except InputError:
+            return []
+        except Exception:  # the shopper still gets an answer, as a new question
+            log.exception("reading the conversation's history failed")
+            return []
+        history = []
+        for entry in transcript:
+            if entry["role"] == "user":
+                history.append({"role": "user", "content": entry["text"]})
+            elif entry["role"] == "assistant":
+                ids = [p["id"] for p in entry.get("products") or [] if isinstance(p, dict) and p.get("id")]
+                history.append({"role": "assistant", "content": entry["text"], **({"products": ids} if ids else {})})
+        return history[-turns:]
+
     def _known(self, conversation_id: str) -> bool:
         try:
             self.store.latest_ticket(conversation_id)
@@ -157,7 +206,7 @@ class TurnRunner:
             try:
                 conversation_id, message_id = self.store.record_turn(
                     request.conversation_id, request.message, answer, channel=request.channel,
-                    product_id=request.product_id)
+                    product_id=request.product_id, request_id=request.request_id)
             except InputError:  # a conversation the store does not know (a stale tab after a reset): start anew
                 if request.conversation_id is None:
                     raise
@@ -213,9 +262,15 @@ class AnswerStream:
         request = self._request
         pieces = None
         try:
+            stored = self._runner.stored_turn(request)
+            if stored is not None:  # a retry of a message already answered (maybe by a replica that died since)
+                self._put(stored.answer.text)
+                self._put(stored)
+                return
             taken = person_has_the_chat(self._runner.store, request.conversation_id, request.message)
             pieces = iter([taken]) if taken else self._runner.bot.stream(
-                request.message, product_id=request.product_id, history=request.history,
+                request.message, product_id=request.product_id,
+                history=request.history or self._runner.stored_history(request.conversation_id),
                 **self._runner.asker(request))
             for item in pieces:
                 if isinstance(item, Answer):

@@ -1,8 +1,9 @@
 """The admin's documents panel: upload, the list of uploads with Remove, and Re-index.
 
-A thin adapter over ``chatbot.ingest.uploads.UploadFolder`` and ``update_index``: files the loaders
+A thin adapter over ``chatbot.ingest.uploads.UploadFolder`` and ``KnowledgeRefresher``: files the loaders
 cannot use are refused one by one with the folder's message (the others are still added), and every
-change is followed by an incremental re-index, so a removed file's content stops being answered at once.
+change is shared with the other app replicas and followed by an incremental re-index, so a removed file's
+content stops being answered at once, here and (within ``knowledge_poll_s``) on every replica.
 Each action goes to the audit log with the admin's name.
 """
 
@@ -12,9 +13,8 @@ import gradio as gr
 import pandas as pd
 
 from chatbot.common.errors import ChatbotError, InputError
-from chatbot.ingest.chunking import Chunker
-from chatbot.ingest.indexer import update_index
-from chatbot.ingest.uploads import UploadFolder, accepted_types, knowledge_paths
+from chatbot.converse.knowledge_watch import KnowledgeRefresher
+from chatbot.ingest.uploads import UploadFolder, accepted_types
 
 # what the admin says the files are -> the folder that makes the loaders file them as that kind
 UPLOAD_KINDS = {"Policy": "policies", "FAQ": "faq", "Help page": "help", "Product catalog": "catalog",
@@ -41,10 +41,12 @@ def _size(size: int) -> str:
         f"{size / 1024 ** 2:.1f} MB"
 
 
-def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, index_stats) -> tuple:
+def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, index_stats, knowledge=None) -> tuple:
     """The panel's components, inside the caller's layout. Every action also redraws ``index_line`` with
-    ``index_stats(bot)``. Returns the page-load event that draws the list."""
+    ``index_stats(bot)``. ``knowledge`` (a ``KnowledgeRefresher``) shares each change with the other replicas;
+    without it, this process re-indexes alone. Returns the page-load event that draws the list."""
     folder = UploadFolder(settings.uploads_dir, settings.max_file_bytes)
+    knowledge = knowledge or KnowledgeRefresher(bot, settings)
     kind = gr.Radio(list(UPLOAD_KINDS), value="Policy", label="What are these files?", elem_id="upload-kind")
     uploads = gr.File(label=f"Add documents ({accepted_types()})", file_count="multiple", elem_id="admin-upload")
     upload = gr.Button("Upload and re-index", variant="primary", elem_id="admin-reindex")
@@ -64,15 +66,10 @@ def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, inde
     def reindexed(actor: str, lines: list[str], progress) -> tuple:
         """Re-index, keep the uploads' problems for the list, and say what happened."""
         try:
-            report = update_index(knowledge_paths(settings), settings.index_dir, bot.embedder,
-                                  Chunker(settings.chunk_size, settings.chunk_overlap),
-                                  max_file_bytes=settings.max_file_bytes,
-                                  progress=lambda text, fraction: progress(fraction, desc=text))
+            report = knowledge.refresh(progress=lambda text, fraction: progress(fraction, desc=text))
         except ChatbotError as exc:
             store.record_admin_action(actor, "reindex_failed", str(exc))
             return ("\n\n".join(lines + [f"❌ Re-indexing failed: {exc}"]), gr.update(), *listed())
-        folder.record_problems(report.problems)
-        bot.reload_index()
         store.record_admin_action(actor, "reindex", report.summary())
         text = "\n\n".join(lines + [f"✓ Re-indexed: {report.summary()}"])
         return (text + "".join(f"\n- ⚠ {p}" for p in report.problems), index_stats(bot), *listed())
@@ -80,12 +77,16 @@ def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, inde
     def add_files(files, kind_label: str, request: gr.Request, progress=gr.Progress()):
         actor, target = who(request), UPLOAD_KINDS.get(kind_label, "help")
         added, lines = [], []
-        for file in files or []:
-            try:
-                added.append(folder.add(getattr(file, "name", file), target))
-            except InputError as exc:  # one bad file is refused by name; the others are still added
-                store.record_admin_action(actor, "upload_refused", str(exc))
-                lines.append(f"❌ {exc}")
+        if not files:
+            return ("Choose one or more files first.", gr.update(), *listed(), None)
+        with knowledge.changing() as change:  # shared with every replica when the block ends
+            for file in files or []:
+                try:
+                    added.append(folder.add(getattr(file, "name", file), target))
+                    change.touch(folder.root / added[-1])
+                except InputError as exc:  # one bad file is refused by name; the others are still added
+                    store.record_admin_action(actor, "upload_refused", str(exc))
+                    lines.append(f"❌ {exc}")
         if added:
             store.record_admin_action(actor, "upload", f"{kind_label}: {', '.join(added)}")
             lines.insert(0, f"✓ Added {', '.join(added)}.")
@@ -99,13 +100,17 @@ def build_uploads_panel(bot, store, settings, who, index_line: gr.Markdown, inde
         if not name:
             return ("Pick the upload to remove first.", gr.update(), *listed())
         try:
-            folder.remove(name)
+            with knowledge.changing() as change:
+                folder.remove(name)
+                change.touch(folder.root / name)
         except InputError as exc:
             return (f"❌ {exc}", gr.update(), *listed())
         store.record_admin_action(actor, "remove_upload", name)
         return reindexed(actor, [f"✓ Removed {name}."], progress)
 
     def reindex_all(request: gr.Request, progress=gr.Progress()):
+        with knowledge.changing():  # a new knowledge version, so every replica re-indexes too
+            pass
         return reindexed(who(request), [], progress)
 
     changed = [result, index_line, listing, chosen]

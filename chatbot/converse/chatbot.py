@@ -68,6 +68,9 @@ class Chatbot:
         self._lock = threading.Lock()
         self.cache = AnswerCache(self.settings.answer_cache_size)
         self.live_chunks: frozenset[str] = frozenset()  # the chunk ids of the index answers come from
+        # the shared knowledge version that index was built from (chatbot.data.knowledge_share): the answer cache is
+        # keyed by it, so no replica replays an answer from before a re-index made anywhere
+        self.knowledge_version = 0
         self._languages = tuple(c.strip() for c in self.settings.answer_languages.split(",") if c.strip())
         self._faq: FaqMatcher | None = None
         self._spelling: SpellingFixer | None = None
@@ -83,15 +86,27 @@ class Chatbot:
         with self._lock:
             if self._retriever is None:
                 if self._index is None:
-                    self._index = KnowledgeIndex.load(self.settings.index_dir, self.embedder.name,
-                                                      self.embedder.dimension)
-                self._retriever = HybridRetriever(self._index, self.phrases, self.settings)
-                self.live_chunks = frozenset(c.id for c in self._index.chunks)
-                self._faq = FaqMatcher(self._index, self.embedder, self.settings.faq_match)
+                    self._index = self._load_index()
+                self._retriever, self.live_chunks, self._faq, self._spelling = self._searchers(self._index)
                 self._shop = None  # built from this index on first use
-                self._spelling = (SpellingFixer(f"{c.title} {c.text}" for c in self._index.chunks)
-                                  if self.settings.spelling else None)
             return self._retriever
+
+    def _load_index(self) -> KnowledgeIndex:
+        return KnowledgeIndex.load(self.settings.index_dir, self.embedder.name, self.embedder.dimension)
+
+    def _searchers(self, index: KnowledgeIndex) -> tuple:
+        """What answers search with, built over ``index``: the retriever, its chunk ids, the FAQ matcher and the
+        misspelling corrector (None when the ``spelling`` setting is off)."""
+        return (HybridRetriever(index, self.phrases, self.settings), frozenset(c.id for c in index.chunks),
+                FaqMatcher(index, self.embedder, self.settings.faq_match),
+                SpellingFixer(f"{c.title} {c.text}" for c in index.chunks) if self.settings.spelling else None)
+
+    def _shop_over(self, index: KnowledgeIndex) -> tuple[ShopAssistant, dict[str, Any]]:
+        first_chunks: dict[str, Any] = {}
+        for chunk in index.chunks:
+            first_chunks.setdefault(chunk.doc_id, chunk)
+        return ShopAssistant(index, self.phrases, self.settings.store_name, self.settings.support_contact,
+                             cache_dir=self.settings.model_dir), first_chunks
 
     @property
     def shop(self) -> ShopAssistant:
@@ -99,11 +114,7 @@ class Chatbot:
         index = self.retriever.index
         with self._lock:
             if self._shop is None:
-                self._shop = ShopAssistant(index, self.phrases, self.settings.store_name,
-                                           self.settings.support_contact, cache_dir=self.settings.model_dir)
-                self._first_chunks = {}
-                for chunk in index.chunks:
-                    self._first_chunks.setdefault(chunk.doc_id, chunk)
+                self._shop, self._first_chunks = self._shop_over(index)
             return self._shop
 
     @property
@@ -157,11 +168,21 @@ class Chatbot:
         if close:
             close()
 
-    def reload_index(self) -> None:
-        """Pick up a re-built index on the next question (after an admin upload, say)."""
+    def reload_index(self, knowledge_version: int | None = None) -> None:
+        """Answer from the index on disk from now on (after an upload, a re-index, another replica's change).
+
+        The new index and everything built over it are made beside the ones answering and then switched in one
+        step, so questions asked meanwhile are answered from the old index, never kept waiting. With
+        ``knowledge_version``, answers are cached under that version from now on."""
+        index = self._load_index()
+        searchers = self._searchers(index)
+        shop = self._shop_over(index) if self.settings.shop_skills else (None, {})
         with self._lock:
-            self._index = None
-            self._retriever = None
+            self._index = index
+            self._retriever, self.live_chunks, self._faq, self._spelling = searchers
+            self._shop, self._first_chunks = shop
+            if knowledge_version is not None:
+                self.knowledge_version = knowledge_version
 
     @property
     def documents(self):
@@ -392,7 +413,8 @@ class Chatbot:
     # ---- helpers
     def _turn(self, message: str, notice: str | None, product_id: str | None, history: list,
               clock: Clock | None = None) -> Turn:
-        turn = Turn(message, notice, product_id, history, clock or Clock(), self.settings.model_wait_s)
+        turn = Turn(message, notice, product_id, history, clock or Clock(), self.settings.model_wait_s,
+                    knowledge_version=self.knowledge_version)
         if (turn.product or turn.shown) and self._store_wide(message):
             turn.leave_products()  # shipping, returns, payment, the store: the same answer on every product page
         return turn

@@ -70,6 +70,7 @@ class Turn:
     clock: Clock
     model_wait_s: float = 0.0  # how long to wait for a free model before quoting the sources
     asker: Any = None  # who is asking (chatbot.orders.identity.Asker: conversation, client, signed-in email), or None
+    knowledge_version: int = 0  # the shared knowledge version answers come from (the answer cache's key)
     query: str = field(init=False)  # the message as a standalone question (a follow-up completed from the history)
     product: str | None = field(init=False)  # the product in focus: the page's, or the one the talk is about
     shown: tuple[str, ...] = field(init=False)  # the products the last list showed ("the second one")

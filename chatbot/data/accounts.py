@@ -123,13 +123,19 @@ class AccountStore:
         if role not in ROLES:
             raise InputError(f"role {role!r} must be one of {', '.join(ROLES)}")
         _check_password_length(password)
-        with self._lock, self._engine.begin() as db:
-            exists = db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first() is not None
-            if exists:
-                db.execute(_sessions.delete().where(_sessions.c.user_name == name))
-                db.execute(_users.update().where(_users.c.name == name).values(
-                    role=role, password_hash=hash_password(password), failures=0, locked_until=None))
-        return Account(name, role) if exists else self.add(name, role, password)
+        for attempt in (1, 2):
+            with self._lock, self._engine.begin() as db:
+                if db.execute(sa.select(_users.c.name).where(_users.c.name == name)).first() is not None:
+                    db.execute(_sessions.delete().where(_sessions.c.user_name == name))
+                    db.execute(_users.update().where(_users.c.name == name).values(
+                        role=role, password_hash=hash_password(password), failures=0, locked_until=None))
+                    return Account(name, role)
+            try:
+                return self.add(name, role, password)
+            except (InputError, sa.exc.IntegrityError):
+                if attempt == 2:
+                    raise
+                # replicas starting together: another one made the account just now; set it as it is
 
     def remove(self, name: str) -> None:
         with self._lock, self._engine.begin() as db:
@@ -177,11 +183,15 @@ class AccountStore:
     def _failed(self, user, now: datetime) -> int:
         if user is None:
             return 1  # no such account: the same delay, and nothing to lock
-        failures = (user.failures or 0) + 1
-        locked = now + timedelta(minutes=self.lockout_minutes) if failures >= self.max_failures else None
+        # counted in the database (failures + 1, not a value read before): wrong passwords sent to two replicas at
+        # once both count, so the lock-out holds however the requests are spread
         with self._lock, self._engine.begin() as db:
-            db.execute(_users.update().where(_users.c.name == user.name).values(
-                failures=0 if locked else failures, locked_until=locked))
+            db.execute(_users.update().where(_users.c.name == user.name)
+                       .values(failures=sa.func.coalesce(_users.c.failures, 0) + 1))
+            failures = db.execute(sa.select(_users.c.failures).where(_users.c.name == user.name)).scalar_one()
+            if failures >= self.max_failures:
+                db.execute(_users.update().where(_users.c.name == user.name).values(
+                    failures=0, locked_until=now + timedelta(minutes=self.lockout_minutes)))
         return failures
 
     def session(self, token: str | None) -> Account | None:

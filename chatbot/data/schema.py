@@ -1,6 +1,7 @@
 """The database tables: conversations and their turns, feedback, hand-off tickets, staff messages, agent
 replies, the admin audit log, staff accounts with their sessions, the store's orders with their items and
-shipments, and what order conversations have proved. One place, so every store module (and the migrations,
+shipments, what order conversations have proved, the knowledge shared by the app's replicas and the webhook
+deliveries applied. One place, so every store module (and the migrations,
 ``chatbot.data.migrations``) agrees on them.
 
 Changing a table here is half the change: the other half is a migration that makes an existing database
@@ -57,7 +58,10 @@ messages = _table(
     # citations: [{doc_id, title, url, excerpt}]; products: the answer's product cards, so a conversation that is
     # shown again (a reload, another tab) looks as it did
     # product_id: the product page the shopper was on, as the page (or an API caller) names it: any length
-    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON))
+    sa.Column("citations", sa.JSON), sa.Column("product_id", sa.Text), sa.Column("products", sa.JSON),
+    # the client's key for this message (``request_id`` of POST /api/chat): a retry with it, after a lost
+    # connection or a replica that died mid-answer, is answered from this row instead of being stored twice
+    sa.Column("request_id", sa.String(64), unique=True, index=True))
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(
@@ -155,6 +159,20 @@ order_attempts = _table(
 order_chats = _table(
     "order_chats", sa.Column("conversation_id", sa.String(64), nullable=False, unique=True),
     sa.Column("focus", sa.String(32)), sa.Column("pending", sa.JSON), sa.Column("updated_at", UtcDateTime))
+# the store's knowledge shared by every app replica (chatbot/data/knowledge_share.py): each file an admin uploaded
+# or a webhook changed, by its name under the replica's folders ("uploads/uploaded/policies/returns.md"), with its
+# bytes (NULL: removed) and the knowledge version that last changed it
+knowledge_files = _table(
+    "knowledge_files", sa.Column("name", sa.String(500), nullable=False, unique=True),
+    sa.Column("content", sa.LargeBinary), sa.Column("sha256", sa.String(64)),
+    sa.Column("version", sa.Integer, nullable=False, index=True), sa.Column("updated_at", UtcDateTime))
+# one row: the knowledge version, raised by every upload, removal, re-index and catalog change on any replica
+knowledge_state = _table("knowledge_state", sa.Column("version", sa.Integer, nullable=False))
+# webhook deliveries already applied, per log ("catalog", "orders"), so a platform's retry is applied once whichever
+# replica it reaches
+webhook_deliveries = _table(
+    "webhook_deliveries", sa.Column("log", sa.String(32), nullable=False),
+    sa.Column("delivery_id", sa.String(255), nullable=False), sa.UniqueConstraint("log", "delivery_id"))
 
 
 

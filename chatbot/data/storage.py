@@ -68,7 +68,36 @@ class ConversationStore(TicketDesk):
         return conversation_id
 
     def record_turn(self, conversation_id: str | None, question: str, answer: Answer, channel: str = "chat",
-                    product_id: str | None = None) -> tuple[str, str]:
+                    product_id: str | None = None, request_id: str | None = None) -> tuple[str, str]:
+        """Store one question and its answer; returns (conversation id, message id). With ``request_id`` (the
+        client's key for this message), a turn already stored under it is kept and its ids returned: a retry,
+        on this replica or another, is never stored twice."""
+        if request_id is not None:
+            stored = self.turn_for_request(request_id)
+            if stored is not None:
+                return stored["conversation_id"], stored["message_id"]
+        try:
+            return self._record_turn(conversation_id, question, answer, channel, product_id, request_id)
+        except sa.exc.IntegrityError:
+            stored = self.turn_for_request(request_id) if request_id is not None else None
+            if stored is None:
+                raise
+            return stored["conversation_id"], stored["message_id"]  # the same retry, stored at the same moment
+
+    def turn_for_request(self, request_id: str | None) -> dict | None:
+        """The turn stored under the client's ``request_id``: its ids and the answer as the shopper saw it."""
+        if not _usable(request_id, _messages.c.request_id):
+            return None
+        with self._engine.connect() as db:
+            row = db.execute(sa.select(_messages).where(_messages.c.request_id == request_id)).first()
+        if row is None:
+            return None
+        return {"conversation_id": row.conversation_id, "message_id": row.id, "question": row.question,
+                "answer": row.answer, "abstained": row.abstained, "handoff": row.handoff, "reason": row.reason,
+                "confidence": row.confidence, "citations": row.citations or [], "products": row.products or [],
+                "product_id": row.product_id}
+
+    def _record_turn(self, conversation_id, question, answer, channel, product_id, request_id) -> tuple[str, str]:
         now, message_id = self._now(), uuid.uuid4().hex
         with self._lock, self._engine.begin() as db:
             if conversation_id is None:
@@ -83,7 +112,7 @@ class ConversationStore(TicketDesk):
                 product_id=_without_nul(product_id or answer.product_id),
                 citations=[{"doc_id": c.doc_id, "title": self._mask(c.title), "url": c.url,
                             "excerpt": self._mask(c.excerpt)} for c in answer.citations],
-                products=answer.products or None, created_at=now))
+                products=answer.products or None, request_id=request_id, created_at=now))
         return conversation_id, message_id
 
     def get_transcript(self, conversation_id: str) -> list[dict]:

@@ -3,7 +3,9 @@
 Platforms deliver at least once: Shopify and WooCommerce send a delivery again when the answer was slow or
 lost, with the same ``X-Shopify-Webhook-Id`` / ``X-WC-Webhook-Delivery-ID``. The ids are kept in a small JSON
 file (the newest ``limit``; retries come within hours, not after thousands of other events), written
-atomically, so a restart still knows them. Not thread-safe on its own: ``LiveCatalog`` holds its lock.
+atomically, so a restart still knows them. Not thread-safe on its own: ``LiveCatalog`` holds its lock. This is the
+one-process log (no database given); app replicas share ``chatbot.data.deliveries.WebhookDeliveries`` instead,
+which has the same ``claim`` / ``release``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,19 @@ class DeliveryLog:
         self.limit = limit
         self._ids: dict[str, None] | None = None  # insertion-ordered; read on first use
 
+    def claim(self, delivery_id: str) -> bool:
+        """True when the delivery is new (it is now marked applied), False when it was applied before."""
+        if self.seen(delivery_id):
+            return False
+        self.add(delivery_id)
+        return True
+
+    def release(self, delivery_id: str) -> None:
+        """Forget a claim whose change failed, so the platform's retry is applied."""
+        ids = self._known()
+        if ids.pop(delivery_id, 0) is None:
+            self._write(ids)
+
     def seen(self, delivery_id: str) -> bool:
         return delivery_id in self._known()
 
@@ -27,6 +42,9 @@ class DeliveryLog:
         ids[delivery_id] = None
         while len(ids) > self.limit:
             del ids[next(iter(ids))]
+        self._write(ids)
+
+    def _write(self, ids: dict[str, None]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f".{self.path.name}.partial")
         partial.write_text(json.dumps(list(ids)), "utf-8")

@@ -8,7 +8,9 @@ the index. ``on_change`` then tells the bot to answer from the new index. Stock 
 
 One lock makes concurrent deliveries apply one after another. A file is replaced atomically, and when indexing
 fails the previous file comes back, so a bad event never loses what was stored. Each applied delivery's id is
-kept (``deliveries.DeliveryLog``), so a platform's retry of a delivery already applied changes nothing.
+kept (``deliveries.DeliveryLog``, or the database's ``WebhookDeliveries`` shared by replicas), so a platform's retry
+of a delivery already applied changes nothing. With ``changing`` each changed file is shared with the other app
+replicas (``chatbot.ingest.knowledge_sync``), which re-index it too.
 Reading and checking webhook requests is the HTTP layer's job (``ui/webhooks.py``).
 """
 
@@ -19,12 +21,14 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, ContextManager, Iterator
 
 from chatbot.ingest.chunking import Chunker
 from chatbot.ingest.deliveries import DeliveryLog
 from chatbot.ingest.embedding import Embedder
 from chatbot.ingest.indexer import IndexReport, update_index
+from chatbot.ingest.knowledge_sync import Change
 
 log = logging.getLogger(__name__)
 _RAW = "\x00line"  # marks a line of the file that is not a JSON object
@@ -34,14 +38,21 @@ class LiveCatalog:
     """Applies product events to ``knowledge_dir``'s catalog files and the index at ``index_dir``."""
 
     def __init__(self, knowledge_dir: str | Path, index_dir: str | Path, embedder: Embedder, chunker: Chunker,
-                 on_change: Callable[[], None] = lambda: None, max_file_bytes: int = 50_000_000):
+                 on_change: Callable[[], None] = lambda: None, max_file_bytes: int = 50_000_000,
+                 deliveries: Any = None, changing: Callable[[], ContextManager[Change]] | None = None):
+        """``deliveries``: the log of applied delivery ids (``claim`` / ``release``; by default a file beside the
+        index, for one process). ``changing``: shares each changed file with the other replicas
+        (``KnowledgeRefresher.changing``); by default the files stay this process's own."""
         self.knowledge_dir = Path(knowledge_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.chunker = chunker
         self.on_change = on_change
         self.max_file_bytes = max_file_bytes
-        self.deliveries = DeliveryLog(self.index_dir / "webhook-deliveries.json")
+        self.deliveries = deliveries or DeliveryLog(self.index_dir / "webhook-deliveries.json")
+        self._changing = changing or _unshared
+        self._change: Change | None = None
+        self._saved = False  # a change re-indexed a file: the bot answers from the new index once it is shared
         self._lock = threading.Lock()
 
     # ---- events
@@ -49,11 +60,21 @@ class LiveCatalog:
         """Run ``change`` (one of the methods below, bound) unless ``delivery_id`` was applied before; returns
         what happened ("created", "updated", "removed", "stock", "ignored" or "duplicate")."""
         with self._lock:
-            if delivery_id and self.deliveries.seen(delivery_id):
+            if delivery_id and not self.deliveries.claim(delivery_id):
                 return "duplicate"
-            outcome = change()
-            if delivery_id:
-                self.deliveries.add(delivery_id)
+            try:
+                # under the shared lock, starting from the newest files of every replica; shared when it ends
+                with self._changing() as self._change:
+                    outcome = change()
+            except BaseException:
+                if delivery_id:  # not applied: the platform's retry must apply it
+                    self.deliveries.release(delivery_id)
+                raise
+            finally:
+                self._change = None
+            if self._saved:
+                self._saved = False
+                self.on_change()
             return outcome
 
     def put_product(self, key: str, record: dict[str, Any] | None) -> str:
@@ -135,8 +156,15 @@ class LiveCatalog:
                 path.unlink()
             raise
         log.info("live catalog %s: %s", path.name, report.summary())
-        self.on_change()
+        if self._change is not None:
+            self._change.touch(path)
+        self._saved = True
         return report
+
+
+@contextmanager
+def _unshared() -> Iterator[Change]:
+    yield Change()
 
 
 def _read(path: Path) -> list[dict[str, Any]]:

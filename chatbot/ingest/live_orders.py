@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from chatbot.data.order_records import Fulfillment, Order
 from chatbot.data.orders import OrderStore
@@ -23,21 +23,25 @@ log = logging.getLogger(__name__)
 
 
 class LiveOrders:
-    def __init__(self, store: OrderStore, deliveries_path: str | Path):
+    def __init__(self, store: OrderStore, deliveries: str | Path | Any):
+        """``deliveries``: a file for the applied delivery ids (one process), or a log with ``claim`` / ``release``
+        (``chatbot.data.deliveries.WebhookDeliveries``, shared by replicas)."""
         self.store = store
-        self.deliveries = DeliveryLog(deliveries_path)
+        self.deliveries = DeliveryLog(deliveries) if isinstance(deliveries, (str, Path)) else deliveries
         self._lock = threading.Lock()
 
     def apply(self, delivery_id: str | None, change: Callable[[], str]) -> str:
         """Run ``change`` (one of the methods below, bound) unless ``delivery_id`` was applied before; returns what
         happened: "created", "updated", "unchanged", "outdated", "conflict", "removed", "ignored" or "duplicate"."""
         with self._lock:
-            if delivery_id and self.deliveries.seen(delivery_id):
+            if delivery_id and not self.deliveries.claim(delivery_id):
                 return "duplicate"
-            outcome = change()
-            if delivery_id:
-                self.deliveries.add(delivery_id)
-            return outcome
+            try:
+                return change()
+            except BaseException:
+                if delivery_id:  # not applied: the platform's retry must apply it
+                    self.deliveries.release(delivery_id)
+                raise
 
     def put_order(self, order: Order) -> str:
         outcome = self.store.put(order)

@@ -24,7 +24,8 @@ class CacheResponder(PartsResponder):
     def respond(self, turn: Turn) -> Iterator[str | Answer]:
         if not turn.standalone:
             return
-        cached = self.bot.cache.get(turn.message, turn.product, self.bot.live_chunks.__contains__)
+        cached = self.bot.cache.get(turn.message, turn.product, self.bot.live_chunks.__contains__,
+                                     version=turn.knowledge_version)
         if cached is None:
             return
         yield cached.text

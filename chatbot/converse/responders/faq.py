@@ -39,7 +39,7 @@ class FaqResponder(PartsResponder):
         yield extractive_answer_text(settled(turn.query, faq.answer, faq.added, faq.hit.chunk.title), faq.hit, draft)
         hits = [faq.hit, *(h for h in found.hits if h.chunk.id != faq.hit.chunk.id)]
         answer = turn.answer(draft.text, draft, hits, faq.hit.relevance, product=turn.product, origin="faq")
-        bot.cache.put(turn.message, turn.product, answer)
+        bot.cache.put(turn.message, turn.product, answer, version=turn.knowledge_version)
         yield answer
 
     @staticmethod

@@ -75,7 +75,7 @@ class GroundedResponder(PartsResponder):
                              reason="model_unavailable" if draft.interrupted else None)
         # an answer cut short by a model failure is not kept: the model's own answer is better next time
         if turn.standalone and not draft.interrupted:
-            bot.cache.put(turn.message, turn.product, answer)
+            bot.cache.put(turn.message, turn.product, answer, version=turn.knowledge_version)
         yield answer
 
 
