@@ -1,10 +1,10 @@
 """Two app replicas behind one PostgreSQL and one llama.cpp model server, as a store that outgrew one machine runs.
 
-One set of servers for the file: a throwaway PostgreSQL (``pg_server.py``), ``python -m llama_cpp.server`` on the
-bundled model, and two ``launch.py`` processes on two ports with the same ``CHATBOT_DATABASE_URL``, each with its own
-data folder (its index starts as a copy of the demo store's). Everything is checked through HTTP, as a load
-balancer would spread it: the shopper's API, the sign-in, and the staff pages' Gradio API (``gradio_client``, the
-calls the agent window and the admin make from a browser).
+One set of servers for the file: a throwaway PostgreSQL (``pg_server.py``), ``python -m chatbot model-server``
+(llama.cpp's server) on the bundled model, and two ``launch.py`` processes on two ports with the same
+``CHATBOT_DATABASE_URL``, each with its own data folder (its index starts as a copy of the demo store's).
+Everything is checked through HTTP, as a load balancer would spread it: the shopper's API, the sign-in, and the
+staff pages' Gradio API (``gradio_client``, the calls the agent window and the admin make from a browser).
 """
 
 from __future__ import annotations
@@ -79,8 +79,6 @@ class Replica:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, demo_index_dir):
-    from chatbot.answer.generation.llamacpp import bundled_smollm2_path
-
     base = tmp_path_factory.mktemp("replicas")
     try:
         database = PostgresServer().start()
@@ -93,11 +91,12 @@ def cluster(tmp_path_factory, demo_index_dir):
     model = None
     try:
         url = database.new_database("replicas")
-        with model_log.open("w") as log:  # one slot, one thread: the cheapest llama.cpp server that answers
+        with model_log.open("w") as log:  # the documented model server (llama.cpp's) on one thread
             model = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", bundled_smollm2_path(), "--host", "127.0.0.1",
-                 "--port", str(model_port), "--n_ctx", "2048", "--n_threads", "1"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [sys.executable, "-m", "chatbot", "model-server", "--host", "127.0.0.1", "--port", str(model_port),
+                 "--threads", "1"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},  # no key asked
+                     "HF_HUB_OFFLINE": "1", "CHATBOT_MODEL_DIR": str(ROOT / "data" / "models")})
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(base)),
             "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "TMPDIR": str(base),
