@@ -15,13 +15,11 @@ import csv
 import importlib.util
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from conftest import ROOT
 
 from chatbot.cli import main as cli_main
@@ -48,9 +46,7 @@ PRIVATE = ["Cost per item", "Nordvik", "_reorder", "supplier-nordvik", "NV-8812"
 
 
 def cli(*args):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=env)
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1"})
 
 
 def expected_shopify() -> tuple[int, int, dict[str, int]]:
