@@ -74,6 +74,13 @@ def real_embedder():
 
 
 @pytest.fixture(scope="session")
+def shared_model_dir(tmp_path_factory) -> str:
+    """A ``model_dir`` for bots that must not write into the repository's data/models: the shop router is fitted
+    into it by the first such bot and loaded by the others (fitting is deterministic: the same weights)."""
+    return str(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
 def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
     """The demo store in knowledge/, indexed once with the real embedder."""
     from chatbot.ingest.chunking import Chunker

@@ -93,11 +93,11 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def bot(store, real_embedder, tmp_path_factory):
+def bot(store, real_embedder, shared_model_dir):
     _, index_dir, _ = store
     index = KnowledgeIndex.load(index_dir, real_embedder.name, real_embedder.dimension)
     settings = Settings(index_dir=str(index_dir), generator="extractive",
-                        model_dir=str(tmp_path_factory.mktemp("models")))
+                        model_dir=shared_model_dir)
     bot = Chatbot(settings, embedder=real_embedder, index=index)
     bot.warm_up()
     yield bot
