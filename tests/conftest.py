@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -73,6 +74,13 @@ def real_embedder():
 
 
 @pytest.fixture(scope="session")
+def shared_model_dir(tmp_path_factory) -> str:
+    """A ``model_dir`` for bots that must not write into the repository's data/models: the shop router is fitted
+    into it by the first such bot and loaded by the others (fitting is deterministic: the same weights)."""
+    return str(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
 def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
     """The demo store in knowledge/, indexed once with the real embedder."""
     from chatbot.ingest.chunking import Chunker
@@ -81,6 +89,17 @@ def demo_index_dir(tmp_path_factory, real_embedder) -> Path:
     folder = tmp_path_factory.mktemp("demo-index")
     update_index([KNOWLEDGE], folder, real_embedder, Chunker())
     return folder
+
+
+def index_demo_copy(knowledge: Path, index_dir: Path, demo_index_dir: Path, embedder):
+    """Index ``knowledge``, a copy of the demo store with files added or edited (none removed), into the new
+    folder ``index_dir``: the same index a build from nothing makes, but only text the session's demo index
+    lacks is embedded (its vectors are reused by chunk id, as any re-index does). Returns the IndexReport."""
+    from chatbot.ingest.chunking import Chunker
+    from chatbot.ingest.indexer import update_index
+
+    shutil.copytree(demo_index_dir, index_dir)
+    return update_index([knowledge], index_dir, embedder, Chunker())
 
 
 @contextmanager

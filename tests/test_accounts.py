@@ -3,13 +3,11 @@ runs on both): hashing, slow-down and lockout, session expiry, the CLI."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import ROOT, timestamp
+from cli_runner import run_cli
+from conftest import timestamp
 
 from chatbot.common.errors import InputError
 from chatbot.data.accounts import AccountStore, SignInError, check_password, hash_password
@@ -152,11 +150,10 @@ def test_remove_signs_the_account_out(accounts):
 
 
 def test_the_cli_adds_lists_and_removes_accounts(tmp_path):
-    env = {**os.environ, "CHATBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {"CHATBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
 
     def cli(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "chatbot", "users", *args], input=stdin, text=True,
-                              capture_output=True, cwd=ROOT, env=env, timeout=120)
+        return run_cli("users", *args, stdin=stdin, env=env)
 
     added = cli("add", "lee", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0 and "added lee (admin)" in added.stdout, added.stderr

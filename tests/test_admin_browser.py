@@ -18,14 +18,12 @@ from datetime import datetime, timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, screenshot_path, whole_site
+from conftest import KNOWLEDGE, STAFF_PASSWORD, index_demo_copy, screenshot_path, whole_site
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.common.types import Answer, Citation
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
-from chatbot.ingest.chunking import Chunker
-from chatbot.ingest.indexer import update_index
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -35,13 +33,13 @@ ENGRAVING = ("# Engraving\n\n## Personal engraving\nWe engrave any cutting board
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, real_embedder):
+def site(tmp_path_factory, real_embedder, demo_index_dir):
     """The whole app as launch.py serves it, on a copy of the demo store."""
     folder = tmp_path_factory.mktemp("admin-site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
                         uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
-    update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
+    index_demo_copy(folder / "knowledge", folder / "index", demo_index_dir, real_embedder)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
     with whole_site(bot, settings) as (url, store, _):

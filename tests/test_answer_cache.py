@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import KNOWLEDGE
+from conftest import KNOWLEDGE, index_demo_copy
 
 from chatbot.common.types import Answer, Citation
 from chatbot.config import Settings
@@ -82,11 +82,11 @@ def test_answers_without_sources_are_not_kept():
 
 
 @pytest.fixture
-def store(tmp_path, real_embedder):
+def store(tmp_path, real_embedder, demo_index_dir):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
     index = tmp_path / "index"
-    update_index([knowledge], index, real_embedder, Chunker())
+    index_demo_copy(knowledge, index, demo_index_dir, real_embedder)
     # FAQ matching off, so the questions below go through retrieval and cite the policy pages
     bot = Chatbot(Settings(index_dir=str(index), generator="extractive", faq_match=1.01), embedder=real_embedder)
     return bot, knowledge, index

@@ -1,4 +1,6 @@
-"""The CLI end to end, as a store owner runs it: real subprocesses, the real bundled embedder."""
+"""The CLI end to end, as a store owner runs it, with the real bundled models: ``python -m chatbot`` in a real
+subprocess for the interactive chat and a refused history file (the entry point, its exit status), and
+``chatbot.cli.main`` with the same argv in this process for the rest (no torch import per command)."""
 
 import json
 import os
@@ -6,16 +8,22 @@ import subprocess
 import sys
 
 import pytest
+from cli_runner import run_cli
 from conftest import HETPQA, KNOWLEDGE, ROOT
 
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
                  "latency_ms", "ttft_ms", "products"}
 
 
-def cli(*args, cwd=ROOT, env_extra=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env=env)
+def cli(*args):
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1"})
+
+
+def cli_process(*args, stdin=""):
+    """``python -m chatbot ARGS`` as a store owner starts it: the real entry point and exit status."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, input=stdin, capture_output=True,
+                          text=True, timeout=600, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +127,12 @@ def test_history_file_and_interactive_chat_keep_the_context(demo_index, tmp_path
                                    {"role": "assistant", "content": "A flat $19.99."}]))
     proc = cli("ask", "and how long does it take?", "--history", str(history), "--index", str(demo_index))
     assert proc.returncode == 0 and "7–10 business days" in proc.stdout, proc.stdout + proc.stderr
-    chat = subprocess.run([sys.executable, "-m", "chatbot", "chat", "--index", str(demo_index)], cwd=ROOT,
-                          input="How much is shipping to Canada?\nand how long does it take?\n\n",
-                          capture_output=True, text=True, timeout=600)
+    chat = cli_process("chat", "--index", str(demo_index),
+                       stdin="How much is shipping to Canada?\nand how long does it take?\n\n")
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.count("7–10 business days") >= 1 and "19.99" in chat.stdout
     history.write_text("{not json")
-    bad = cli("ask", "hi", "--history", str(history), "--index", str(demo_index))
+    bad = cli_process("ask", "hi", "--history", str(history), "--index", str(demo_index))
     assert bad.returncode == 2 and "--history" in bad.stderr
 
 

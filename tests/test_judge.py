@@ -204,10 +204,10 @@ def test_near_ties_keep_the_retrieval_order_for_prose_but_not_for_attributes():
     assert judge_hits(judge, "q", np.zeros(4), _hits("policy", 4), _Vectors(), margin=0.0).hits[0].chunk.id == "c2"
 
 
-def test_the_gift_card_question_of_the_issue_gets_both_answers_right(demo_index_dir, real_embedder, tmp_path):
+def test_the_gift_card_question_of_the_issue_gets_both_answers_right(demo_index_dir, real_embedder, shared_model_dir):
     """"Do gift cards expire? Can I return one?": never expire, and final sale. The final-sale rule is one item
     of a list; it is quotable on its own, so the list's other lines are not quoted in its place."""
-    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=str(tmp_path / "models"),
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=shared_model_dir,
                         answer_cache_size=0)
     answer = Chatbot(settings, embedder=real_embedder).ask("Do gift cards expire? Can I return one?")
     assert "never expire" in answer.text and "final sale and can't be returned" in answer.text
@@ -265,7 +265,7 @@ def test_answers_removed_gives_each_answered_question_again_with_nothing_that_an
                                                                  ("other", "store-a-removed", 0)]
 
 
-def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_embedder, tmp_path):
+def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_embedder, shared_model_dir):
     """A name shared by question and passage swayed the judge (the public data never names a store): "Who
     founded Harbor & Pine?" was answered from the privacy page, which names the store. Read as "the store",
     questions the pages don't answer are declined, and those they do answer still are."""
@@ -276,7 +276,7 @@ def test_the_judge_reads_the_store_s_own_name_as_the_store(demo_index_dir, real_
     assert without_store_name("Can I return it?", "Harbor & Pine") == "Can I return it?"
     assert without_store_name("Is it simple to assemble?", "Simple") == "Is it simple to assemble?"
     assert without_store_name("Does Simple ship to Canada?", "Simple") == "Does the store ship to Canada?"
-    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=str(tmp_path / "models"),
+    settings = Settings(index_dir=str(demo_index_dir), generator="extractive", model_dir=shared_model_dir,
                         answer_cache_size=0)
     bot = Chatbot(settings, embedder=real_embedder)
     for question in ("Is Harbor & Pine hiring?", "Where is Harbor & Pine located?",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from cli_runner import CliRun, run_cli
 from conftest import KNOWLEDGE, ROOT
 
 from chatbot.common.errors import LoadError
@@ -370,10 +370,8 @@ def test_an_order_is_found_by_its_number_with_the_email_or_the_postcode(store):
 # ---- the command line
 
 
-def cli(*args, data_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CHATBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=300)
+def cli(*args, data_dir: Path) -> CliRun:
+    return run_cli(*args, env={"CHATBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"})
 
 
 def test_the_cli_says_what_it_found_and_fails_when_nothing_could_be_read(tmp_path):

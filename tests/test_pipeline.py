@@ -143,10 +143,10 @@ def test_extractive_real_path_answers_abstains_and_redirects(demo_index, real_em
 
 
 def test_a_policy_question_naming_a_product_is_answered_from_the_policy_not_the_reviews(demo_index, real_embedder,
-                                                                                          tmp_path):
+                                                                                          shared_model_dir):
     """The Harbor Buds' nine reviews name the product the question names and matched it better than the warranty
     policy did; a question the router is sure asks about a policy is answered from the store's own pages."""
-    settings = Settings(index_dir="unused", generator="extractive", model_dir=str(tmp_path), answer_cache_size=0)
+    settings = Settings(index_dir="unused", generator="extractive", model_dir=shared_model_dir, answer_cache_size=0)
     bot = Chatbot(settings, embedder=real_embedder, index=demo_index)
     warranty = bot.ask("How long is the warranty on the Harbor Buds Wireless Earbuds?")
     assert not warranty.abstained and "1-year" in warranty.text and "reviewer" not in warranty.text

@@ -15,13 +15,11 @@ import csv
 import importlib.util
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from conftest import ROOT
 
 from chatbot.cli import main as cli_main
@@ -48,9 +46,7 @@ PRIVATE = ["Cost per item", "Nordvik", "_reorder", "supplier-nordvik", "NV-8812"
 
 
 def cli(*args):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=env)
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1"})
 
 
 def expected_shopify() -> tuple[int, int, dict[str, int]]:
@@ -97,11 +93,11 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def bot(store, real_embedder, tmp_path_factory):
+def bot(store, real_embedder, shared_model_dir):
     _, index_dir, _ = store
     index = KnowledgeIndex.load(index_dir, real_embedder.name, real_embedder.dimension)
     settings = Settings(index_dir=str(index_dir), generator="extractive",
-                        model_dir=str(tmp_path_factory.mktemp("models")))
+                        model_dir=shared_model_dir)
     bot = Chatbot(settings, embedder=real_embedder, index=index)
     bot.warm_up()
     yield bot

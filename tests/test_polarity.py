@@ -8,11 +8,10 @@ limits; the real-path tests ask the bot with the bundled model, through the CLI'
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from chatbot.common.polarity import asks_yes_no, limit_verdict, settled, without_opener
 from chatbot.common.types import Answer
@@ -129,9 +128,8 @@ def test_eval_shopper_reports_wrong_polarity(demo_index_dir, tmp_path):
     shopper = tmp_path / "shopper.jsonl"
     shopper.write_text(json.dumps({"id": "a", "message": "Do you sell bikes?", "skill": "catalog_search",
                                    "check": {"type": "not_sold"}}) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "chatbot", "eval-shopper", "--questions", str(shopper),
-                           "--index", str(demo_index_dir), "--polarity", str(polarity), "--failures"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    proc = run_cli("eval-shopper", "--questions", shopper, "--index", demo_index_dir, "--polarity", polarity,
+                   "--failures")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["polarity"]
     assert report["questions"] == 3 and report["wrong_polarity"] == 0, report

@@ -34,10 +34,10 @@ def test_a_message_is_split_where_a_new_question_starts(message, parts):
 
 
 @pytest.fixture(scope="module")
-def bot(demo_index_dir, real_embedder, tmp_path_factory):
+def bot(demo_index_dir, real_embedder, shared_model_dir):
     index = KnowledgeIndex.load(demo_index_dir, real_embedder.name, real_embedder.dimension)
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive",
-                        model_dir=str(tmp_path_factory.mktemp("models")))
+                        model_dir=shared_model_dir)
     return Chatbot(settings, embedder=real_embedder, index=index)
 
 

@@ -12,17 +12,15 @@ import gzip
 import hashlib
 import html
 import http.server
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import KNOWLEDGE, ROOT, HashingEmbedder
+from cli_runner import run_cli
+from conftest import KNOWLEDGE, HashingEmbedder
 
 from chatbot.common.errors import ChatbotError
 from chatbot.config import Settings
@@ -431,14 +429,11 @@ def test_a_gzipped_sitemap_lists_its_pages():
 
 def test_the_index_command_reads_the_site_and_fails_clearly_when_it_cannot(store, tmp_path):
     site, _ = store
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data")}
-    run = [sys.executable, "-m", "chatbot", "index", "--site", site.base, "--index", str(tmp_path / "index")]
-    proc = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    env = {"HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data")}
+    proc = run_cli("index", "--site", site.base, "--index", tmp_path / "index", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "8 page(s) read" in proc.stdout and "index saved" in proc.stdout
     assert "warning: " + site.base + "/loop-a: redirect loop" in proc.stderr
-    dead = [sys.executable, "-m", "chatbot", "index", "--site", "http://127.0.0.1:9", "--index",
-            str(tmp_path / "other")]
-    proc = subprocess.run(dead, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    proc = run_cli("index", "--site", "http://127.0.0.1:9", "--index", tmp_path / "other", env=env)
     assert proc.returncode != 0 and "nothing could be read from http://127.0.0.1:9" in proc.stderr
     assert "index saved" not in proc.stdout

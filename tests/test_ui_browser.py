@@ -25,13 +25,19 @@ import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, loopback_socket, screenshot_path, store_page, whole_site
+from conftest import (
+    KNOWLEDGE,
+    STAFF_PASSWORD,
+    index_demo_copy,
+    loopback_socket,
+    screenshot_path,
+    store_page,
+    whole_site,
+)
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
-from chatbot.ingest.chunking import Chunker
-from chatbot.ingest.indexer import update_index
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -40,7 +46,7 @@ PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, real_embedder):
+def site(tmp_path_factory, real_embedder, demo_index_dir):
     """The whole app as launch.py serves it (shopper chat at /, agents at /agent, admin at /admin, sign-in), and a
     store's page on another origin that embeds the widget from it."""
     folder = tmp_path_factory.mktemp("site")
@@ -49,7 +55,7 @@ def site(tmp_path_factory, real_embedder):
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
                         uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}",
                         allowed_origins=f"http://127.0.0.1:{shop_sock.getsockname()[1]}")
-    update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
+    index_demo_copy(folder / "knowledge", folder / "index", demo_index_dir, real_embedder)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
     with whole_site(bot, settings) as (url, store, _), store_page(shop_sock, url + "/widget.js") as shop:
