@@ -15,8 +15,8 @@ RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence
                  "latency_ms", "ttft_ms", "products"}
 
 
-def cli(*args):
-    return run_cli(*args, env={"HF_HUB_OFFLINE": "1"})
+def cli(*args, env_extra=None):
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1", **(env_extra or {})})
 
 
 def cli_process(*args, stdin=""):
