@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import ROOT, timestamp
+from conftest import ROOT, scratch_database_url, timestamp
 
 from chatbot.common.errors import InputError
 from chatbot.data.accounts import AccountStore, SignInError, check_password, hash_password
@@ -152,7 +152,7 @@ def test_remove_signs_the_account_out(accounts):
 
 
 def test_the_cli_adds_lists_and_removes_accounts(tmp_path):
-    env = {**os.environ, "CHATBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {**os.environ, "CHATBOT_DATABASE_URL": scratch_database_url(tmp_path, "db.sqlite3")}
 
     def cli(*args, stdin=""):
         return subprocess.run([sys.executable, "-m", "chatbot", "users", *args], input=stdin, text=True,

@@ -18,7 +18,13 @@ from datetime import datetime, timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, screenshot_path, whole_site
+from conftest import (
+    KNOWLEDGE,
+    STAFF_PASSWORD,
+    scratch_database_url,
+    screenshot_path,
+    whole_site,
+)
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.common.types import Answer, Citation
@@ -40,7 +46,7 @@ def site(tmp_path_factory, real_embedder):
     folder = tmp_path_factory.mktemp("admin-site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
-                        uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
+                        uploads_dir=str(folder / "uploads"), database_url=scratch_database_url(folder, "chat.sqlite3"))
     update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()

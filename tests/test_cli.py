@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 import pytest
-from conftest import HETPQA, KNOWLEDGE, ROOT
+from conftest import HETPQA, KNOWLEDGE, ROOT, scratch_database_env, scratch_database_url
 
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
                  "latency_ms", "ttft_ms", "products"}
 
 
 def cli(*args, cwd=ROOT, env_extra=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env(), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600, env=env)
 
@@ -121,7 +121,8 @@ def test_history_file_and_interactive_chat_keep_the_context(demo_index, tmp_path
     assert proc.returncode == 0 and "7–10 business days" in proc.stdout, proc.stdout + proc.stderr
     chat = subprocess.run([sys.executable, "-m", "chatbot", "chat", "--index", str(demo_index)], cwd=ROOT,
                           input="How much is shipping to Canada?\nand how long does it take?\n\n",
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **scratch_database_env()})
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.count("7–10 business days") >= 1 and "19.99" in chat.stdout
     history.write_text("{not json")
@@ -160,7 +161,7 @@ def test_chat_keeps_one_conversation_so_a_proved_order_holds_and_ask_stays_one_s
     from chatbot.data.storage import ConversationStore
     from chatbot.ingest.platforms.order_exports import import_demo_orders
 
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = scratch_database_url(tmp_path, "store.sqlite3")
     orders = OrderStore(url)
     import_demo_orders(orders)
     with orders._engine.connect() as db:
@@ -190,7 +191,7 @@ def test_index_share_sends_the_files_to_the_app_replicas_database(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "policies").mkdir(parents=True)
     (knowledge / "policies" / "gift-wrap.md").write_text("# Gift wrap\n\nGift wrapping costs $4.50 per order.\n")
-    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    url = scratch_database_url(tmp_path, "chat.sqlite3")
     env = {"CHATBOT_DATABASE_URL": url, "CHATBOT_KNOWLEDGE_DIR": str(knowledge),
            "CHATBOT_UPLOADS_DIR": str(tmp_path / "uploads")}
     proc = cli("index", str(knowledge), "--index", str(tmp_path / "index"), "--share", env_extra=env)

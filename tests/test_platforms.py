@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, scratch_database_env
 
 from chatbot.cli import main as cli_main
 from chatbot.config import Settings
@@ -48,7 +48,7 @@ PRIVATE = ["Cost per item", "Nordvik", "_reorder", "supplier-nordvik", "NV-8812"
 
 
 def cli(*args):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env()}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, env=env)
 

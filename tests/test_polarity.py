@@ -8,17 +8,23 @@ limits; the real-path tests ask the bot with the bundled model, through the CLI'
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import scratch_database_env
 
 from chatbot.common.polarity import asks_yes_no, limit_verdict, settled, without_opener
 from chatbot.common.types import Answer
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
-from chatbot.evaluate.polarity import answer_polarity, read_polarity_questions, stale_evidence
+from chatbot.evaluate.polarity import (
+    answer_polarity,
+    read_polarity_questions,
+    stale_evidence,
+)
 from chatbot.ingest.loaders import load_paths
 from chatbot.ingest.store import KnowledgeIndex
 
@@ -131,7 +137,8 @@ def test_eval_shopper_reports_wrong_polarity(demo_index_dir, tmp_path):
                                    "check": {"type": "not_sold"}}) + "\n")
     proc = subprocess.run([sys.executable, "-m", "chatbot", "eval-shopper", "--questions", str(shopper),
                            "--index", str(demo_index_dir), "--polarity", str(polarity), "--failures"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+                          capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env={**os.environ, **scratch_database_env()})
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["polarity"]
     assert report["questions"] == 3 and report["wrong_polarity"] == 0, report

@@ -25,7 +25,15 @@ import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, loopback_socket, screenshot_path, store_page, whole_site
+from conftest import (
+    KNOWLEDGE,
+    STAFF_PASSWORD,
+    loopback_socket,
+    scratch_database_url,
+    screenshot_path,
+    store_page,
+    whole_site,
+)
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.config import Settings
@@ -47,7 +55,7 @@ def site(tmp_path_factory, real_embedder):
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     shop_sock = loopback_socket()
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
-                        uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}",
+                        uploads_dir=str(folder / "uploads"), database_url=scratch_database_url(folder, "chat.sqlite3"),
                         allowed_origins=f"http://127.0.0.1:{shop_sock.getsockname()[1]}")
     update_index([folder / "knowledge"], settings.index_dir, real_embedder, Chunker())
     bot = Chatbot(settings, embedder=real_embedder)
