@@ -20,11 +20,7 @@ from chatbot.common.polarity import asks_yes_no, limit_verdict, settled, without
 from chatbot.common.types import Answer
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
-from chatbot.evaluate.polarity import (
-    answer_polarity,
-    read_polarity_questions,
-    stale_evidence,
-)
+from chatbot.evaluate.polarity import answer_polarity, read_polarity_questions, stale_evidence
 from chatbot.ingest.loaders import load_paths
 from chatbot.ingest.store import KnowledgeIndex
 
