@@ -232,13 +232,20 @@ def scratch_database_url(folder: Path | None = None, filename: str = "chat.sqlit
     return "sqlite://" if folder is None else f"sqlite:///{Path(folder) / filename}"
 
 
-def scratch_database_env() -> dict[str, str]:
-    """Environment for a launch.py or CLI subprocess that would use its data folder's default SQLite file:
+_folder_databases: dict[Path, str] = {}
+
+
+def scratch_database_env(data_folder: Path) -> dict[str, str]:
+    """Environment for a launch.py or CLI subprocess that would use ``data_folder``'s default SQLite file:
     nothing by default (so it still does), or with ``CHATBOT_TEST_DATABASE=postgresql`` a
-    ``CHATBOT_DATABASE_URL`` of its own on the run's PostgreSQL server."""
-    if TEST_DATABASE == "postgresql":
-        return {"CHATBOT_DATABASE_URL": _need_postgres().new_database("scratch")}
-    return {}
+    ``CHATBOT_DATABASE_URL`` on the run's PostgreSQL server, the same database for the same folder all run (as
+    the folder's file would be)."""
+    if TEST_DATABASE != "postgresql":
+        return {}
+    folder = Path(data_folder).resolve()
+    if folder not in _folder_databases:
+        _folder_databases[folder] = _need_postgres().new_database("folder")
+    return {"CHATBOT_DATABASE_URL": _folder_databases[folder]}
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence
 
 
 def cli(*args, cwd=ROOT, env_extra=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env(), **(env_extra or {})}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env(cwd), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600, env=env)
 
@@ -122,7 +122,7 @@ def test_history_file_and_interactive_chat_keep_the_context(demo_index, tmp_path
     chat = subprocess.run([sys.executable, "-m", "chatbot", "chat", "--index", str(demo_index)], cwd=ROOT,
                           input="How much is shipping to Canada?\nand how long does it take?\n\n",
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **scratch_database_env()})
+                          env={**os.environ, **scratch_database_env(ROOT)})
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.count("7–10 business days") >= 1 and "19.99" in chat.stdout
     history.write_text("{not json")

@@ -372,7 +372,7 @@ def test_an_order_is_found_by_its_number_with_the_email_or_the_postcode(store):
 
 def cli(*args, data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "CHATBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
-           **scratch_database_env()}
+           **scratch_database_env(data_dir)}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
                           env=env, timeout=300)
 

@@ -48,7 +48,7 @@ PRIVATE = ["Cost per item", "Nordvik", "_reorder", "supplier-nordvik", "NV-8812"
 
 
 def cli(*args):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env()}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env(ROOT)}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, env=env)
 

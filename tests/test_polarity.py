@@ -134,7 +134,7 @@ def test_eval_shopper_reports_wrong_polarity(demo_index_dir, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "chatbot", "eval-shopper", "--questions", str(shopper),
                            "--index", str(demo_index_dir), "--polarity", str(polarity), "--failures"],
                           capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env={**os.environ, **scratch_database_env()})
+                          env={**os.environ, **scratch_database_env(ROOT)})
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["polarity"]
     assert report["questions"] == 3 and report["wrong_polarity"] == 0, report

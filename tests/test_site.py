@@ -431,7 +431,8 @@ def test_a_gzipped_sitemap_lists_its_pages():
 
 def test_the_index_command_reads_the_site_and_fails_clearly_when_it_cannot(store, tmp_path):
     site, _ = store
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data"), **scratch_database_env()}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data"),
+           **scratch_database_env(tmp_path / "data")}
     run = [sys.executable, "-m", "chatbot", "index", "--site", site.base, "--index", str(tmp_path / "index")]
     proc = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
