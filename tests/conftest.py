@@ -200,26 +200,80 @@ def whole_site(bot, settings):
         accounts.close()
 
 
+TEST_DATABASE = os.environ.get("CHATBOT_TEST_DATABASE", "sqlite")  # "postgresql": every store on PostgreSQL
+_server: PostgresServer | None = None
+_server_error: PostgresUnavailable | None = None
+
+
+def session_postgres() -> PostgresServer:
+    """The run's one throwaway PostgreSQL server (``pg_server.py``), started on first use and stopped when the
+    run ends; raises ``PostgresUnavailable`` (each time) when it cannot start."""
+    global _server, _server_error
+    if _server is None and _server_error is None:
+        server = None
+        try:
+            server = PostgresServer()
+            _server = server.start()
+        except PostgresUnavailable as exc:
+            if server is not None:
+                server.stop()
+            _server_error = exc
+    if _server_error is not None:
+        raise _server_error
+    return _server
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _server is not None:
+        _server.stop()
+
+
+def _need_postgres() -> PostgresServer:
+    """``session_postgres()``, or the test skipped (failed with ``CHATBOT_TEST_POSTGRES=required`` or the
+    ``CHATBOT_TEST_DATABASE=postgresql`` switch) when there is no server."""
+    try:
+        return session_postgres()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CHATBOT_TEST_POSTGRES") == "required" or TEST_DATABASE == "postgresql":
+            pytest.fail(f"PostgreSQL is required (CHATBOT_TEST_POSTGRES=required or "
+                        f"CHATBOT_TEST_DATABASE=postgresql): {exc}")
+        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+
+
+def scratch_database_url(folder: Path | None = None, filename: str = "chat.sqlite3") -> str:
+    """A fresh database for a test's stores or servers: ``sqlite:///FOLDER/FILENAME`` by default (an in-memory
+    ``sqlite://`` without a folder), or with ``CHATBOT_TEST_DATABASE=postgresql`` a new database of its own on
+    the run's throwaway PostgreSQL server.
+
+    Tests whose point is SQLite itself (its files, its default path) keep their own ``sqlite:///`` URLs."""
+    if TEST_DATABASE == "postgresql":
+        return _need_postgres().new_database("scratch")
+    return "sqlite://" if folder is None else f"sqlite:///{Path(folder) / filename}"
+
+
+_folder_databases: dict[Path, str] = {}
+
+
+def scratch_database_env(data_folder: Path) -> dict[str, str]:
+    """Environment for a launch.py or CLI subprocess that would use ``data_folder``'s default SQLite file:
+    nothing by default (so it still does), or with ``CHATBOT_TEST_DATABASE=postgresql`` a
+    ``CHATBOT_DATABASE_URL`` on the run's PostgreSQL server, the same database for the same folder all run (as
+    the folder's file would be)."""
+    if TEST_DATABASE != "postgresql":
+        return {}
+    folder = Path(data_folder).resolve()
+    if folder not in _folder_databases:
+        _folder_databases[folder] = _need_postgres().new_database("folder")
+    return {"CHATBOT_DATABASE_URL": _folder_databases[folder]}
+
+
 @pytest.fixture(scope="session")
 def postgres():
-    """One throwaway PostgreSQL server for the whole run (``pg_server.py``), stopped and removed at the end.
+    """The run's one throwaway PostgreSQL server (``session_postgres``), stopped and removed at the end.
 
     Without PostgreSQL installed the tests that need it are skipped, saying how to install it; with
     ``CHATBOT_TEST_POSTGRES=required`` (scripts/test.sh sets it) they fail instead."""
-    server = None
-    try:
-        server = PostgresServer()
-        server.start()
-    except PostgresUnavailable as exc:
-        if server is not None:
-            server.stop()
-        if os.environ.get("CHATBOT_TEST_POSTGRES") == "required":
-            pytest.fail(f"PostgreSQL is required (CHATBOT_TEST_POSTGRES=required): {exc}")
-        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return _need_postgres()
 
 
 class Database:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from cli_runner import run_cli
-from conftest import timestamp
+from conftest import scratch_database_url, timestamp
 
 from chatbot.common.errors import InputError
 from chatbot.data.accounts import AccountStore, SignInError, check_password, hash_password
@@ -150,7 +150,7 @@ def test_remove_signs_the_account_out(accounts):
 
 
 def test_the_cli_adds_lists_and_removes_accounts(tmp_path):
-    env = {"CHATBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {"CHATBOT_DATABASE_URL": scratch_database_url(tmp_path, "db.sqlite3")}
 
     def cli(*args, stdin=""):
         return run_cli("users", *args, stdin=stdin, env=env)

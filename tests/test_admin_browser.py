@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, STAFF_PASSWORD, index_demo_copy, screenshot_path, whole_site
+from conftest import KNOWLEDGE, STAFF_PASSWORD, index_demo_copy, scratch_database_url, screenshot_path, whole_site
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.common.types import Answer, Citation
@@ -38,7 +38,7 @@ def site(tmp_path_factory, real_embedder, demo_index_dir):
     folder = tmp_path_factory.mktemp("admin-site")
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
-                        uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}")
+                        uploads_dir=str(folder / "uploads"), database_url=scratch_database_url(folder, "chat.sqlite3"))
     index_demo_copy(folder / "knowledge", folder / "index", demo_index_dir, real_embedder)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, whole_site
+from conftest import STAFF_PASSWORD, scratch_database_url, whole_site
 from playwright.sync_api import sync_playwright
 from test_server import chat
 
@@ -37,7 +37,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture(scope="module")
 def shop(demo_index_dir, real_embedder, tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('agent-orders') / 'shop.sqlite3'}"
+    url = scratch_database_url(tmp_path_factory.mktemp("agent-orders"), "shop.sqlite3")
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive", database_url=url)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()

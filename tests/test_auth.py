@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from conftest import STAFF_PASSWORD, serving, whole_site
+from conftest import STAFF_PASSWORD, scratch_database_url, serving, whole_site
 
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
@@ -30,7 +30,7 @@ STAFF_ROUTES = ["/", "/config", "/gradio_api/info", "/gradio_api/queue/join", "/
 def site(demo_index_dir, real_embedder, tmp_path_factory):
     folder = tmp_path_factory.mktemp("auth")
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive",
-                        database_url=f"sqlite:///{folder / 'db.sqlite3'}")
+                        database_url=scratch_database_url(folder, "db.sqlite3"))
     bot = Chatbot(settings, embedder=real_embedder)
     with whole_site(bot, settings) as (url, _, accounts):
         yield url, accounts
@@ -122,7 +122,7 @@ def test_sign_in_never_redirects_off_site(site):
 def test_with_no_accounts_the_sign_in_page_says_how_to_make_one(demo_index_dir, real_embedder):
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive")
     bot = Chatbot(settings, embedder=real_embedder)
-    store, accounts = ConversationStore("sqlite://"), AccountStore("sqlite://")
+    store, accounts = ConversationStore(scratch_database_url()), AccountStore(scratch_database_url())
     app = create_server(bot, store, settings, agent_app=create_agent_app(bot, store, settings), accounts=accounts)
     with serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         page = client.get("/signin")
@@ -133,7 +133,7 @@ def test_with_no_accounts_the_sign_in_page_says_how_to_make_one(demo_index_dir, 
 def test_without_accounts_the_staff_apps_are_not_served_at_all(demo_index_dir, real_embedder):
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive")
     bot = Chatbot(settings, embedder=real_embedder)
-    store = ConversationStore("sqlite://")
+    store = ConversationStore(scratch_database_url())
     app = create_server(bot, store, settings, agent_app=create_agent_app(bot, store, settings),
                         admin_app=create_admin_app(bot, store, settings))
     with serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:

@@ -9,19 +9,19 @@ import sys
 
 import pytest
 from cli_runner import run_cli
-from conftest import HETPQA, KNOWLEDGE, ROOT
+from conftest import HETPQA, KNOWLEDGE, ROOT, scratch_database_env, scratch_database_url
 
 RESULT_FIELDS = {"id", "question", "answer", "abstained", "handoff", "confidence", "citations", "retrieved",
                  "latency_ms", "ttft_ms", "products"}
 
 
 def cli(*args, env_extra=None):
-    return run_cli(*args, env={"HF_HUB_OFFLINE": "1", **(env_extra or {})})
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1", **scratch_database_env(ROOT), **(env_extra or {})})
 
 
 def cli_process(*args, stdin=""):
     """``python -m chatbot ARGS`` as a store owner starts it: the real entry point and exit status."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **scratch_database_env(ROOT)}
     return subprocess.run([sys.executable, "-m", "chatbot", *args], cwd=ROOT, input=stdin, capture_output=True,
                           text=True, timeout=600, env=env)
 
@@ -167,7 +167,7 @@ def test_chat_keeps_one_conversation_so_a_proved_order_holds_and_ask_stays_one_s
     from chatbot.data.storage import ConversationStore
     from chatbot.ingest.platforms.order_exports import import_demo_orders
 
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = scratch_database_url(tmp_path, "store.sqlite3")
     orders = OrderStore(url)
     import_demo_orders(orders)
     with orders._engine.connect() as db:
@@ -197,7 +197,7 @@ def test_index_share_sends_the_files_to_the_app_replicas_database(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "policies").mkdir(parents=True)
     (knowledge / "policies" / "gift-wrap.md").write_text("# Gift wrap\n\nGift wrapping costs $4.50 per order.\n")
-    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    url = scratch_database_url(tmp_path, "chat.sqlite3")
     env = {"CHATBOT_DATABASE_URL": url, "CHATBOT_KNOWLEDGE_DIR": str(knowledge),
            "CHATBOT_UPLOADS_DIR": str(tmp_path / "uploads")}
     proc = cli("index", str(knowledge), "--index", str(tmp_path / "index"), "--share", env_extra=env)

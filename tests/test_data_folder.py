@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import scratch_database_url, serving
 
 from chatbot.common.errors import ConfigError
 from chatbot.config import Settings
@@ -122,7 +122,7 @@ def test_the_data_dir_and_demo_password_are_settings_and_the_password_is_never_s
 
 
 def test_demo_staff_are_created_reset_and_removed_with_the_secret(tmp_path, caplog):
-    accounts = AccountStore(f"sqlite:///{tmp_path / 'db.sqlite3'}", sleep=lambda seconds: None)
+    accounts = AccountStore(scratch_database_url(tmp_path, "db.sqlite3"), sleep=lambda seconds: None)
     with caplog.at_level(logging.INFO):
         made = ensure_demo_staff(accounts, PASSWORD)
     assert [(a.name, a.role) for a in made] == list(DEMO_ACCOUNTS)
@@ -154,7 +154,7 @@ def test_health_reports_the_data_folder_and_whether_it_survives_a_restart(demo_i
 
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive")
     bot = Chatbot(settings, embedder=real_embedder)
-    store = ConversationStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    store = ConversationStore(scratch_database_url(tmp_path, "chat.sqlite3"))
     folder = DataFolder(tmp_path, False, "test")
     try:
         with serving(create_server(bot, store, settings, storage=folder)) as url:

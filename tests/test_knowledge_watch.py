@@ -8,6 +8,8 @@ import json
 import threading
 import time
 
+from conftest import scratch_database_url
+
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
 from chatbot.converse.knowledge_watch import KnowledgeRefresher
@@ -32,7 +34,7 @@ def replica(root, url, embedder, poll_s=0.2):
 
 
 def test_an_upload_on_one_replica_is_indexed_by_the_other_without_a_restart(tmp_path, fake_embedder):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    url = scratch_database_url(tmp_path, "shared.sqlite3")
     bot_a, refresher_a, settings_a = replica(tmp_path / "a", url, fake_embedder)
     bot_b, refresher_b, _ = replica(tmp_path / "b", url, fake_embedder)
     assert "uploaded/policies/gift-wrap.md" not in bot_b.documents
@@ -59,7 +61,7 @@ def test_an_upload_on_one_replica_is_indexed_by_the_other_without_a_restart(tmp_
 
 
 def test_while_the_new_index_loads_questions_are_answered_from_the_old_one(tmp_path, fake_embedder):
-    bot, _, settings = replica(tmp_path / "a", f"sqlite:///{tmp_path / 'db.sqlite3'}", fake_embedder)
+    bot, _, settings = replica(tmp_path / "a", scratch_database_url(tmp_path, "db.sqlite3"), fake_embedder)
     old = bot.retriever
     loading, release = threading.Event(), threading.Event()
     load = bot._load_index
@@ -86,7 +88,7 @@ def test_a_catalog_webhook_on_one_replica_reaches_the_other_and_its_retry_there_
     from chatbot.data.deliveries import WebhookDeliveries
     from chatbot.ingest.live_catalog import LiveCatalog
 
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    url = scratch_database_url(tmp_path, "shared.sqlite3")
     catalogs = []
     for name in ("a", "b"):
         bot, refresher, settings = replica(tmp_path / name, url, fake_embedder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import KNOWLEDGE, ROOT
+from conftest import KNOWLEDGE, ROOT, scratch_database_url
 
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
@@ -62,7 +62,7 @@ def test_a_generator_that_answers_spanish_gets_spanish_messages(demo_index_dir, 
 
 
 def test_the_dashboard_counts_messages_by_language(bot):
-    store = ConversationStore("sqlite://")
+    store = ConversationStore(scratch_database_url())
     for message in ["¿Hacen envíos a Canadá?", "¿Puedo devolver un regalo?", "你们接受退货吗？", "Do you ship to Canada?"]:
         store.record_turn(None, message, bot.ask(message))
     assert store.stats(1)["languages"] == {"es": 2, "zh": 1}

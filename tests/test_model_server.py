@@ -15,7 +15,7 @@ import time
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import scratch_database_url, serving
 from model_server import ROOT, ModelServer
 from test_server import chat
 
@@ -48,7 +48,7 @@ def replica(model_server, demo_index_dir, real_embedder, tmp_path_factory):
                         answer_cache_size=0, faq_match=1.01, openai_first_token_s=60, generation_deadline_s=120)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('db') / 'chat.sqlite3'}")
+    store = ConversationStore(scratch_database_url(tmp_path_factory.mktemp("db"), "chat.sqlite3"))
     with serving(create_server(bot, store, settings)) as url:
         yield url
     store.close()
@@ -95,7 +95,7 @@ def test_a_hung_model_server_costs_a_shopper_seconds_not_an_error(model_server, 
                         answer_cache_size=0, faq_match=1.01, model_wait_s=0.5, openai_first_token_s=2)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    store = ConversationStore(scratch_database_url(tmp_path, "chat.sqlite3"))
     model_server.pause()
     try:
         with serving(create_server(bot, store, settings)) as url:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import serving
+from conftest import scratch_database_url, serving
 from test_server import chat
 
 from chatbot.config import Settings
@@ -70,7 +70,7 @@ class Shop:
 
 @pytest.fixture
 def shop(bot, tmp_path):
-    yield Shop(bot, f"sqlite:///{tmp_path / 'shop.sqlite3'}")
+    yield Shop(bot, scratch_database_url(tmp_path, "shop.sqlite3"))
     bot.orders = None
 
 
@@ -119,7 +119,7 @@ def test_another_order_needs_its_own_proof_and_words_cannot_get_around_it(bot, s
 
 
 def test_without_orders_the_own_order_hand_off_is_as_before(bot, tmp_path):
-    Shop(bot, f"sqlite:///{tmp_path / 'empty.sqlite3'}", with_orders=False)
+    Shop(bot, scratch_database_url(tmp_path, "empty.sqlite3"), with_orders=False)
     try:
         answer = bot.ask("Where is my order #1043?", asker=Asker("c1"))
     finally:

@@ -170,5 +170,5 @@ def test_the_cut_off_is_said_in_the_stores_own_zone(zone, said):
     unshipped = _order(fulfillment_status=None, placed_at=datetime(2026, 12, 7, 20, 30), fulfillments=[])
     written = status(unshipped, Rules(datetime(2026, 12, 7, 23, tzinfo=timezone.utc), store, 14, TABLE, 30, 3),
                      Sources())
-    assert f"Orders placed " in written.text and f"{said}" in written.text, written.text
+    assert "Orders placed " in written.text and said in written.text, written.text
     assert ("Eastern" in written.text) == (zone == "America/New_York")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, screenshot_path, whole_site
+from conftest import STAFF_PASSWORD, scratch_database_url, screenshot_path, whole_site
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.config import Settings
@@ -59,7 +59,7 @@ def returnable_delivered_order(orders: list, rules) -> tuple:
 
 @pytest.fixture(scope="module")
 def site(demo_index_dir, real_embedder, tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('orders-browser') / 'shop.sqlite3'}"
+    url = scratch_database_url(tmp_path_factory.mktemp("orders-browser"), "shop.sqlite3")
     settings = Settings(index_dir=str(demo_index_dir), generator="extractive", database_url=url)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()

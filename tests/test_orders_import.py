@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from cli_runner import CliRun, run_cli
-from conftest import KNOWLEDGE, ROOT
+from conftest import KNOWLEDGE, ROOT, scratch_database_env, scratch_database_url
 
 from chatbot.common.errors import LoadError
 from chatbot.data.order_records import (
@@ -40,7 +40,7 @@ DEMO = ROOT / "demo"
 
 @pytest.fixture
 def store(tmp_path):
-    store = OrderStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    store = OrderStore(scratch_database_url(tmp_path, "chat.sqlite3"))
     yield store
     store.close()
 
@@ -371,7 +371,8 @@ def test_an_order_is_found_by_its_number_with_the_email_or_the_postcode(store):
 
 
 def cli(*args, data_dir: Path) -> CliRun:
-    return run_cli(*args, env={"CHATBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"})
+    return run_cli(*args, env={"CHATBOT_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
+                               **scratch_database_env(data_dir)})
 
 
 def test_the_cli_says_what_it_found_and_fails_when_nothing_could_be_read(tmp_path):
@@ -394,7 +395,7 @@ def test_the_cli_says_what_it_found_and_fails_when_nothing_could_be_read(tmp_pat
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = OrderStore(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'chat.sqlite3'}")
+    store = OrderStore(scratch_database_url(tmp_path_factory.mktemp("demo"), "chat.sqlite3"))
     results = import_demo_orders(store)
     yield store, results
     store.close()
@@ -424,7 +425,7 @@ def test_the_demo_orders_import_whole_and_only_into_an_empty_table(demo, tmp_pat
     assert orders.counts() == "200 orders, 327 line items" and orders.stored == Counter(created=200)
     assert shipments.counts() == "170 shipments" and shipments.stored == Counter({"shipments created": 170})
     assert import_demo_orders(store) is None and store.count() == 200  # a restart imports nothing
-    own = OrderStore(f"sqlite:///{tmp_path / 'own.sqlite3'}")
+    own = OrderStore(scratch_database_url(tmp_path, "own.sqlite3"))
     try:
         import_orders(SHOPIFY, own)
         assert import_demo_orders(own) is None and own.count() == 7  # a store's own orders are never mixed
@@ -435,7 +436,7 @@ def test_the_demo_orders_import_whole_and_only_into_an_empty_table(demo, tmp_pat
 def test_launch_imports_the_demo_orders_on_the_demo_store_once(tmp_path, caplog):
     import launch
 
-    store = OrderStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    store = OrderStore(scratch_database_url(tmp_path, "chat.sqlite3"))
     try:
         with caplog.at_level("INFO"):
             launch.load_demo_orders(store)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import scratch_database_url, serving
 
 from chatbot.config import Settings
 from chatbot.data.orders import OrderStore
@@ -37,7 +37,7 @@ class NoBot:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     root = tmp_path_factory.mktemp("orders")
-    url = f"sqlite:///{root / 'chat.sqlite3'}"
+    url = scratch_database_url(root, "chat.sqlite3")
     settings = Settings(index_dir=str(root / "index"), knowledge_dir=str(root / "knowledge"), database_url=url,
                         generator="extractive", shopify_webhook_secret=SHOPIFY_SECRET,
                         woocommerce_webhook_secret=WOO_SECRET)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-from conftest import ROOT
+from conftest import ROOT, scratch_database_env
 
 from chatbot.cli import main as cli_main
 from chatbot.config import Settings
@@ -46,7 +46,7 @@ PRIVATE = ["Cost per item", "Nordvik", "_reorder", "supplier-nordvik", "NV-8812"
 
 
 def cli(*args):
-    return run_cli(*args, env={"HF_HUB_OFFLINE": "1"})
+    return run_cli(*args, env={"HF_HUB_OFFLINE": "1", **scratch_database_env(ROOT)})
 
 
 def expected_shopify() -> tuple[int, int, dict[str, int]]:

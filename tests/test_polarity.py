@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
+from conftest import scratch_database_env
 
 from chatbot.common.polarity import asks_yes_no, limit_verdict, settled, without_opener
 from chatbot.common.types import Answer
@@ -129,7 +130,7 @@ def test_eval_shopper_reports_wrong_polarity(demo_index_dir, tmp_path):
     shopper.write_text(json.dumps({"id": "a", "message": "Do you sell bikes?", "skill": "catalog_search",
                                    "check": {"type": "not_sold"}}) + "\n")
     proc = run_cli("eval-shopper", "--questions", shopper, "--index", demo_index_dir, "--polarity", polarity,
-                   "--failures")
+                   "--failures", env=scratch_database_env(ROOT))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["polarity"]
     assert report["questions"] == 3 and report["wrong_polarity"] == 0, report

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import scratch_database_url
 
 from chatbot.config import Settings
 from chatbot.converse.chatbot import Chatbot
@@ -66,7 +67,7 @@ class Shop:
 
 @pytest.fixture(scope="module")
 def shop(bot, tmp_path_factory):
-    return Shop(bot, f"sqlite:///{tmp_path_factory.mktemp('history') / 'shop.sqlite3'}")
+    return Shop(bot, scratch_database_url(tmp_path_factory.mktemp("history"), "shop.sqlite3"))
 
 
 def ids(answer) -> list[str]:

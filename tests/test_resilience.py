@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason='needs `pip install "llama-cpp-python>=0.3.16,<0.4"`')
 
-from conftest import serving  # noqa: E402
+from conftest import scratch_database_url, serving  # noqa: E402
 from test_server import chat  # noqa: E402
 
 from chatbot.answer.generation.llamacpp import bundled_smollm2_path  # noqa: E402
@@ -37,7 +37,7 @@ def server(demo_index_dir, real_embedder, tmp_path_factory):
                         max_queue=16, answer_cache_size=0, faq_match=1.01)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('db') / 'chat.sqlite3'}")
+    store = ConversationStore(scratch_database_url(tmp_path_factory.mktemp("db"), "chat.sqlite3"))
     with serving(create_server(bot, store, settings)) as url:
         yield url, bot
     bot.close()
@@ -135,7 +135,7 @@ def test_a_corrupt_gguf_named_by_chatbot_model_keeps_the_app_answering(demo_inde
     settings = Settings(index_dir=str(demo_index_dir), model=str(broken), generator_workers=1, faq_match=1.01)
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()  # logs the one clear error; does not raise
-    store = ConversationStore("sqlite://")
+    store = ConversationStore(scratch_database_url())
     with serving(create_server(bot, store, settings)) as base, httpx.Client(timeout=60) as client:
         state = health(client, base)
         assert state["generator_state"] == "failed" and state["generator"] == "extractive"

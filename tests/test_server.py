@@ -17,7 +17,7 @@ import time
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import scratch_database_url, serving
 
 from chatbot.common.types import Answer
 from chatbot.config import Settings
@@ -55,7 +55,7 @@ def chat(client: httpx.Client, base: str, **body) -> tuple[httpx.Response, list[
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('db') / 'chat.sqlite3'}")
+    store = ConversationStore(scratch_database_url(tmp_path_factory.mktemp("db"), "chat.sqlite3"))
     yield store
     store.close()
 

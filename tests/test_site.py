@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-from conftest import KNOWLEDGE, HashingEmbedder
+from conftest import KNOWLEDGE, HashingEmbedder, scratch_database_env
 
 from chatbot.common.errors import ChatbotError
 from chatbot.config import Settings
@@ -429,7 +429,7 @@ def test_a_gzipped_sitemap_lists_its_pages():
 
 def test_the_index_command_reads_the_site_and_fails_clearly_when_it_cannot(store, tmp_path):
     site, _ = store
-    env = {"HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data")}
+    env = {"HF_HUB_OFFLINE": "1", "CHATBOT_DATA_DIR": str(tmp_path / "data"), **scratch_database_env(tmp_path / "data")}
     proc = run_cli("index", "--site", site.base, "--index", tmp_path / "index", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "8 page(s) read" in proc.stdout and "index saved" in proc.stdout

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import scratch_database_env
 from test_server import sse_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +85,7 @@ def space(tmp_path_factory):
         # the temporary folder, where the data folder falls back to, inside this test's own folder: every run
         # starts from nothing (no index left by an earlier run) and leaves nothing in the machine's /tmp
         "TMPDIR": str(tmp),
+        **scratch_database_env(tmp),  # CHATBOT_TEST_DATABASE=postgresql: the stores on PostgreSQL
     }
     log = (base / "launch.log").open("w")
     started = time.monotonic()

@@ -30,6 +30,7 @@ from conftest import (
     STAFF_PASSWORD,
     index_demo_copy,
     loopback_socket,
+    scratch_database_url,
     screenshot_path,
     store_page,
     whole_site,
@@ -53,7 +54,7 @@ def site(tmp_path_factory, real_embedder, demo_index_dir):
     shutil.copytree(KNOWLEDGE, folder / "knowledge")
     shop_sock = loopback_socket()
     settings = Settings(index_dir=str(folder / "index"), knowledge_dir=str(folder / "knowledge"),
-                        uploads_dir=str(folder / "uploads"), database_url=f"sqlite:///{folder / 'chat.sqlite3'}",
+                        uploads_dir=str(folder / "uploads"), database_url=scratch_database_url(folder, "chat.sqlite3"),
                         allowed_origins=f"http://127.0.0.1:{shop_sock.getsockname()[1]}")
     index_demo_copy(folder / "knowledge", folder / "index", demo_index_dir, real_embedder)
     bot = Chatbot(settings, embedder=real_embedder)

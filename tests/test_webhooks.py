@@ -18,7 +18,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import scratch_database_url, serving
 from test_server import chat
 
 from chatbot.config import Settings
@@ -57,11 +57,12 @@ def live(tmp_path_factory, demo_index_dir, real_embedder):
     """A server whose index is a copy of the demo store's and whose knowledge folder starts empty."""
     root = tmp_path_factory.mktemp("live")
     shutil.copytree(demo_index_dir, root / "index")
+    url = scratch_database_url(root, "chat.sqlite3")  # the store's and the webhook deliveries' database
     settings = Settings(index_dir=str(root / "index"), knowledge_dir=str(root / "knowledge"), generator="extractive",
-                        shopify_webhook_secret=SHOPIFY_SECRET, woocommerce_webhook_secret=WOO_SECRET)
+                        shopify_webhook_secret=SHOPIFY_SECRET, woocommerce_webhook_secret=WOO_SECRET, database_url=url)
     embedder = CountingEmbedder(real_embedder)
     bot = Chatbot(settings, embedder=embedder)
-    store = ConversationStore(f"sqlite:///{root / 'chat.sqlite3'}")
+    store = ConversationStore(url)
     with serving(create_server(bot, store, settings)) as url:
         yield {"url": url, "root": root, "embedder": embedder, "settings": settings}
     store.close()
@@ -286,9 +287,10 @@ def test_woocommerce_rejects_a_wrong_signature(live, client):
 
 def test_without_a_secret_every_delivery_is_refused_with_the_setting_to_fill_in(tmp_path, demo_index_dir,
                                                                                real_embedder, client):
+    url = scratch_database_url(tmp_path, "chat.sqlite3")
     settings = Settings(index_dir=str(demo_index_dir), knowledge_dir=str(tmp_path / "knowledge"),
-                        generator="extractive")
-    store = ConversationStore(f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+                        generator="extractive", database_url=url)
+    store = ConversationStore(url)
     try:
         with serving(create_server(Chatbot(settings, embedder=real_embedder), store, settings)) as url:
             body = json.dumps(lantern(7300, "Moor Lantern")).encode()

@@ -22,7 +22,7 @@ import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import KNOWLEDGE, loopback_socket, screenshot_path, serving, store_page
+from conftest import KNOWLEDGE, loopback_socket, scratch_database_url, screenshot_path, serving, store_page
 from playwright.sync_api import expect, sync_playwright  # not skipped when missing: the widget must be tested
 
 from chatbot.config import Settings
@@ -48,7 +48,7 @@ def site(demo_index_dir, real_embedder, tmp_path_factory):
                         allowed_origins=f"{shop_origin},{signed_origin}")
     bot = Chatbot(settings, embedder=real_embedder)
     bot.warm_up()
-    store = ConversationStore(f"sqlite:///{tmp_path_factory.mktemp('widget-db') / 'chat.sqlite3'}",
+    store = ConversationStore(scratch_database_url(tmp_path_factory.mktemp("widget-db"), "chat.sqlite3"),
                               public_contact=settings.support_contact)
     widget = f"http://127.0.0.1:{api_sock.getsockname()[1]}/widget.js"
     # a signed-in customer's page: the store's server wrote their email and its signature into the script tag
