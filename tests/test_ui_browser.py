@@ -666,6 +666,8 @@ def test_the_accessibility_checker_finds_nothing_serious_in_the_agent_window_and
     for path, ready in (("/agent/", "#queue-summary"), ("/admin/", "#admin-reindex")):
         page.goto(site["url"] + path)
         page.wait_for_selector(ready, timeout=60_000)
+        # Gradio dims what it is still loading (the dashboard, the queue): axe reads that as a page of its own
+        page.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
         page.wait_for_timeout(1000)
         results = Axe().run(page)
         problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
