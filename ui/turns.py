@@ -194,7 +194,10 @@ class TurnRunner:
         return history[-turns:]
 
     def _known(self, conversation_id: str) -> bool:
-        try:
+        knows = getattr(self.store, "knows_conversation", None)
+        if knows is not None:
+            return knows(conversation_id)
+        try:  # a store without the one-read check
             self.store.latest_ticket(conversation_id)
             return True
         except InputError:

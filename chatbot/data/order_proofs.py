@@ -30,16 +30,20 @@ class OrderProofs:
         self._engine.dispose()
 
     def prove(self, conversation_id: str, order_id: str) -> None:
+        """Remember that the conversation proved the order; an order proved before writes nothing (each turn that
+        shows an order proves it again)."""
+        mine = sa.select(order_proofs.c.seq).where(order_proofs.c.conversation_id == conversation_id,
+                                                   order_proofs.c.order_id == order_id)
+        with self._engine.connect() as db:
+            if db.execute(mine).first() is not None:
+                return
         with self._lock, self._engine.begin() as db:
-            known = db.execute(sa.select(order_proofs.c.seq).where(order_proofs.c.conversation_id == conversation_id,
-                                                                   order_proofs.c.order_id == order_id)).first()
-            if known is None:
-                try:
-                    with db.begin_nested():
-                        db.execute(order_proofs.insert().values(conversation_id=conversation_id, order_id=order_id,
-                                                                created_at=self._now()))
-                except sa.exc.IntegrityError:  # proved at the same moment by another request: proved all the same
-                    pass
+            try:
+                with db.begin_nested():
+                    db.execute(order_proofs.insert().values(conversation_id=conversation_id, order_id=order_id,
+                                                            created_at=self._now()))
+            except sa.exc.IntegrityError:  # proved at the same moment by another request: proved all the same
+                pass
 
     def proved(self, conversation_id: str) -> list[str]:
         """The orders (database ids) this conversation proved, oldest first."""

@@ -65,7 +65,7 @@ messages = _table(
 feedback = _table("feedback", sa.Column("message_id", sa.ForeignKey("messages.id"), index=True, nullable=False),
                    sa.Column("rating", sa.Integer), sa.Column("comment", sa.Text))
 tickets = _table(
-    "tickets", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False),
+    "tickets", _id(), sa.Column("conversation_id", sa.ForeignKey("conversations.id"), nullable=False, index=True),
     sa.Column("reason", sa.Text), sa.Column("status", sa.String(16)),
     # the conversation id while open, NULL once closed: a plain unique column (unlike a partial index, it works
     # on every database) keeps "one open ticket per conversation" true even between processes

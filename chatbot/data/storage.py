@@ -115,6 +115,15 @@ class ConversationStore(TicketDesk):
                 products=answer.products or None, request_id=request_id, created_at=now))
         return conversation_id, message_id
 
+    def knows_conversation(self, conversation_id: str) -> bool:
+        """Whether this store started the conversation (one read by its key)."""
+        try:
+            with self._engine.connect() as db:
+                _require(db, _conversations, conversation_id, "conversation")
+            return True
+        except InputError:
+            return False
+
     def get_transcript(self, conversation_id: str) -> list[dict]:
         with self._engine.connect() as db:
             _require(db, _conversations, conversation_id, "conversation")
