@@ -173,6 +173,20 @@ def store_page(sock: socket.socket, widget_url: str, attributes: str = ""):
 STAFF_PASSWORD = "correct horse battery staple"
 
 
+def agent_opens_ticket(page, url: str, ref: str, name: str = "ana", password: str = STAFF_PASSWORD) -> None:
+    """As an agent's browser does: open the agent window, sign in on the form it sends you to, wait for the
+    queue, and pick the ticket whose reference is ``ref``."""
+    page.goto(url + "/agent/")
+    page.wait_for_url(re.compile(r"/signin\?next="))
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_function("() => document.querySelector('#queue-summary')?.innerText.includes('open')",
+                           timeout=30_000)
+    page.locator("#ticket-queue input").click()
+    page.get_by_role("option").filter(has_text=ref).click()
+
+
 @contextmanager
 def whole_site(bot, settings):
     """The server as launch.py builds it (shopper chat, agent window, admin, sign-in), on a real socket.

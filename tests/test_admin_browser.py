@@ -249,6 +249,9 @@ def test_the_accessibility_checker_finds_nothing_serious_on_the_admin_page(site,
     expect(admin.locator("#dashboard-summary")).to_contain_text("Last 30 days", timeout=30_000)
     # nothing still updating: Gradio dims a component while its event runs, which axe would read as low contrast
     admin.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
+    # and faded back in: the dimming eases out, and a component read mid-fade is still low contrast
+    admin.wait_for_function("() => [...document.querySelectorAll('.block')].every(b => getComputedStyle(b).opacity"
+                            " === '1')", timeout=10_000)
     results = Axe().run(admin)
     problems = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
                 if v["impact"] in ("serious", "critical")]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, scratch_database_url, whole_site
+from conftest import agent_opens_ticket, scratch_database_url, whole_site
 from playwright.sync_api import sync_playwright
 from test_server import chat
 
@@ -142,15 +142,7 @@ def test_the_agent_window_shows_the_order_the_shopper_proved_beside_the_transcri
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             agent = browser.new_page(viewport={"width": 1280, "height": 900})
-            agent.goto(url + "/agent/")
-            agent.wait_for_url(re.compile(r"/signin\?next="))
-            agent.get_by_label("Name").fill("ana")
-            agent.get_by_label("Password").fill(STAFF_PASSWORD)
-            agent.get_by_label("Password").press("Enter")
-            agent.wait_for_function("() => document.querySelector('#queue-summary')?.innerText.includes('open')",
-                                    timeout=30_000)
-            agent.locator("#ticket-queue input").click()
-            agent.get_by_role("option").filter(has_text=ref).click()
+            agent_opens_ticket(agent, url, ref)
             agent.wait_for_function(f"() => document.querySelector('#ticket-orders').innerText.includes("
                                     f"{order.name!r})", timeout=15_000)
             panel = agent.locator("#ticket-orders").inner_text()

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, scratch_database_url, screenshot_path, whole_site
+from conftest import agent_opens_ticket, scratch_database_url, screenshot_path, whole_site
 from playwright.sync_api import expect, sync_playwright
 
 from chatbot.config import Settings
@@ -141,15 +141,7 @@ def test_a_shopper_on_a_phone_proves_an_order_sees_its_tracking_starts_a_return_
 
     agent_context = browser.new_context(viewport={"width": 1280, "height": 900})
     agent = agent_context.new_page()
-    agent.goto(site["url"] + "/agent/")
-    agent.wait_for_url(re.compile(r"/signin\?next="))
-    agent.get_by_label("Name").fill("ana")
-    agent.get_by_label("Password").fill(STAFF_PASSWORD)
-    agent.get_by_label("Password").press("Enter")
-    agent.wait_for_function("() => document.querySelector('#queue-summary')?.innerText.includes('open')",
-                            timeout=30_000)
-    agent.locator("#ticket-queue input").click()
-    agent.get_by_role("option").filter(has_text=ref).click()
+    agent_opens_ticket(agent, site["url"], ref)
     transcript = agent.locator("#ticket-transcript")
     expect(transcript).to_contain_text(f"Return request: order {order.name}", timeout=15_000)
     expect(transcript).to_contain_text(item.name)

@@ -59,7 +59,7 @@ class OnnxSentenceEncoder:
         return (pooled / norms).astype(np.float32)
 
 
-def onnx_encoder(model: Any, folder: str | Path, batch_size: int, threads: int = 0) -> OnnxSentenceEncoder | None:
+def onnx_encoder(model: Any, folder: str | Path, batch_size: int) -> OnnxSentenceEncoder | None:
     """An ONNX Runtime encoder giving ``model``'s vectors, or None (logged) when it can't or they differ."""
     why = _unsupported(model)
     if why:
@@ -74,7 +74,7 @@ def onnx_encoder(model: Any, folder: str | Path, batch_size: int, threads: int =
     inputs = [name for name in ("input_ids", "attention_mask", "token_type_ids")
               if name in transformer.tokenizer("probe", return_tensors="np")]
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or _torch_threads()
+    options.intra_op_num_threads = _torch_threads()  # as many as PyTorch would use
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads yield the CPU
     try:
         path = _exported(transformer, inputs, Path(folder))
