@@ -111,6 +111,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen | None, log) -> None:
+    """Stop a server process (terminate, then kill after 20 s) and close its log."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log.close()
+
+
 class Server:
     """One ``launch.py``; with ``database_url`` it shares that database (a replica), else it has its own SQLite."""
 
@@ -155,13 +166,7 @@ class Server:
         raise RuntimeError(f"{self.name} server did not start; see {self.log.name}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+        stop(self.proc, self.log)
 
 
 class Replicas:
@@ -233,12 +238,7 @@ class ModelServer:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        stop(self.proc, self.log)
 
 
 # ---- clients
