@@ -465,8 +465,13 @@ def test_drafts_belong_to_one_ticket_and_its_last_message(site, browser):
     assert not [t for t in store.list_tickets("open") if t["id"] == second][0]["assigned_to"]  # not joined either
 
     _open(agent, refs[first])
+    expect(agent.locator("#customer-message textarea")).to_have_value("How long do refunds take?", timeout=10_000)
+    expect(agent.locator("#draft-1 textarea")).to_have_value("")  # the text typed for the other ticket went
     agent.locator("#draft-replies").click()
-    agent.wait_for_function("() => document.querySelector('#draft-1 textarea').value.length > 0", timeout=120_000)
+    # the drafts are in once the status counts them (a busy machine may still be clearing the boxes before that)
+    agent.wait_for_function("() => document.querySelector('#agent-status').innerText.includes('draft(s)')",
+                            timeout=120_000)
+    expect(agent.locator("#draft-1 textarea")).not_to_have_value("")
     store.record_turn(first_conversation, "Actually, can I get store credit instead?",
                       site["bot"].ask("Actually, can I get store credit instead?"))
     # the shopper wrote again: the box shows the new message, and the old drafts are not sent
