@@ -46,7 +46,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,6 +75,7 @@ class Outcome:
     ttft_s: float | None
     status: str  # ok | busy | error
     origin: str = ""
+    error: str = ""  # for an error: the HTTP status, the stream's error event or the client's exception
 
 
 @dataclass
@@ -94,7 +94,8 @@ class Run:
                 "errors": sum(o.status == "error" for o in self.outcomes),
                 "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95), "max_s": lat[-1] if lat else None,
                 "answers_per_s": len(ok) / self.wall_s if self.wall_s else 0.0, "wall_s": self.wall_s,
-                "origins": origins}
+                "origins": origins,
+                "error_details": sorted({o.error for o in self.outcomes if o.status == "error"})}
 
 
 def _pct(values: list[float], p: float) -> float | None:
@@ -264,8 +265,9 @@ async def ask(client: httpx.AsyncClient, url: "str | RoundRobin", question: str)
                 await response.aread()
                 return Outcome(time.perf_counter() - started, None, "busy")
             if response.status_code != 200:
-                await response.aread()
-                return Outcome(time.perf_counter() - started, None, "error")
+                body = await response.aread()
+                return Outcome(time.perf_counter() - started, None, "error",
+                               error=f"HTTP {response.status_code}: {body[:200].decode(errors='replace')}")
             event, origin, answered = "", "", False
             async for line in response.aiter_lines():
                 if line.startswith("event:"):
@@ -278,10 +280,12 @@ async def ask(client: httpx.AsyncClient, url: "str | RoundRobin", question: str)
                     if result.get("reason") == "model_unavailable":  # quoted because the model was busy or down
                         origin = "quoted (model busy)"
                 elif event == "error":
-                    return Outcome(time.perf_counter() - started, ttft, "error")
-            return Outcome(time.perf_counter() - started, ttft, "ok" if answered else "error", origin)
-    except httpx.HTTPError:
-        return Outcome(time.perf_counter() - started, ttft, "error")
+                    return Outcome(time.perf_counter() - started, ttft, "error", error=f"error event: {line[:200]}")
+            if answered:
+                return Outcome(time.perf_counter() - started, ttft, "ok", origin)
+            return Outcome(time.perf_counter() - started, ttft, "error", error="the stream ended without an answer")
+    except httpx.HTTPError as exc:
+        return Outcome(time.perf_counter() - started, ttft, "error", error=f"{type(exc).__name__}: {exc}")
 
 
 def closed_loop_questions(mix: bool, sessions: int, per_session: int, seed: int) -> list[list[str]]:
@@ -421,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
 def _line(s: dict) -> str:
     f = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     return (f"n={s['requests']} answered={s['answered']} busy={s['busy']} errors={s['errors']} "
-            f"p50={f(s['p50_s'])}s p95={f(s['p95_s'])}s answers/s={s['answers_per_s']:.2f} origins={s['origins']}")
+            f"p50={f(s['p50_s'])}s p95={f(s['p95_s'])}s answers/s={s['answers_per_s']:.2f} origins={s['origins']}"
+            + (f" error details={s['error_details']}" if s.get("error_details") else ""))
 
 
 def print_table(results: dict, names: list[str]) -> None:
