@@ -13,8 +13,8 @@
    indexes a copy with only the first N reviews, for comparison.
 4. Starts the real app (``launch.py --knowledge DIR``, default settings, its own process) on the big store
    and on the demo store (the baseline), and sends catalog questions computed from each catalog (a
-   product's price, a variant's stock, "what colours does X come in?", "X under $40") through
-   ``POST /api/chat``, ``--sessions`` shoppers at once. Records p50/p95 and the server's RSS (the server
+   product's price, a variant's stock, "what colours does X come in?", "X under $40", "what do reviewers
+   say about X?", "anything like X but cheaper?") through ``POST /api/chat``, ``--sessions`` shoppers at once. Records p50/p95 and the server's RSS (the server
    and its worker processes).
 5. Writes ``benchmarks/results/import.json`` and prints a table with the ratios to the demo store.
    ``--reviews N --chat-on-fewer`` indexes and serves only the copy with N reviews (every product and
@@ -248,6 +248,11 @@ def questions_from(catalog_files: list[Path], per_kind: int, seed: int) -> list[
     categories = sorted({(r.get("attributes") or {}).get("product_type") or r.get("category") or "" for r in records} - {""})
     for category in (rng.choice(categories) for _ in range(per_kind)):
         out.append(("under $40", f"{category.lower()} under $40"))
+    # what reads every review or every product when done naively: a review summary, ideas like a product
+    for r in rng.sample(records, per_kind):
+        out.append(("reviews", f"What do reviewers say about the {r['name']}?"))
+    for r in rng.sample(records, per_kind):
+        out.append(("ideas", f"Anything like the {r['name']} but cheaper?"))
     return out
 
 
@@ -319,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reviews", type=int, help="also index a copy with only the first N reviews")
     parser.add_argument("--sessions", type=int, default=8)
-    parser.add_argument("--per-kind", type=int, default=24, help="questions of each of the 4 kinds per store")
+    parser.add_argument("--per-kind", type=int, default=24, help="questions of each of the 6 kinds per store")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-index", action="store_true", help=argparse.SUPPRESS)  # a trial run's shortcut
     parser.add_argument("--chat-on-fewer", action="store_true",

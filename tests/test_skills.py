@@ -66,6 +66,8 @@ def test_a_gift_for_a_6_year_old_under_30_fits_both_limits(bot):
         low, high = age_range(product["attributes"]["age_range"])
         assert product["price"] <= 30 and low <= 6 <= high, product["name"]
     assert "Best birthday gift" not in answer.text and "8-year-old" not in answer.text  # no review fragments
+    plain = bot.ask("Can you recommend something for a hiker?")
+    assert re.match(r"Here (?:are \d+ ideas|is 1 idea):\n", plain.text), plain.text  # no limits: no gap before ":"
 
 
 def test_a_girl_and_a_boy_get_the_same_gifts(bot):
@@ -116,6 +118,45 @@ def test_which_is_cheaper_compares_the_two_named_products(bot):
     assert answer.text.startswith("The Kraken Cove Family Board Game is cheaper: $32.99 [1] against $49.99 for "
                                   "the Spark Lab Electronics Kit 75 Projects [2].")
     assert [p["id"] for p in answer.products] == ["HP-1008", "HP-1005"]
+
+
+def test_which_is_heavier_compares_the_weights_the_catalog_gives(bot):
+    skillet, sand = (next(p for p in PRODUCTS if p["name"].startswith(n)) for n in ("Pre-Seasoned Cast", "Moonbeam"))
+    pounds = {p["id"]: float(p["attributes"]["weight"].split()[0]) for p in (skillet, sand)}
+    heavier, lighter = sorted((skillet, sand), key=lambda p: -pounds[p["id"]])
+    answer = bot.ask("Which is heavier, the cast iron skillet or the Moonbeam Play Sand Kit?")
+    assert answer.text.startswith(f"The {heavier['name']} is heavier: {heavier['attributes']['weight']} [1] against "
+                                  f"{lighter['attributes']['weight']} for the {lighter['name']} [2].")
+    answer = bot.ask("Which is lighter, the Kraken Cove Family Board Game or the Spark Lab Electronics Kit?")
+    assert answer.text.startswith("The product details don't give the weight of the ") and "cheaper" not in answer.text
+
+
+def test_a_comparison_the_catalog_cannot_settle_is_said_so_not_answered_with_prices(bot):
+    answer = bot.ask("Which one is more durable, the Kraken Cove Family Board Game or the Spark Lab Electronics Kit?")
+    assert answer.text.startswith("The product details don't say which is more durable. Here they are side by side:")
+    assert {p["id"] for p in answer.products} == {"HP-1008", "HP-1005"} and "cheaper" not in answer.text
+
+
+def _average_rating(product_id: str) -> float:
+    ratings = [r["rating"] for r in REVIEWS if r["product_id"] == product_id]
+    return sum(ratings) / len(ratings) if ratings else 0.0
+
+
+def test_which_kind_has_the_best_reviews_ranks_that_kind_not_one_products_reviews(bot):
+    games = [p for p in PRODUCTS if re.search(r"\bgame\b", p["name"], re.I)]
+    count = {p["id"]: sum(r["product_id"] == p["id"] for r in REVIEWS) for p in games}
+    best = min(games, key=lambda p: (-_average_rating(p["id"]), -count[p["id"]], p["id"]))  # the catalog's order
+    answer = bot.ask("Which game has the best reviews?")
+    assert answer.text.startswith(f"Our best rated game is the {best['name']}"), answer.text
+    assert answer.products[0]["id"] == best["id"] and "None of its" not in answer.text
+
+
+def test_like_a_product_but_cheaper_shows_only_cheaper_ones(bot):
+    base = next(p for p in PRODUCTS if p["name"].startswith("Kraken Cove"))
+    answer = bot.ask("Anything like the Kraken Cove Family Board Game but cheaper?")
+    others = [p for p in named(answer.products) if p["id"] != base["id"]]
+    assert others and all(p["price"] < base["price"] for p in others), answer.text
+    assert "ideas like it for less:" in answer.text
 
 
 def test_stock_questions_say_plainly_that_stock_is_not_listed(bot):

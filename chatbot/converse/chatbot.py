@@ -177,6 +177,8 @@ class Chatbot:
         index = self._load_index()
         searchers = self._searchers(index)
         shop = self._shop_over(index) if self.settings.shop_skills else (None, {})
+        if shop[0] is not None:
+            shop[0].warm_up()  # here, while the old index answers, rather than in the next shopper's question
         with self._lock:
             self._index = index
             self._retriever, self.live_chunks, self._faq, self._spelling = searchers
@@ -192,7 +194,7 @@ class Chatbot:
     def warm_up(self) -> None:
         """Load the index, the embedder, the router and the model now rather than on the first question."""
         self.retriever.search("warm up", k=1)
-        self.shop.router.route_text("warm up")
+        self.shop.warm_up()
         _ = self.judge
         _ = self.generator
 

@@ -106,7 +106,7 @@ class Catalog:
         self._with_name = _inverted(self._full_name_stems.items())
         self._with_category = _inverted(self._category_stems.items())
         self._with_text = _inverted(self._text_stems.items())
-        self._position = {item.product.id: n for n, item in enumerate(self.listings)}
+        self._sorted_catalog: dict[str | None, list[Listing]] = {}  # sort → every listing in that order
         self._distinctive = {pid: [s for s in dict.fromkeys(stems)
                                    if s not in _GENERIC_STEMS and s not in _NOISE_STEMS and not _SPEC.match(s)]
                              for pid, stems in self._full_name_stems.items()}
@@ -283,7 +283,7 @@ class Catalog:
                 alone = [s for s in rare if self._text_frequency.get(s, 0) <= 1]
                 score = len(rare) + len(alone) + len(hit) + len(hit) / len(distinctive) + 0.5 * generic
                 scored.append((score, pid))
-        scored.sort(key=lambda x: (-x[0], x[1]))
+        scored = _named_in_full_first(scored, words, self._full_name_stems, self._distinctive)
         if not scored:
             return []
         best = scored[0][0]
@@ -301,13 +301,20 @@ class Catalog:
         # "waterproof backpack": the backpack won over a word only other products have; say it isn't that
         dropped = [t for t in self.content_terms(query.terms) if t not in unknown and allowed and not either
                    and self._only_in_texts(t) and not allowed & self._mentioning(t)]
-        candidates = self.listings if allowed is None else \
-            [self.by_id[pid] for pid in sorted(allowed, key=self._position.__getitem__)]
-        pool = [item for item in candidates if within is None or item.product.id in within]
+        # sorted first, then filtered: the order is total (the id breaks ties), so this is the same as sorting what
+        # passes, and the whole catalog's order (no product word matched) is sorted once, not per question
+        ordered = self._everything_sorted(query.sort) if allowed is None else \
+            _sorted([self.by_id[pid] for pid in allowed], query.sort)
+        pool = [item for item in ordered if within is None or item.product.id in within]
         fitting = [item for item in pool if _in_price(item, query) and _fits_age(item, query.age)
                    and _in_weight(item, query) and (not query.on_sale or is_on_sale(item.product))]
-        return SearchResult(query, _sorted(fitting, query.sort), _sorted(pool, query.sort), named,
+        return SearchResult(query, fitting, pool, named,
                             modifiers, unknown, self.unsold_phrase(query.terms, unknown), dropped=dropped)
+
+    def _everything_sorted(self, sort: str | None) -> list[Listing]:
+        if sort not in self._sorted_catalog:  # two threads may both sort it once; the result is the same
+            self._sorted_catalog[sort] = _sorted(self.listings, sort)
+        return self._sorted_catalog[sort]
 
     def _only_in_texts(self, term: str) -> bool:
         """A feature word ("waterproof"): in some product's description or attributes, in no name or category."""
@@ -385,11 +392,17 @@ def _in_price(item: Listing, query: ShopQuery) -> bool:
 def weight_in_pounds(product: Product) -> float | None:
     """The product's own weight from its attributes ("weight": "7.4 oz", "bike_weight": "6.6 lb"), not a
     capacity ("max_weight"); None when the catalog does not list one."""
+    stated = stated_weight(product)
+    return stated[0] if stated else None
+
+
+def stated_weight(product: Product) -> tuple[float, str] | None:
+    """(pounds, the weight as the catalog writes it), or None when it lists none (see ``weight_in_pounds``)."""
     for key, value in product.attributes.items():
         if (key == "weight" or key.endswith("_weight")) and not key.startswith(("max", "min")):
             m = re.match(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)", str(value).lower())
             if m:
-                return pounds(float(m.group(1)), m.group(2))
+                return pounds(float(m.group(1)), m.group(2)), str(value).strip()
     return None
 
 
@@ -418,6 +431,29 @@ def _sorted(items: list[Listing], sort: str | None) -> list[Listing]:
     return sorted(items, key=lambda i: (-(i.rating or 0), -i.reviews, i.product.id))
 
 
+def _named_in_full_first(scored: list[tuple[float, str]], words: list[str], name_stems: dict[str, list[str]],
+                         distinctive: dict[str, list[str]]) -> list[tuple[float, str]]:
+    """``scored`` best first, where a product whose whole name the text spells out word for word leads, and a
+    product named only by words of those full names goes: in "compare the Zephyr Summit Camp Stool and the Juniper
+    Meadow Rain Jacket", the Juniper Summit Camp Stool shares four name words but is not named."""
+    full = {pid for _, pid in scored if _runs_in(name_stems[pid], words)}
+    if full:
+        spelled = {s for pid in full for s in name_stems[pid]}
+        scored = [(score + (2.0 if pid in full else 0.0), pid) for score, pid in scored
+                  if pid in full or not set(distinctive[pid]) & set(words) <= spelled]
+    return sorted(scored, key=lambda x: (-x[0], x[1]))
+
+
+def _runs_in(name: list[str], words: list[str]) -> bool:
+    """Whether ``name`` (two words or more) appears in ``words`` as a run, in order."""
+    n = len(name)
+    return n >= 2 and any(words[i:i + n] == name for i in range(len(words) - n + 1))
+
+
 def _first_position(name_stems: list[str], text_stems: list[str]) -> int:
+    n = len(name_stems)  # where the whole name is spelled out, else where its first word is
+    spelled = [i for i in range(len(text_stems) - n + 1) if n >= 2 and text_stems[i:i + n] == name_stems]
+    if spelled:
+        return spelled[0]
     positions = [text_stems.index(s) for s in name_stems if s in text_stems]
     return min(positions) if positions else len(text_stems)

@@ -47,8 +47,10 @@ _SORTS = [("price_asc", re.compile(r"\b(?:cheapest|cheap|least expensive|lowest[
                                    r"affordable|chepest|cheapst|lowest cost)\b", re.I)),
           ("price_desc", re.compile(r"\b(?:most expensive|priciest|highest[- ]price[d]?|premium|luxury|fanciest|"
                                     r"top of the line)\b", re.I)),
-          ("rating", re.compile(r"\b(?:best|top|highest)[- ]?(?:rated|reviewed|ranked)|\bbest\b|\bmost popular\b|"
-                                r"\bhighly rated\b|\bbest sellers?\b|\bfavou?rites?\b", re.I)),
+          ("rating", re.compile(r"\b(?:best|top|highest)[- ]?(?:rated|reviewed|ranked)|"
+                                r"\b(?:best|top|highest|better) (?:customer |user )?(?:reviews|ratings?)\b|"
+                                r"\bbest\b|\bmost popular\b|\bhighly rated\b|\bbest sellers?\b|\bfavou?rites?\b",
+                                re.I)),
           ("newest", re.compile(r"\b(?:newest|latest|new arrivals?|just in|most recent)\b", re.I))]
 _COUNT = re.compile(r"\b(?:top|best|first|show me|give me|list|suggest)\s+(\d{1,2}|%s)\b" % "|".join(
     k for k, v in _UNITS.items() if 1 < v <= 10), re.I)
@@ -141,7 +143,7 @@ def parse_query(text: str) -> ShopQuery:
     elif sort in ("price_asc", "price_desc") and re.search(rf"\b{PRICE_EXTREME}\b", plain, re.I) \
             and not _PLURAL_HINT.search(plain):
         count = 1  # "the cheapest bike": one product
-    elif sort and (re.search(r"\bwhich(?: one)?(?: is|'s| has)\b", plain, re.I) and not re.search(
+    elif sort and (re.search(r"\bwhich(?: [a-z]+){0,3}? (?:is|'s|has)\b", plain, re.I) and not re.search(
             r"\b(?:ones|are|all|list|options|ideas)\b", plain, re.I) or re.search(
             rf"\b(?:{PRICE_EXTREME}|best[- ]rated|top[- ]rated|highest[- ]rated) (?:one|1)\b", plain, re.I)):
         count = 1  # "which is best rated?", "what's the cheapest one?": one product

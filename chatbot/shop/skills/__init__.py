@@ -46,8 +46,14 @@ class ShopAssistant:
         self.router = Router(embedder, cache_dir)
         self.store_name, self.support_contact = store_name, support_contact
         self._skills: dict[str, Skill] = {s.name: s for s in (
-            CatalogSearch(), Recommend(embedder, source), AttributeAnswer(), ReviewSummary(source), Comparison(),
+            CatalogSearch(), Recommend(embedder, source), AttributeAnswer(), ReviewSummary(), Comparison(),
             Availability(), SmallTalk())}
+
+    def warm_up(self) -> None:
+        """Load the router and work out what recommendations rank by, before the first shopper waits for it."""
+        self.router.route_text("warm up")
+        if len(self.catalog):
+            self._skills["recommend"].products(self.catalog).warm_up()
 
     def route(self, message: str, vector: np.ndarray) -> Route:
         """The skill ``message`` asks for (its embedding is ``vector``), with the router's confidence."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from chatbot.shop.catalog import Listing
+from chatbot.shop.catalog import Listing, stated_weight
 from chatbot.shop.phrasing import money
 from chatbot.shop.query import PRICE_EXTREME
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
@@ -21,6 +21,12 @@ _PRICIER = re.compile(r"\b(?:more expensive|most expensive|pricier|priciest|cost
                       re.I)
 _SUPERLATIVE = re.compile(rf"\b{PRICE_EXTREME}\b", re.I)
 _BETTER = re.compile(r"\b(?:better|best|higher rated|rated higher|which one|recommend)\b", re.I)
+_WEIGHT = re.compile(r"\b(?:(?P<light>lighter|lightest|weighs? less)|heavier|heaviest|weighs? more)\b", re.I)
+# a comparison the catalog's fields rarely settle: said so, rather than answering about the price instead
+_OTHER = re.compile(r"\b(?P<word>smaller|bigger|larger|warmer|cooler|longer|shorter|stronger|softer|quieter|louder|"
+                    r"faster|wider|taller|thicker|thinner|sturdier|easier|tougher|safer)\b|"
+                    r"\b(?:is|are|feels?|runs?|looks?)\s+(?P<more>(?:more|less)\s+(?!expensive\b|affordable\b)[a-z]{4,})",
+                    re.I)
 
 
 class Comparison:
@@ -42,7 +48,15 @@ class Comparison:
         priced = [i for i in products if i.product.price is not None]
         lead = ""
         asks_price = _CHEAPER.search(context.message) or pricier
-        if len(priced) >= 2 and (asks_price or not _BETTER.search(context.message)) \
+        weight, other = _WEIGHT.search(context.message), _OTHER.search(context.message)
+        if weight and not asks_price:
+            lead = _by_weight(products, bool(weight.group("light")), marks, reply)
+        elif other and not asks_price:
+            said = (other.group("word") or other.group("more")).lower()
+            lead = f"The product details don't say which is {said}. Here they are side by side:"
+            reply.text = lead + "\n" + "\n".join(_lines(products, marks))
+            return reply
+        elif len(priced) >= 2 and (asks_price or not _BETTER.search(context.message)) \
                 and len({i.product.price for i in priced}) > 1:
             ordered = sorted(priced, key=lambda i: i.product.price, reverse=pricier)
             first, second = ordered[0], ordered[1]
@@ -58,10 +72,31 @@ class Comparison:
             reply.focus = best.product.id
             lead = (f"By reviews, the {best.product.name} comes out ahead ({rating_words(best)}) "
                     f"{marks[best.product.id]}; which is better for you depends on what you need it for.")
-        lines = [f"- {i.product.name}: {money(i.product.price)}, {rating_words(i)}{_facts(i, products)} "
-                 f"{marks[i.product.id]}" for i in products]
-        reply.text = (lead + "\n" if lead else "Here they are side by side:\n") + "\n".join(lines)
+        reply.text = (lead + "\n" if lead else "Here they are side by side:\n") + "\n".join(_lines(products, marks))
         return reply
+
+
+def _lines(products: list[Listing], marks: dict[str, str]) -> list[str]:
+    return [f"- {i.product.name}: {money(i.product.price)}, {rating_words(i)}{_facts(i, products)} "
+            f"{marks[i.product.id]}" for i in products]
+
+
+def _by_weight(products: list[Listing], lighter: bool, marks: dict[str, str], reply: SkillReply) -> str:
+    """"The X is lighter: 1.2 lb [1] against 2 lb for the Y [2].", or which weights the catalog does not give."""
+    weights = {i.product.id: stated_weight(i.product) for i in products}
+    unknown = [i.product.name for i in products if weights[i.product.id] is None]
+    word = "lighter" if lighter else "heavier"
+    if unknown:
+        return (f"The product details don't give the weight of the {' or the '.join(unknown)}, so I can't say which "
+                f"is {word}. Here they are side by side:")
+    ordered = sorted(products, key=lambda i: weights[i.product.id][0], reverse=not lighter)
+    first, second = ordered[0], ordered[1]
+    if weights[first.product.id][0] == weights[second.product.id][0]:
+        return f"They weigh the same: {weights[first.product.id][1]} each {marks[first.product.id]}" \
+               f"{marks[second.product.id]}."
+    reply.focus = first.product.id
+    return (f"The {first.product.name} is {word}: {weights[first.product.id][1]} {marks[first.product.id]} against "
+            f"{weights[second.product.id][1]} for the {second.product.name} {marks[second.product.id]}.")
 
 
 # where a product sits in the shop's menus, not a fact about it ("category path Apparel > Clothing > Outerwear")

@@ -33,6 +33,9 @@ SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare", "availability"
 _ASKS_REVIEWS = re.compile(r"\b(?:reviews?|reviewers?|(?:people|customers|folks|parents|others|buyers) "
                            r"(?:say|think|said)|ratings?)\b", re.I)
 _BEST_RATED = re.compile(r"\b(?:best|top|highest)[- ]?rated\b", re.I)
+# "which board game has the best reviews?": a ranking of a kind of product, not one product's reviews
+_RANKED_BY_REVIEWS = re.compile(r"\b(?:which|what)\b.{0,60}\b(?:(?:best|top|highest|most)[- ](?:rated|reviewed)|"
+                                r"(?:best|top|highest|most|better) (?:customer |user )?(?:reviews|ratings?))\b", re.I)
 _AGE_QUESTION = re.compile(r"\b(?:ok|okay|good|suitable|right|safe|appropriate|work|too (?:young|old))\b.{0,20}"
                            r"\b(?:for )?(?:a |my )?\d{1,2}\s*-?\s*(?:years?|yrs?|y/?o)", re.I)
 _TELL_ME = re.compile(r"\b(?:tell me (?:a bit |a little |some(?:thing)? )?(?:more )?about|what can you tell me about|"
@@ -123,6 +126,8 @@ def relabel(route: Route, message: str) -> Route:
     if _TELL_ME.search(message) and not _ASKS_REVIEWS.search(message) \
             and not (route.skill in ("order", "policy") and route.confidence >= SURE):
         return Route("attribute", max(route.confidence, MIN_CONFIDENCE))
+    if route.skill in ("reviews", "attribute") and _RANKED_BY_REVIEWS.search(message):
+        return Route("catalog_search", route.confidence)
     if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):
         return Route("attribute", route.confidence)
     if route.skill in ("catalog_search", "attribute", "compare") and _ASKS_REVIEWS.search(message) \

@@ -13,7 +13,7 @@ import re
 from chatbot.common.guards import looks_like_instruction
 from chatbot.common.words import stem, stems
 from chatbot.shop.phrasing import join_words
-from chatbot.shop.reviews import analyze_reviews
+from chatbot.shop.reviews import summarize_reviews
 from chatbot.shop.skills.base import ShopContext, SkillReply
 from chatbot.shop.skills.targets import target_products
 
@@ -35,13 +35,10 @@ def asks_opinion(message: str) -> bool:
 class ReviewSummary:
     name = "reviews"
 
-    def __init__(self, documents):
-        self.documents = documents  # the index's documents, where the reviews live
-
     def reply(self, context: ShopContext) -> SkillReply | None:
         several = target_products(context, want=3) if context.shown else []
         if len(several) > 1 and not context.catalog.mentioned(context.message, loose=False):
-            return self._side_by_side(several)  # "what do reviewers say about them?" after a list
+            return self._side_by_side(several, context.catalog.reviews)  # "what do reviewers say about them?" after a list
         products = target_products(context, want=1)
         if not products:
             return None
@@ -53,7 +50,8 @@ class ReviewSummary:
             reply.text = (f"The {name} has no reviews yet {reply.cite(item.doc_id)}, so I can't tell you what "
                           "other shoppers think of it.")
             return reply
-        analysis = analyze_reviews(self.documents, item.product.id, max_aspects=3, max_examples=1)
+        analysis = summarize_reviews(reviews, item.product.id, "product", [item.product.id], max_aspects=3,
+                                     max_examples=1)
         n = analysis.total
         lead = "I can't give a personal opinion, but here is what shoppers say. " if _OPINION.search(
             context.message) else ""
@@ -79,7 +77,7 @@ class ReviewSummary:
         return reply
 
 
-    def _side_by_side(self, items: list) -> SkillReply:
+    def _side_by_side(self, items: list, reviews: dict) -> SkillReply:
         """Each product's rating, count, what is praised and criticised most, and one quote."""
         reply = SkillReply("", products=list(items))
         lines = []
@@ -87,7 +85,8 @@ class ReviewSummary:
             if not item.reviews:
                 lines.append(f"- {item.product.name}: no reviews yet {reply.cite(item.doc_id)}")
                 continue
-            analysis = analyze_reviews(self.documents, item.product.id, max_aspects=2, max_examples=1)
+            analysis = summarize_reviews(reviews.get(item.product.id, []), item.product.id, "product", [item.product.id],
+                                         max_aspects=2, max_examples=1)
             line = f"- {item.product.name}: {analysis.average_rating:.1f} of 5 from {analysis.total} " \
                    f"review{'s' if analysis.total != 1 else ''}"
             if analysis.praised:

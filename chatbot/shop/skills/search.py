@@ -10,6 +10,7 @@ under $30") is ranked by meaning (``chatbot.shop.recommend``), with the same har
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 
 from chatbot.converse.conversation import is_follow_up
@@ -17,7 +18,7 @@ from chatbot.converse.intents import asks_for_ideas
 from chatbot.ingest.embedding import Embedder
 from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
-from chatbot.shop.recommend import recommend, recommend_after, vague_need
+from chatbot.shop.recommend import ProductSet, recommend, recommend_after, vague_need
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
 from chatbot.shop.variants import is_on_sale, price_words
 
@@ -49,12 +50,18 @@ class CatalogSearch:
         return _listing_reply(context, result)
 
 
+_ALIKE = re.compile(r"\b(?:like|similar to|same as|alternatives? to|instead of)\b", re.I)
+_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|costs? less)\b", re.I)
+
+
 class Recommend:
     name = "recommend"
 
     def __init__(self, embedder: Embedder, source=None):
         self.embedder = embedder
         self.source = source  # the KnowledgeIndex: its stored product vectors save embedding the catalog
+        self._set: ProductSet | None = None  # the products with their vectors and stems, worked out once
+        self._lock = threading.Lock()
 
     def reply(self, context: ShopContext) -> SkillReply | None:
         result = context.found
@@ -71,7 +78,7 @@ class Recommend:
         need = _GENDERED.sub(" ", context.message)
         catalog = context.catalog
         k = context.query.count or 3
-        picks = recommend(need if need.strip() else context.message, self._products(context), self.embedder,
+        picks = recommend(need if need.strip() else context.message, self.products(context.catalog), self.embedder,
                           k=k + len(owned))  # the ranking of one product does not depend on the others
         left_out = any(p.product.id in owned for p in picks[:k])
         picks = [p for p in picks if p.product.id not in owned][:k]
@@ -82,21 +89,26 @@ class Recommend:
         reply = SkillReply("", products=listings)
         lines = [_line(item, context.query, reply) for item in listings]
         reply.text = f"Here {'is' if len(listings) == 1 else 'are'} {len(listings)} idea" \
-                     f"{'' if len(listings) == 1 else 's'} {_limits(context)}:\n" + "\n".join(lines)
+                     f"{'' if len(listings) == 1 else 's'} {_limits(context)}".rstrip() + ":\n" + "\n".join(lines)
         if left_out:  # a product the verified shopper has would have been picked: say why it is not
             head, _, rest = reply.text.partition(":\n")
             reply.text = f"Leaving out what you already have from us, h{head[1:].rstrip()}:\n{rest}"
         return reply
 
-    def _products(self, context: ShopContext):
-        return self.source if self.source is not None else [i.product for i in context.catalog.listings]
+    def products(self, catalog) -> ProductSet:
+        """The store's products to pick from (the index's, else ``catalog``'s), worked out on the first call."""
+        with self._lock:
+            if self._set is None:
+                self._set = ProductSet(self.source if self.source is not None
+                                       else [i.product for i in catalog.listings], self.embedder)
+            return self._set
 
     def _after(self, context: ShopContext, anchor_id: str, why: str) -> SkillReply:
         """Ideas to go with ``anchor_id``, said with why: the shopper has it (``owned``, ``latest``), named it
         (``named``), or it was just shown (``shown``)."""
         catalog, base = context.catalog, context.catalog.by_id[anchor_id]
         older = bool(_OLDER.search(context.message))
-        picks = recommend_after(anchor_id, self._products(context), self.embedder, k=context.query.count or 3,
+        picks = recommend_after(anchor_id, self.products(context.catalog), self.embedder, k=context.query.count or 3,
                                 need=_GENDERED.sub(" ", context.message), exclude=set(context.owned), older=older)
         listings = [catalog.by_id[p.product.id] for p in picks
                     if p.product.id in catalog.by_id and _within(catalog.by_id[p.product.id], context)]
@@ -106,7 +118,10 @@ class Recommend:
         name = _the(base.product.name) + (f" (ages {ages})" if older else "") + f" {reply.cite(base.doc_id)}"
         lead = {"owned": f"Since you have {name}", "latest": f"Since you have {name}, your latest purchase from us",
                 }.get(why, f"Going by {name}")
-        what = "for the next ages up" if older else "like it" if why in ("shown", "latest") else "to go with it"
+        alike = why in ("shown", "latest") or _ALIKE.search(context.message)  # "anything like the X?"
+        what = "for the next ages up" if older else "like it" if alike else "to go with it"
+        if _CHEAPER.search(context.message):
+            what += " for less"
         if not listings:
             reply.text = f"{lead}, I couldn't find anything else {_limits(context) or what} to suggest.".replace(
                 "  ", " ")
@@ -218,7 +233,7 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
     order = {"price_asc": "cheapest first", "price_desc": "most expensive first"}.get(query.sort or "",
                                                                                        "best rated first")
     count = _count_of(len(matches), what)
-    head = (f"Here are some {plural(what)} {_limits(context)}" if recommending
+    head = (f"Here are some {plural(what)} {_limits(context)}".rstrip() if recommending
             else f"We have {count} {_limits(context)}".rstrip())
     if result.dropped:  # "waterproof backpack?": the backpack is water resistant, not listed as waterproof
         head += (f", but our catalog doesn't list {'it' if len(matches) == 1 else 'any of them'} as "
