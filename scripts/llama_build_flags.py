@@ -4,7 +4,7 @@ llama.cpp built with its default native flags on an Intel CPU with AMX (Sapphire
 includes the AMX backend, and the first generation segfaults (upstream llama.cpp issue 20824).
 So the build is never native: each SIMD level this CPU reports in /proc/cpuinfo is switched on by
 name, and the three AMX options are always off. On CPUs that are not x86-64 (Arm, Apple) there is
-no AMX and the native build is kept. Standard library only: it runs before the virtualenv exists.
+no AMX and the native build is kept. Everywhere, llama-cpp-python's image and audio library is left out. Standard library only: it runs before the virtualenv exists.
 
 Usage: CMAKE_ARGS="$(python3 scripts/llama_build_flags.py)" pip install llama-cpp-python
 """
@@ -30,6 +30,8 @@ SIMD_OPTIONS = {
     "GGML_AVX512_BF16": ("avx512f", "avx512_bf16"),
 }
 NEVER = ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16")  # the backend that crashes (issue 20824)
+# llama-cpp-python's image and audio library (mtmd): the bot reads text only, and it is a tenth of the build
+NOT_NEEDED = "-DLLAVA_BUILD=OFF"
 
 
 def cpu_flags(cpuinfo: str) -> set[str]:
@@ -44,12 +46,12 @@ def cpu_flags(cpuinfo: str) -> set[str]:
 def cmake_args(flags: set[str], machine: str) -> str:
     """CMAKE_ARGS for llama.cpp on a CPU with ``flags``; ``machine`` as ``platform.machine()`` gives it."""
     if machine.lower() not in ("x86_64", "amd64"):
-        return ""  # no AMX outside x86-64: llama.cpp's native build is right there
+        return NOT_NEEDED  # no AMX outside x86-64: llama.cpp's native build is right there
     options = ["-DGGML_NATIVE=OFF"]
     options += [f"-D{name}={'ON' if all(f in flags for f in needs) else 'OFF'}"
                 for name, needs in SIMD_OPTIONS.items()]
     options += [f"-D{name}=OFF" for name in NEVER]
-    return " ".join(options)
+    return " ".join([*options, NOT_NEEDED])
 
 
 def main() -> int:

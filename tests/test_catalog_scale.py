@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import KNOWLEDGE
 
 from chatbot.ingest.store import KnowledgeIndex
 from chatbot.shop.catalog import Catalog

@@ -26,14 +26,14 @@ def test_flags_on_an_amx_cpu_keep_every_simd_level_and_leave_amx_out():
     assert "-DGGML_NATIVE=OFF" in args
     for on in ("GGML_AVX", "GGML_AVX2", "GGML_FMA", "GGML_F16C", "GGML_AVX512", "GGML_AVX512_VNNI"):
         assert f"-D{on}=ON" in args
-    for off in ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16"):
+    for off in ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16", "LLAVA_BUILD"):
         assert f"-D{off}=OFF" in args
 
 
 def test_flags_never_switch_on_what_the_cpu_lacks():
     args = flags_script.cmake_args({"sse4_2", "avx", "avx2", "fma", "f16c"}, "x86_64").split()
     assert "-DGGML_AVX2=ON" in args and "-DGGML_AVX512=OFF" in args and "-DGGML_AVX_VNNI=OFF" in args
-    assert flags_script.cmake_args(set(), "aarch64") == ""  # Arm: no AMX, the native build is right
+    assert flags_script.cmake_args(set(), "aarch64") == "-DLLAVA_BUILD=OFF"  # Arm: no AMX, the native build
 
 
 def test_cpu_flags_are_read_from_cpuinfo_text():

@@ -281,6 +281,22 @@ def test_a_colour_the_product_does_not_come_in_gets_its_colours(bot):
         price.text
 
 
+def test_the_best_reviewed_of_a_kind_no_one_reviewed_is_not_crowned(store, bot):
+    """"Which hat has the best reviews?" when no hat has a review yet: it says so and lists the hats, never
+    "our best rated hat is ..., no reviews yet"."""
+    knowledge, _, _ = store
+    reviewed = {json.loads(line)["product_id"] for f in (knowledge / "reviews").glob("*.jsonl")
+                for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    hats = [r for r in catalog(knowledge, "shopify_products").values() if r["name"].endswith(" Hat")]
+    assert len(hats) == 2 and not {h["id"] for h in hats} & reviewed  # the export's two hats, neither reviewed
+    answer = bot.ask("Which hat has the best reviews?")
+    assert answer.text.startswith("None of our 2 hats has reviews yet, so I can't say which is best rated."), \
+        answer.text
+    assert {p["id"] for p in answer.products} == {h["id"] for h in hats} and "best rated is" not in answer.text
+    coat = bot.ask("Which jacket has the best reviews?")  # a reviewed kind is still ranked
+    assert coat.text.startswith("Our best rated jacket is the "), coat.text
+
+
 def test_indexing_an_export_as_it_is_says_what_it_found(tmp_path):
     knowledge = tmp_path / "knowledge"
     (knowledge / "catalog").mkdir(parents=True)

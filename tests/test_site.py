@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-from conftest import KNOWLEDGE, HashingEmbedder, scratch_database_env
+from conftest import KNOWLEDGE, scratch_database_env
 
 from chatbot.common.errors import ChatbotError
 from chatbot.config import Settings

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import uuid
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime

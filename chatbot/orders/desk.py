@@ -255,7 +255,7 @@ class OrderDesk:
         when = f" (you placed it on {say_date(placed.date(), rules.today)})" if placed else ""
         question = (f"Your order {order.name} hasn't shipped yet{when}." + sources.order(order) +
                     " Orders can be changed or cancelled within 1 hour of placing them, so our team will check whether"
-                    f" it can still be done." + sources.page(CHANGES) +
+                    " it can still be done." + sources.page(CHANGES) +
                     f" Shall I ask our team to {what}? (yes/no)")
         self._keep(asker.conversation, order.id, {"confirm": intent, "order": order.id,
                                                   "items": [i.name for i in order.items]})

@@ -54,6 +54,22 @@ _ALIKE = re.compile(r"\b(?:like|similar to|same as|alternatives? to|instead of)\
 _CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|costs? less)\b", re.I)
 
 
+def _none_rated(reply: SkillReply, matches: list, what: str) -> SkillReply:
+    """"Which hat has the best reviews?" when no hat has any: say so, and list them, rather than crown one."""
+    shown = matches[:SHOW]
+    reply.products, reply.focus = list(shown), None
+    named = [f"the {i.product.name} ({price_words(i.product)}) {reply.cite(i.doc_id)}" for i in shown]
+    if len(matches) == 1:
+        reply.focus = shown[0].product.id
+        reply.text = f"The {shown[0].product.name} has no reviews yet {reply.cite(shown[0].doc_id)}, so there is " \
+                     "no rating to go by."
+        return reply
+    more = f" and {len(matches) - len(shown)} more" if len(matches) > len(shown) else ""
+    reply.text = (f"None of our {len(matches)} {plural(what)} has reviews yet, so I can't say which is best rated. "
+                  f"We have {join_words(named)}{more}.")
+    return reply
+
+
 class Recommend:
     name = "recommend"
 
@@ -204,6 +220,8 @@ def _listing_reply(context: ShopContext, result: SearchResult, recommending: boo
         reply.focus = item.product.id
         superlative = {"price_asc": "cheapest", "price_desc": "most expensive", "rating": "best rated"}.get(
             query.sort or "", "")
+        if query.sort == "rating" and not item.reviews:  # the best has none, so none has: no rating to go by
+            return _none_rated(reply, matches, what)
         if result.within_shown and superlative:  # "which is best rated?" after a list
             rating = f", {rating_words(item)}" if query.sort == "rating" else ""
             lead = f"Of those, the {superlative} is" if len(result.pool) > 1 else "The only one I showed is"
