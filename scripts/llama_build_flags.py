@@ -30,7 +30,7 @@ SIMD_OPTIONS = {
     "GGML_AVX512_BF16": ("avx512f", "avx512_bf16"),
 }
 NEVER = ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16")  # the backend that crashes (issue 20824)
-# llama-cpp-python's image and audio library (mtmd): the bot reads text only, and it is a tenth of the build
+# llama-cpp-python's image and audio library (mtmd): the bot reads text only, and it is 15% of the build time
 NOT_NEEDED = "-DLLAVA_BUILD=OFF"
 
 

@@ -30,7 +30,7 @@ LLAMA_CPP = "0.3.36"  # scripts/setup.sh's LLAMA_CPP_VERSION
 SMOLLM2 = "0.1.2"  # scripts/setup.sh installs the same
 # llama.cpp for any x86-64 CPU with AVX2 (the x86-64-v3 level every current server has): never native,
 # no AMX (the first answer segfaults on Intel AMX CPUs, llama.cpp issue 20824); no image and audio library (the
-# bot reads text only, and leaving it out saves about a tenth of the build)
+# bot reads text only, and leaving it out saves about 15% of the build: 3:13 against 3:46 on 2 cores)
 LLAMA_FLAGS = {"GGML_NATIVE": "OFF", "GGML_AVX": "ON", "GGML_AVX2": "ON", "GGML_FMA": "ON", "GGML_F16C": "ON",
                "GGML_BMI2": "ON", "GGML_AVX512": "OFF", "GGML_AMX_TILE": "OFF", "GGML_AMX_INT8": "OFF",
                "GGML_AMX_BF16": "OFF", "LLAVA_BUILD": "OFF"}
