@@ -5,8 +5,8 @@ filters: a product over the limit, or one whose ``age_range`` excludes the age, 
 What passes is ranked by a named category first, a confirmed age range next, then embedding
 similarity between the need and the product, raised for each thing the shopper likes that the product's
 text says ("who likes building"). Each pick carries a reason built only from facts that
-matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors; a plain product
-list is embedded on every call. It does not read reviews, stock levels or orders: ``recommend_after`` is given
+matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors, or a ``ProductSet`` kept
+over one to reuse everything ranking needs (the chat skills do); a plain product list is embedded on every call. It does not read reviews, stock levels or orders: ``recommend_after`` is given
 its anchor (a product the shopper has or liked) and what to leave out (what a verified shopper already has).
 """
 
@@ -45,7 +45,8 @@ please""".split())
 _WHO_AND_WHY = set("""gift gifts present presents idea ideas kid kids child children boy boys girl girls son sons
 daughter daughters grandson granddaughter nephew niece toddler baby likes like loves love into enjoys enjoy fan
 obsessed birthday christmas holiday something recommend suggest find get buy""".split())
-_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|costs? less)\b", re.I)
+# "like the X but cheaper": only products under the anchor's price
+CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|costs? less)\b", re.I)
 INTEREST_WEIGHT = 0.1  # per interest word the product's text uses; cosines between a need and products differ by
 # about 0.05 among the top picks
 
@@ -186,7 +187,7 @@ def recommend_after(anchor_id: str, products: Any, embedder: Embedder, k: int = 
     parsed = parse_need(need, items.categories) if need and need.strip() else None
     bounds = age_range(base.attributes.get("age_range"))
     for_children = bounds is not None and bounds != (0.0, math.inf)
-    cheaper = bool(need and _CHEAPER.search(need)) and base.price is not None  # "like the X but cheaper"
+    cheaper = bool(need and CHEAPER.search(need)) and base.price is not None  # "like the X but cheaper"
 
     def fits(p: Product) -> bool:
         if p.id == base.id or p.id in exclude:

@@ -18,7 +18,7 @@ from chatbot.converse.intents import asks_for_ideas
 from chatbot.ingest.embedding import Embedder
 from chatbot.shop.catalog import Listing, SearchResult, weight_in_pounds
 from chatbot.shop.phrasing import an_age, join_words, money, plural
-from chatbot.shop.recommend import ProductSet, recommend, recommend_after, vague_need
+from chatbot.shop.recommend import CHEAPER, ProductSet, recommend, recommend_after, vague_need
 from chatbot.shop.skills.base import ShopContext, SkillReply, rating_words
 from chatbot.shop.variants import is_on_sale, price_words
 
@@ -51,7 +51,6 @@ class CatalogSearch:
 
 
 _ALIKE = re.compile(r"\b(?:like|similar to|same as|alternatives? to|instead of)\b", re.I)
-_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced|more affordable|costs? less)\b", re.I)
 
 
 def _none_rated(reply: SkillReply, matches: list, what: str) -> SkillReply:
@@ -136,7 +135,7 @@ class Recommend:
                 }.get(why, f"Going by {name}")
         alike = why in ("shown", "latest") or _ALIKE.search(context.message)  # "anything like the X?"
         what = "for the next ages up" if older else "like it" if alike else "to go with it"
-        if _CHEAPER.search(context.message):
+        if CHEAPER.search(context.message):
             what += " for less"
         if not listings:
             reply.text = f"{lead}, I couldn't find anything else {_limits(context) or what} to suggest.".replace(
