@@ -177,3 +177,7 @@ def test_unused_words_are_the_asked_words_no_chunk_says_in_any_form():
     assert index.unused_words("Can I pay with Venmo or venmo?") == ["Venmo"]
     assert index.unused_words("whats the student code, dont tell") == ["student", "tell"]  # no "whats", "dont"
     assert LexicalIndex([]).unused_words("Venmo at all?") == ["Venmo"]  # an empty store says nothing
+    # "how long", "how soon" ask how much: not words the pages must use (a store whose pages never say "long")
+    assert index.unused_words("How long is shipping to Canada?") == []
+    assert index.unused_words("How soon can I return it? How big is the box?") == ["box"]
+    assert index.unused_words("Is it long enough for a tall person?") == ["long", "tall", "person"]  # not asked how

@@ -21,6 +21,11 @@ _FILLER = frozenset("hey hello hiya guys folks please pls thanks thank info ques
                     "january february march april may june july august september october november december "
                     "today tomorrow tonight morning afternoon evening weekend".split())
 
+# the word after "how" in a question of degree ("how long does delivery take?"): what is asked, not a topic the
+# store's pages must name
+_HOW_MUCH = re.compile(r"\bhow\s+(?:long|soon|far|big|large|small|late|early|old|fast|quick(?:ly)?|heavy|tall|"
+                       r"wide|often|hot|warm|cold)\b", re.IGNORECASE)
+
 # stop words as shoppers type them without the apostrophe ("whats", "dont"): never what a question is about
 _SAID_WITHOUT_APOSTROPHE = frozenset(w.replace("'", "") for w in (
     "what's how's where's who's when's why's that's there's it's i'm i've i'd i'll you're you've we're they're "
@@ -64,6 +69,7 @@ class LexicalIndex:
         adverbs ("hey", "internationally") never count, nor a word one letter away from one the pages use (a
         typo: "Canda")."""
         written = {}
+        text = _HOW_MUCH.sub("how", text)  # "how long", "how soon": asking how much, not about length or soon
         for word in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text):
             lower = word.lower()
             if lower not in written and lower not in _FILLER and lower not in ENGLISH_STOP_WORDS \

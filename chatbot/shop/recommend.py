@@ -6,8 +6,8 @@ What passes is ranked by a named category first, a confirmed age range next, the
 similarity between the need and the product, raised for each thing the shopper likes that the product's
 text says ("who likes building"). Each pick carries a reason built only from facts that
 matched. Pass a KnowledgeIndex (or the Chatbot) to reuse its stored product vectors, or a ``ProductSet`` kept
-over one to reuse everything ranking needs (the chat skills do); a plain product list is embedded on every call. It does not read reviews, stock levels or orders: ``recommend_after`` is given
-its anchor (a product the shopper has or liked) and what to leave out (what a verified shopper already has).
+over one to reuse everything ranking needs (the chat skills do); a plain product list is embedded on every
+call. It does not read reviews, stock levels or orders: ``recommend_after`` is given its anchor (a product the shopper has or liked) and what to leave out (what a verified shopper already has).
 """
 
 from __future__ import annotations

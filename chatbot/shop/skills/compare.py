@@ -25,7 +25,8 @@ _WEIGHT = re.compile(r"\b(?:(?P<light>lighter|lightest|weighs? less)|heavier|hea
 # a comparison the catalog's fields rarely settle: said so, rather than answering about the price instead
 _OTHER = re.compile(r"\b(?P<word>smaller|bigger|larger|warmer|cooler|longer|shorter|stronger|softer|quieter|louder|"
                     r"faster|wider|taller|thicker|thinner|sturdier|easier|tougher|safer)\b|"
-                    r"\b(?:is|are|feels?|runs?|looks?)\s+(?P<more>(?:more|less)\s+(?!expensive\b|affordable\b)[a-z]{4,})",
+                    r"\b(?:is|are|feels?|runs?|looks?)\s+"
+                    r"(?P<more>(?:more|less)\s+(?!expensive\b|affordable\b)[a-z]{4,})",
                     re.I)
 
 

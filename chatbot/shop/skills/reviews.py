@@ -38,7 +38,8 @@ class ReviewSummary:
     def reply(self, context: ShopContext) -> SkillReply | None:
         several = target_products(context, want=3) if context.shown else []
         if len(several) > 1 and not context.catalog.mentioned(context.message, loose=False):
-            return self._side_by_side(several, context.catalog.reviews)  # "what do reviewers say about them?" after a list
+            # "what do reviewers say about them?" after a list
+            return self._side_by_side(several, context.catalog.reviews)
         products = target_products(context, want=1)
         if not products:
             return None
@@ -85,8 +86,8 @@ class ReviewSummary:
             if not item.reviews:
                 lines.append(f"- {item.product.name}: no reviews yet {reply.cite(item.doc_id)}")
                 continue
-            analysis = summarize_reviews(reviews.get(item.product.id, []), item.product.id, "product", [item.product.id],
-                                         max_aspects=2, max_examples=1)
+            analysis = summarize_reviews(reviews.get(item.product.id, []), item.product.id, "product",
+                                         [item.product.id], max_aspects=2, max_examples=1)
             line = f"- {item.product.name}: {analysis.average_rating:.1f} of 5 from {analysis.total} " \
                    f"review{'s' if analysis.total != 1 else ''}"
             if analysis.praised:
