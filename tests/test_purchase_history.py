@@ -143,6 +143,27 @@ def test_orders_proved_in_the_conversation_count_and_only_those(bot, shop):
     assert all(bot.shop.catalog.by_id[p].product.name not in answer.text for p in others)
 
 
+def test_what_goes_with_it_after_an_order_answer_starts_from_the_proved_purchase(bot, shop):
+    """"Where is my order? ..." then "what else goes well with it?" and "anything like it but cheaper?": ideas
+    from what the order holds, not a search for the words "goes well"."""
+    order = next(o for o in sorted(_demo_orders(shop), key=lambda o: o.name)
+                 if not o.cancelled and len(owned_products([o], _catalog(bot))) == 1
+                 and (bot.shop.catalog.by_id[owned_products([o], _catalog(bot))[0]].product.price or 0) > 20)
+    mine = owned_products([order], _catalog(bot))[0]
+    product = bot.shop.catalog.by_id[mine].product
+    the = "" if product.name.startswith("The ") else "the "
+    asker = shop.asker()
+    assert order.name in bot.ask(f"where is my order {order.number}? my email is {order.email}", asker=asker).text
+    goes = bot.ask("What else goes well with it?", asker=asker)
+    assert goes.text.startswith(f"Since you have {the}{product.name} [1], your latest purchase from us, here are "), \
+        goes.text
+    assert "ideas to go with it:" in goes.text and ids(goes) and mine not in ids(goes)
+    cheaper = bot.ask("Anything like it but cheaper?", asker=asker)
+    assert "ideas like it for less:" in cheaper.text, cheaper.text
+    prices = [bot.shop.catalog.by_id[p].product.price for p in ids(cheaper)]
+    assert prices and all(p is not None and p < product.price for p in prices)
+
+
 def test_an_anonymous_shopper_gets_an_idea_from_the_named_product_and_no_order_is_read(bot, shop, monkeypatch):
     read = []
     for method in ("find", "for_email", "by_id", "get"):

@@ -112,6 +112,27 @@ def test_chat_streams_tokens_then_a_recorded_answer(base, client, store):
     assert len(store.get_transcript(answer["conversation_id"])) == 4
 
 
+def test_a_conversation_named_without_its_history_keeps_the_product_it_came_to(base, client):
+    """Over ``POST /api/chat`` with only the conversation's id, the history read back from the database keeps
+    which product each answer was about: after a list, "the best rated of those is X", then "what do reviewers say
+    about it?" is about X, not the list."""
+    def ask(message, conversation=None):
+        response, events = chat(client, base, message=message, **({"conversation_id": conversation}
+                                                                    if conversation else {}))
+        assert response.status_code == 200, response.text
+        return events[-1][1]
+
+    first = ask("Do you have any board games or card games?")
+    listed = [p["id"] for p in first["products"]]
+    assert len(listed) >= 2, first["answer"]
+    best = ask("Which of those has the best reviews?", first["conversation_id"])
+    assert best["product_id"] in listed and best["answer"].startswith("Of those, the best rated is"), best["answer"]
+    name = next(p["name"] for p in best["products"] if p["id"] == best["product_id"])
+    reviews = ask("What do reviewers say about it?", first["conversation_id"])
+    assert reviews["answer"].startswith(f"Reviewers rate the {name} "), reviews["answer"]
+    assert [p["id"] for p in reviews["products"]] == [best["product_id"]]
+
+
 def test_an_unknown_conversation_starts_a_new_one(base, client, store):
     # a shopper's tab outlived the database (a reset, a new deployment): the turn is still recorded
     _, events = chat(client, base, message="Do gift cards expire?", conversation_id="gone-after-a-reset")

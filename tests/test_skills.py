@@ -151,6 +151,18 @@ def test_which_kind_has_the_best_reviews_ranks_that_kind_not_one_products_review
     assert answer.products[0]["id"] == best["id"] and "None of its" not in answer.text
 
 
+def test_either_kind_is_searched_as_phrases_and_named_for_what_they_share(bot):
+    games = {p["id"] for p in PRODUCTS if re.search(r"\b(?:board|card) game\b", p["name"], re.I)}
+    answer = bot.ask("Do you have any board games or card games?")
+    assert {p["id"] for p in answer.products} == games and len(games) >= 2  # never the Cutting Board for "board"
+    assert answer.text.startswith(f"We have {len(games)} games:"), answer.text
+    both = bot.ask("Do you sell tents or board games?")
+    found = named(both.products)
+    assert any("Tent" in p["name"] for p in found) and any("Board Game" in p["name"] for p in found)
+    assert not any("Cutting Board" in p["name"] for p in found)
+    assert both.text.startswith(f"We have {len(found)} products:"), both.text
+
+
 def test_like_a_product_but_cheaper_shows_only_cheaper_ones(bot):
     base = next(p for p in PRODUCTS if p["name"].startswith("Kraken Cove"))
     answer = bot.ask("Anything like the Kraken Cove Family Board Game but cheaper?")

@@ -190,7 +190,11 @@ class TurnRunner:
                 history.append({"role": "user", "content": entry["text"]})
             elif entry["role"] == "assistant":
                 ids = [p["id"] for p in entry.get("products") or [] if isinstance(p, dict) and p.get("id")]
-                history.append({"role": "assistant", "content": entry["text"], **({"products": ids} if ids else {})})
+                # the product the turn was about: "what do reviewers say about it?" after "the best rated of those
+                # is ..." is about that one, not the list before it
+                about = {"product_id": entry["product_id"]} if entry.get("product_id") else {}
+                history.append({"role": "assistant", "content": entry["text"], **({"products": ids} if ids else {}),
+                                **about})
         return history[-turns:]
 
     def _known(self, conversation_id: str) -> bool:

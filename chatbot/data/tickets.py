@@ -210,8 +210,9 @@ def _staff_entry(row) -> dict:
 
 def transcript(db: sa.Connection, conversation_id: str) -> list[dict]:
     """The conversation in order: the shopper's messages (``user``), the bot's answers (``assistant``, with the
-    ``citations`` and product cards (``products``) they were shown with) and what staff said (``agent``, with
-    ``author`` and ``kind``). The bot's "a person will reply" notes are left out."""
+    ``citations`` and product cards (``products``) they were shown with, and the ``product_id`` the turn was about
+    when there was one) and what staff said (``agent``, with ``author`` and ``kind``). The bot's "a person will
+    reply" notes are left out."""
     turns = db.execute(sa.select(messages).where(messages.c.conversation_id == conversation_id)
                        .order_by(messages.c.seq)).all()
     said = db.execute(sa.select(staff_messages).where(staff_messages.c.conversation_id == conversation_id)
@@ -219,7 +220,8 @@ def transcript(db: sa.Connection, conversation_id: str) -> list[dict]:
     entries = [(r.created_at, 0, r.seq, {"role": "user", "text": r.question, "created_at": iso(r.created_at)})
                for r in turns]
     entries += [(r.created_at, 0, r.seq, {"role": "assistant", "text": r.answer, "created_at": iso(r.created_at),
-                                          "citations": r.citations or [], "products": r.products or []})
+                                          "citations": r.citations or [], "products": r.products or [],
+                                          **({"product_id": r.product_id} if r.product_id else {})})
                 for r in turns if r.reason != WITH_PERSON]
     entries += [(m.created_at, 1, m.seq, {"role": "agent", **_staff_entry(m)}) for m in said]
     return [entry for *_, entry in sorted(entries, key=lambda e: e[:3])]

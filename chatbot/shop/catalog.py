@@ -175,6 +175,12 @@ class Catalog:
         a name ("laptop" in "Laptop Sleeve"), words that match nothing in the catalog, whether a word named a
         product type or category rather than only a feature from a description). ``either``: the shopper
         said "A or B", so either word's products count."""
+        groups = _split_on_or(terms) if either else [terms]
+        if len(groups) > 1:  # "board games or card games": each side as a phrase, not "board" alone
+            sides = [self.match_terms(group) for group in groups]
+            found = [side[0] for side in sides if side[0] is not None]
+            return (set().union(*found) if found else None, [w for side in sides for w in side[1]],
+                    [w for side in sides for w in side[2]], any(side[3] for side in sides))
         matches: list[tuple[int, set[str]]] = []  # (strength: 3 head noun, 2 name, 1 category, 0 text, ids)
         in_names: list[set[str]] = []  # per word, the products with it anywhere in their names
         modifiers, unknown = [], []
@@ -429,6 +435,17 @@ def _sorted(items: list[Listing], sort: str | None) -> list[Listing]:
         return sorted(items, key=lambda i: (-(i.product.price or 0), i.product.id))
     # best rated first (also the default: what shoppers liked most), more reviews breaking ties
     return sorted(items, key=lambda i: (-(i.rating or 0), -i.reviews, i.product.id))
+
+
+def _split_on_or(terms: list[str]) -> list[list[str]]:
+    """The words on each side of "or", sides without words left out."""
+    groups: list[list[str]] = [[]]
+    for term in terms:
+        if term == "or":
+            groups.append([])
+        else:
+            groups[-1].append(term)
+    return [group for group in groups if group]
 
 
 def _named_in_full_first(scored: list[tuple[float, str]], words: list[str], name_stems: dict[str, list[str]],

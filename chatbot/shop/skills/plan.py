@@ -19,6 +19,7 @@ from chatbot.shop.skills.attributes import product_fact_asked
 from chatbot.shop.skills.base import ShopContext, SkillReply
 from chatbot.shop.skills.reviews import asks_opinion
 from chatbot.shop.skills.router import Route
+from chatbot.shop.skills.search import LIKE_IT
 from chatbot.shop.variants import named_variants
 
 SURE = 0.6  # the router is this sure a message is an order or policy question: no catalog skill tries it
@@ -33,6 +34,9 @@ SEARCH_INSTEAD = ("reviews", "attribute", "recommend", "compare", "availability"
 _ASKS_REVIEWS = re.compile(r"\b(?:reviews?|reviewers?|(?:people|customers|folks|parents|others|buyers) "
                            r"(?:say|think|said)|ratings?)\b", re.I)
 _BEST_RATED = re.compile(r"\b(?:best|top|highest)[- ]?rated\b", re.I)
+# a request for other products ("anything like it?", "what else goes with it?"), not a question about it
+_IDEAS_LIKE = re.compile(r"\b(?:anything|something|what else|any other|others?|more|ideas?|suggest\w*|"
+                         r"recommend\w*)\b", re.I)
 # "which board game has the best reviews?": a ranking of a kind of product, not one product's reviews
 _RANKED_BY_REVIEWS = re.compile(r"\b(?:which|what)\b.{0,60}\b(?:(?:best|top|highest|most)[- ](?:rated|reviewed)|"
                                 r"(?:best|top|highest|most|better) (?:customer |user )?(?:reviews|ratings?))\b", re.I)
@@ -126,6 +130,9 @@ def relabel(route: Route, message: str) -> Route:
     if _TELL_ME.search(message) and not _ASKS_REVIEWS.search(message) \
             and not (route.skill in ("order", "policy") and route.confidence >= SURE):
         return Route("attribute", max(route.confidence, MIN_CONFIDENCE))
+    if route.skill in ("catalog_search", "attribute", "compare", "reviews") and LIKE_IT.search(message) \
+            and _IDEAS_LIKE.search(message):
+        return Route("recommend", route.confidence)  # "anything like it but cheaper?": ideas, not the list again
     if route.skill in ("reviews", "attribute") and _RANKED_BY_REVIEWS.search(message):
         return Route("catalog_search", route.confidence)
     if route.skill in ("reviews", "catalog_search", "recommend", "compare") and _AGE_QUESTION.search(message):

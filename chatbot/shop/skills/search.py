@@ -51,6 +51,7 @@ class CatalogSearch:
 
 
 _ALIKE = re.compile(r"\b(?:like|similar to|same as|alternatives? to|instead of)\b", re.I)
+_GOES_WITH = re.compile(r"\b(?:go(?:es)?(?: well)? with|pairs? with|match(?:es)?)\b", re.I)
 
 
 def _none_rated(reply: SkillReply, matches: list, what: str) -> SkillReply:
@@ -133,7 +134,9 @@ class Recommend:
         name = _the(base.product.name) + (f" (ages {ages})" if older else "") + f" {reply.cite(base.doc_id)}"
         lead = {"owned": f"Since you have {name}", "latest": f"Since you have {name}, your latest purchase from us",
                 }.get(why, f"Going by {name}")
-        alike = why in ("shown", "latest") or _ALIKE.search(context.message)  # "anything like the X?"
+        # "anything like the X?" is like it; "what goes with it?" is to go with it, whatever the anchor
+        alike = _ALIKE.search(context.message) or (why in ("shown", "latest")
+                                                   and not _GOES_WITH.search(context.message))
         what = "for the next ages up" if older else "like it" if alike else "to go with it"
         if CHEAPER.search(context.message):
             what += " for less"
@@ -160,6 +163,9 @@ _LAST_PURCHASE = re.compile(r"\b(?:last|latest|most recent|previous) (?:\w+ )?(?
                             r"|\bwhat (?:i|we) (?:bought|ordered) last\b", re.I)
 # "something like the last one": the list just shown, else the last purchase
 _LAST_ONE = re.compile(r"\b(?:the|that) (?:last|previous) one\b", re.I)
+# "what goes well with it?", "anything like that but cheaper?": ideas starting from the one product in the talk
+LIKE_IT = re.compile(r"\b(?:go(?:es)?(?: well)? with|pairs? with|match(?:es)?|like|similar to|same as|"
+                     r"instead of|alternatives? to)\s+(?:it|that|this|this one|that one)\b", re.I)
 # the child has grown: the next ages up from the product named
 _OLDER = re.compile(r"\b(?:older|grown|growing|bigger|outgr\w+|too old|next (?:age|stage|level|step)|"
                     r"(?:turned|turning|now) \d{1,2})\b", re.I)
@@ -195,6 +201,12 @@ def _anchor(context: ShopContext) -> tuple[str, str] | None:
             return context.focus, "shown"
         return None
     named = [i.product.id for i in catalog.mentioned(message, loose=False)]
+    if not named and LIKE_IT.search(message):  # the product in focus or the one shown, else the last purchase
+        if context.focus in catalog.by_id:
+            return context.focus, "shown"
+        if len(context.shown) == 1 and context.shown[0] in catalog.by_id:
+            return context.shown[0], "shown"
+        return (owned[0], "latest") if owned else None
     if named and _LIKED.search(message) and asks_for_ideas(message):
         mine = [pid for pid in named if pid in owned]
         return (mine[0], "owned") if mine else (named[0], "named")
@@ -347,7 +359,9 @@ def _what(context: ShopContext, result: SearchResult) -> str:
     # the words every product found has in its name or category: "a game for family night" → "game",
     # "bike lights" → "bike light" (the helmet with a rear light)
     shared = [t for t in named if result.matches and all(context.catalog.names_or_files(t, i) for i in result.matches)]
-    named = shared or named
+    if re.search(r"\bor\b", result.query.text, re.I) and len(set(shared)) != 1:
+        return "product"  # "tents or board games", "toys or games": no one word of theirs names them all
+    named = list(dict.fromkeys(shared or named))  # "board games or card games" → "game", once
     return _singular(" ".join(named[-2:])) if named else "product"
 
 
