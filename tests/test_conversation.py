@@ -1,6 +1,7 @@
 import pytest
 
-from chatbot.converse.conversation import Turn, focus_product, is_follow_up, standalone_question
+from chatbot.converse.conversation import (Turn, focus_product, is_follow_up, last_answer_product,
+                                            standalone_question)
 
 HISTORY = [
     {"role": "user", "content": "What is the return window for toys?"},
@@ -31,3 +32,20 @@ def test_product_in_focus_carries_over():
     assert focus_product(None, history) == "HP-1001"
     assert focus_product("HP-1002", history) == "HP-1002"
     assert focus_product(None, [{"role": "user", "content": "hi"}, "junk", {"role": "system"}]) is None
+
+
+def test_a_whole_question_about_the_product_in_view_is_completed_with_its_name_not_the_last_question():
+    """After "how do I wash them?" about the slippers, "can I return them if they don't fit?" must not be searched
+    as a washing question: "them" is the product, named instead of the previous question."""
+    history = [Turn("user", "do you have wool slippers?"), Turn("assistant", "We have 1 ...", None, ("fell",)),
+               Turn("user", "how do I wash them?"), Turn("assistant", "Air them outdoors [1].", "fell")]
+    assert last_answer_product(history) == "fell"
+    asked = "can I return them if they don't fit?"
+    assert standalone_question(asked, history, named="Fell Wool Slippers") == f"{asked} (Fell Wool Slippers)"
+    assert standalone_question(asked, history) == f"how do I wash them? {asked}"  # no product named: as before
+    # an elliptical follow-up still goes on with the last question
+    assert standalone_question("and for shoes?", history, named="Fell Wool Slippers") == \
+        "how do I wash them? and for shoes?"
+    store = [*history, Turn("user", "Do you ship to Canada?"), Turn("assistant", "Yes, for $19.99 [1].")]
+    assert last_answer_product(store) is None  # a store answer after the product talk: "it" is not the product
+    assert last_answer_product([Turn("assistant", "Two ideas", None, ("a", "b"))]) is None

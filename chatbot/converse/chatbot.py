@@ -28,7 +28,8 @@ from chatbot.common.types import Answer, Citation, Hit
 from chatbot.config import Settings
 from chatbot.converse.answer_cache import AnswerCache
 from chatbot.converse.intents import about_purchase, asks_store_rule, own_order
-from chatbot.converse.conversation import answered_turns, continues_store_answer, is_follow_up, leans_on_context
+from chatbot.converse.conversation import (answered_turns, continues_store_answer, is_follow_up,
+                                            last_answer_product, leans_on_context, standalone_question)
 from chatbot.converse.language import english_only_reply, foreign
 from chatbot.converse.question_parts import combine_answers, question_parts
 from chatbot.converse.responders import responder_chain
@@ -417,9 +418,23 @@ class Chatbot:
               clock: Clock | None = None) -> Turn:
         turn = Turn(message, notice, product_id, history, clock or Clock(), self.settings.model_wait_s,
                     knowledge_version=self.knowledge_version)
+        named = self._named_in_view(turn)
+        if named and turn.query != message:  # "how do I wash them?" after the slippers: them are the slippers
+            # a whole policy question ("can I return them if they don't fit?") is asked of the store's pages as it is
+            policy = self.shop.asks_policy(message, self.phrases.embed([message])[0])
+            turn.query = message if policy else standalone_question(message, history, named)
         if (turn.product or turn.shown) and self._store_wide(message):
             turn.leave_products()  # shipping, returns, payment, the store: the same answer on every product page
         return turn
+
+    def _named_in_view(self, turn: Turn) -> str | None:
+        """The name of the one product the last answer was about or showed, or None: a pronoun after a store
+        answer ("do you ship to Canada and how much does it cost?") is about that answer, not an older product."""
+        if not self.settings.shop_skills:
+            return None
+        pid = last_answer_product(turn.history)
+        item = self.shop.catalog.by_id.get(pid) if pid else None
+        return item.product.name if item else None
 
     def _store_wide(self, message: str) -> bool:
         """Whether ``message`` asks about the store as a whole (the router is sure it is a policy question) and

@@ -86,11 +86,26 @@ def previous_question(history: Iterable[Any] | None) -> str:
     return previous[-1] if previous else ""
 
 
-def standalone_question(message: str, history: Iterable[Any] | None) -> str:
-    """The text to retrieve with: the message, or the previous question + the message for a follow-up."""
+def last_answer_product(history: Iterable[Any] | None) -> str | None:
+    """The one product the last answer was about or showed, or None (it showed several, or none)."""
+    answers = [t for t in as_turns(history) if t.role == "assistant"]
+    if not answers:
+        return None
+    last = answers[-1]
+    return last.product_id or (last.products[0] if len(last.products) == 1 else None)
+
+
+def standalone_question(message: str, history: Iterable[Any] | None, named: str | None = None) -> str:
+    """The text to retrieve with: the message, or the previous question + the message for a follow-up. With
+    ``named`` (the one product the talk is about), a whole question that points at it only by a pronoun ("can I
+    return them if they don't fit?") is completed with the product's name instead: the previous question may have
+    asked something else ("how do I wash them?"), and its words would pull the search there."""
     previous = previous_question(history)
     if not previous or not is_follow_up(message):
         return message
+    if named and _LEANS_ON_CONTEXT.search(message) and not _FOLLOW_UP_START.match(message) \
+            and len(message.split()) > 3:
+        return f"{message.strip()} ({named})"
     return f"{previous} {message.strip()}"
 
 
