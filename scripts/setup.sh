@@ -15,7 +15,7 @@ fi
 # (re)build llama-cpp-python when it is missing, another version, or an earlier build that has AMX in it;
 # --no-cache-dir: pip's wheel cache would hand back an earlier build made with other flags
 if ! .venv/bin/python scripts/check_llama_build.py "$LLAMA_CPP_VERSION" >/dev/null 2>&1; then
-  echo "building llama-cpp-python $LLAMA_CPP_VERSION for this CPU without AMX (4-9 minutes on 2 cores, once)"
+  echo "building llama-cpp-python $LLAMA_CPP_VERSION for this CPU without AMX (3-9 minutes on 2 cores, once)"
   CMAKE_ARGS="$("$PY" scripts/llama_build_flags.py)" FORCE_CMAKE=1 \
     .venv/bin/python -m pip install --quiet --no-cache-dir --force-reinstall --no-deps \
     "llama-cpp-python==$LLAMA_CPP_VERSION"
