@@ -26,6 +26,7 @@ from chatbot.ingest.store import KnowledgeIndex
     ("compare the tent and the hammock", None),
     ("do you have tents and sleeping bags", None),
     ("how much is shipping? and?", None),
+    ("ok and how long does delivery take to Scotland?", None),  # "ok" is no question of its own
     # four questions are a story: answered whole
     ("is it good for 5 year olds and does it need batteries and how much is it and is it in stock", None),
 ])

@@ -36,8 +36,11 @@ def question_parts(message: str) -> list[str]:
                 context = f"{context} {sentence}".strip()
             continue
         for piece in _JOINED_QUESTION.split(sentence):
-            if len(piece.split()) < 2 and parts:  # "and?" is not a question of its own
-                parts[-1] = f"{parts[-1]} {piece}"
+            if len(piece.split()) < 2:  # "and?" is not a question of its own, nor the "ok" of "ok and how long ...?"
+                if parts:
+                    parts[-1] = f"{parts[-1]} {piece}"
+                else:
+                    context = f"{context} {piece}".strip()
                 continue
             parts.append(f"{context} {piece}".strip())
             context = ""
