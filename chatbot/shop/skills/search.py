@@ -50,8 +50,13 @@ class CatalogSearch:
         return _listing_reply(context, result)
 
 
-_ALIKE = re.compile(r"\b(?:like|similar to|same as|alternatives? to|instead of)\b", re.I)
-_GOES_WITH = re.compile(r"\b(?:go(?:es)?(?: well)? with|pairs? with|match(?:es)?)\b", re.I)
+# "anything like the X?" asks for ideas like it; "what goes with it?" for ideas to go with it
+_ALIKE_WORDS = r"like|similar to|same as|alternatives? to|instead of"
+_GOES_WITH_WORDS = r"go(?:es)?(?: well)? with|pairs? with|match(?:es)?"
+_ALIKE = re.compile(rf"\b(?:{_ALIKE_WORDS})\b", re.I)
+_GOES_WITH = re.compile(rf"\b(?:{_GOES_WITH_WORDS})\b", re.I)
+# "what goes well with it?", "anything like that but cheaper?": ideas starting from the one product in the talk
+LIKE_IT = re.compile(rf"\b(?:{_GOES_WITH_WORDS}|{_ALIKE_WORDS})\s+(?:it|that|this|this one|that one)\b", re.I)
 
 
 def _none_rated(reply: SkillReply, matches: list, what: str) -> SkillReply:
@@ -163,9 +168,6 @@ _LAST_PURCHASE = re.compile(r"\b(?:last|latest|most recent|previous) (?:\w+ )?(?
                             r"|\bwhat (?:i|we) (?:bought|ordered) last\b", re.I)
 # "something like the last one": the list just shown, else the last purchase
 _LAST_ONE = re.compile(r"\b(?:the|that) (?:last|previous) one\b", re.I)
-# "what goes well with it?", "anything like that but cheaper?": ideas starting from the one product in the talk
-LIKE_IT = re.compile(r"\b(?:go(?:es)?(?: well)? with|pairs? with|match(?:es)?|like|similar to|same as|"
-                     r"instead of|alternatives? to)\s+(?:it|that|this|this one|that one)\b", re.I)
 # the child has grown: the next ages up from the product named
 _OLDER = re.compile(r"\b(?:older|grown|growing|bigger|outgr\w+|too old|next (?:age|stage|level|step)|"
                     r"(?:turned|turning|now) \d{1,2})\b", re.I)
